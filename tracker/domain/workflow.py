@@ -1,0 +1,484 @@
+"""The case workflow: one transition table for the three handling modes.
+
+Each row says which states an action leaves from, where it goes, who may make it (role and
+which party to the case), whether a reason is required, and which named guards must hold.
+``available_actions`` and ``check`` read only this table, so the buttons a clerk sees and the
+rules the services enforce cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .errors import ReasonRequired, TransitionNotAllowed
+from .states import (
+    CLOSED_STATES,
+    COMPLETED_STATES,
+    OPEN_STATES,
+    CaseStatus,
+    HandlingMode,
+    Role,
+    SubTaskStatus,
+)
+
+S = CaseStatus
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    RETRACT = "retract"  # 撤件: applicant, before acceptance
+    FORMAL_CHECK = "formal_check"  # 形式审查 at the receiving office
+    IDENTITY_CHECK = "identity_check"  # 身份核验 at the receiving office
+    FORWARD = "forward"  # to the competent office (代收代办)
+    ACCEPT = "accept"
+    DEEM_ACCEPTED = "deem_accepted"  # Art. 32: no answer within 5 working days
+    REJECT = "reject"  # 不予受理
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUBMIT_SUPPLEMENT = "submit_supplement"
+    START_PROCESSING = "start_processing"
+    START_SPECIAL = "start_special_procedure"
+    END_SPECIAL = "end_special_procedure"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    APPROVE = "approve"
+    APPROVE_TOLERATED = "approve_tolerated"
+    REFUSE = "refuse"
+    DELIVER = "deliver"
+    WITHDRAW = "withdraw"  # 撤回: applicant, after acceptance, before decision
+    CANCEL = "cancel"  # 撤销: the office
+    # Sub-tasks of a joint case (多地联办)
+    SUBTASK_ACCEPT = "subtask_accept"
+    SUBTASK_NEGOTIATE = "subtask_negotiate"
+    SUBTASK_RESUME = "subtask_resume"
+    SUBTASK_COMPLETE = "subtask_complete"
+    SUBTASK_CANCEL = "subtask_cancel"
+    # Custody inside the office, not state changes
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    RELEASE = "release"
+    RATE = "rate"
+
+    @property
+    def label_zh(self) -> str:
+        return ACTION_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return ACTION_LABELS[self][1]
+
+
+ACTION_LABELS: dict[Action, tuple[str, str]] = {
+    Action.SUBMIT: ("提交申请", "Submitted"),
+    Action.RETRACT: ("撤件", "Withdraw application"),
+    Action.FORMAL_CHECK: ("形式审查", "Formal check"),
+    Action.IDENTITY_CHECK: ("身份核验", "Identity check"),
+    Action.FORWARD: ("转办至办理地", "Forward to competent office"),
+    Action.ACCEPT: ("受理", "Accept"),
+    Action.DEEM_ACCEPTED: ("逾期视为受理", "Deemed accepted (5-day rule)"),
+    Action.REJECT: ("不予受理", "Refuse to accept"),
+    Action.REQUEST_SUPPLEMENT: ("一次性告知补正", "Request supplements"),
+    Action.SUBMIT_SUPPLEMENT: ("提交补正材料", "Submit supplements"),
+    Action.START_PROCESSING: ("开始办理", "Start processing"),
+    Action.START_SPECIAL: ("启动特别程序", "Start special procedure"),
+    Action.END_SPECIAL: ("结束特别程序", "End special procedure"),
+    Action.REQUEST_EXTENSION: ("申请延期", "Request extension"),
+    Action.APPROVE_EXTENSION: ("批准延期", "Approve extension"),
+    Action.REFUSE_EXTENSION: ("驳回延期", "Refuse extension"),
+    Action.APPROVE: ("办结（通过）", "Approve"),
+    Action.APPROVE_TOLERATED: ("容缺通过", "Approve, tolerating missing material"),
+    Action.REFUSE: ("办结（不通过）", "Refuse"),
+    Action.DELIVER: ("送达结果", "Deliver result"),
+    Action.WITHDRAW: ("撤回申请", "Withdraw"),
+    Action.CANCEL: ("撤销", "Cancel"),
+    Action.SUBTASK_ACCEPT: ("接收协办任务", "Accept sub-task"),
+    Action.SUBTASK_NEGOTIATE: ("发起协商", "Negotiate"),
+    Action.SUBTASK_RESUME: ("协商一致", "Resolve negotiation"),
+    Action.SUBTASK_COMPLETE: ("完成协办任务", "Complete sub-task"),
+    Action.SUBTASK_CANCEL: ("撤销协办任务", "Cancel sub-task"),
+    Action.CLAIM: ("认领", "Claim"),
+    Action.ASSIGN: ("分派", "Assign"),
+    Action.RELEASE: ("释放", "Release"),
+    Action.RATE: ("评价", "Rate"),
+}
+
+
+class Party(StrEnum):
+    """Who, relative to the case, may make a move."""
+
+    APPLICANT = "applicant"
+    INTAKE_OFFICE = "intake_office"  # holds custody and is not the competent office (before forwarding)
+    DECIDING_OFFICE = "deciding_office"  # holds custody and is the competent office
+    HOLDING_OFFICE = "holding_office"  # whichever office holds custody
+    CASE_OFFICE = "case_office"  # the receiving or the competent office
+    COOPERATING_OFFICE = "cooperating_office"  # the office a sub-task was sent to
+    LEAD_OFFICE = "lead_office"  # the office that sent the sub-task (holds the case)
+    SUPERVISOR = "supervisor"  # a supervisor whose regions cover the case
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class SubTaskFacts:
+    id: int
+    office_id: int
+    status: SubTaskStatus
+    was_accepted: bool = False  # the cooperating office accepted it at some point
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the rules need to know about a case; built by the services from the model."""
+
+    status: CaseStatus
+    mode: HandlingMode
+    applicant_id: int
+    receiving_office_id: int
+    competent_office_id: int
+    custody_office_id: int
+    accepted: bool = False
+    checks: frozenset[Action] = frozenset()  # FORMAL_CHECK / IDENTITY_CHECK recorded
+    subtasks: tuple[SubTaskFacts, ...] = ()
+    extension_pending: bool = False
+    delivered: bool = False
+    region_codes: frozenset[str] = frozenset()  # regions (with ancestors) of its offices
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    role: Role
+    user_id: int | None = None
+    office_id: int | None = None
+    region_codes: frozenset[str] | None = None  # supervisors: None means every region
+
+
+def _pre_acceptance(c: CaseFacts) -> bool:
+    return not c.accepted
+
+
+def _post_acceptance(c: CaseFacts) -> bool:
+    return c.accepted
+
+
+def _needs_forward(c: CaseFacts) -> bool:
+    return c.custody_office_id != c.competent_office_id
+
+
+def _checks_done(c: CaseFacts) -> bool:
+    return {Action.FORMAL_CHECK, Action.IDENTITY_CHECK} <= c.checks
+
+
+def _formal_check_pending(c: CaseFacts) -> bool:
+    return Action.FORMAL_CHECK not in c.checks
+
+
+def _identity_check_pending(c: CaseFacts) -> bool:
+    return Action.IDENTITY_CHECK not in c.checks
+
+
+def _subtasks_done(c: CaseFacts) -> bool:
+    if c.mode is not HandlingMode.JOINT:
+        return True
+    live = [t for t in c.subtasks if t.status is not SubTaskStatus.CANCELLED]
+    return bool(live) and all(t.status is SubTaskStatus.DONE for t in live)
+
+
+def _no_subtasks_yet(c: CaseFacts) -> bool:
+    return not any(t.status is not SubTaskStatus.CANCELLED for t in c.subtasks)
+
+
+def _extension_pending(c: CaseFacts) -> bool:
+    return c.extension_pending
+
+
+def _no_extension_pending(c: CaseFacts) -> bool:
+    return not c.extension_pending
+
+
+def _not_delivered(c: CaseFacts) -> bool:
+    return not c.delivered
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    test: Callable[[CaseFacts], bool]
+    refusal_zh: str
+
+
+GUARDS: dict[str, Guard] = {
+    g.name: g
+    for g in (
+        Guard("pre_acceptance", _pre_acceptance, "办件已受理"),
+        Guard("post_acceptance", _post_acceptance, "办件尚未受理"),
+        Guard("needs_forward", _needs_forward, "办件已在办理地，无需转办"),
+        Guard("checks_done", _checks_done, "转办前须完成形式审查和身份核验"),
+        Guard("formal_check_pending", _formal_check_pending, "形式审查已完成"),
+        Guard("identity_check_pending", _identity_check_pending, "身份核验已完成"),
+        Guard("subtasks_done", _subtasks_done, "多地联办：各协办部门的任务尚未全部完成"),
+        Guard("no_subtasks_yet", _no_subtasks_yet, "协办任务已发出"),
+        Guard("extension_pending", _extension_pending, "没有待审批的延期申请"),
+        Guard("no_extension_pending", _no_extension_pending, "已有延期申请待审批"),
+        Guard("not_delivered", _not_delivered, "结果已送达"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[CaseStatus]
+    target: CaseStatus | None  # None: the state does not change (an event only)
+    roles: frozenset[Role]
+    party: Party
+    reason_required: bool = False
+    guards: tuple[str, ...] = ()
+    modes: frozenset[HandlingMode] = frozenset(HandlingMode)
+
+
+def _t(
+    action: Action,
+    sources: Iterable[CaseStatus],
+    target: CaseStatus | None,
+    role: Role,
+    party: Party,
+    *,
+    reason: bool = False,
+    guards: tuple[str, ...] = (),
+    modes: Iterable[HandlingMode] = tuple(HandlingMode),
+) -> Transition:
+    return Transition(
+        action, frozenset(sources), target, frozenset({role}), party, reason, guards,
+        frozenset(modes),
+    )
+
+
+CITIZEN, CLERK, SUPERVISOR, SYSTEM = Role.CITIZEN, Role.CLERK, Role.SUPERVISOR, Role.SYSTEM
+_BEFORE_DECISION = {S.ACCEPTED, S.SUPPLEMENTED, S.PROCESSING, S.SPECIAL_PROCEDURE_ENDED}
+_AHDT = (HandlingMode.ACCEPT_HERE_DECIDE_THERE,)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # Intake at the receiving office (accept here, decide there).
+    _t(Action.FORMAL_CHECK, {S.RECEIVED, S.SUPPLEMENTED}, None, CLERK, Party.INTAKE_OFFICE,
+       guards=("formal_check_pending",), modes=_AHDT),
+    _t(Action.IDENTITY_CHECK, {S.RECEIVED, S.SUPPLEMENTED}, None, CLERK, Party.INTAKE_OFFICE,
+       guards=("identity_check_pending",), modes=_AHDT),
+    _t(Action.FORWARD, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
+       Party.INTAKE_OFFICE, guards=("needs_forward", "checks_done"), modes=_AHDT),
+    # Acceptance (受理) by the office with the power to decide.
+    _t(Action.ACCEPT, {S.RECEIVED, S.SUPPLEMENTED}, S.ACCEPTED, CLERK, Party.DECIDING_OFFICE,
+       guards=("pre_acceptance",)),
+    _t(Action.DEEM_ACCEPTED, {S.RECEIVED, S.SUPPLEMENTED}, S.ACCEPTED, SYSTEM, Party.SYSTEM,
+       guards=("pre_acceptance",)),
+    _t(Action.REJECT, {S.RECEIVED, S.SUPPLEMENTED}, S.NOT_ACCEPTED, CLERK,
+       Party.DECIDING_OFFICE, reason=True, guards=("pre_acceptance",)),
+    # One-time notice of supplements (补正); the intake office may ask too (formal check).
+    _t(Action.REQUEST_SUPPLEMENT, {S.RECEIVED, S.SUPPLEMENTED} | _BEFORE_DECISION,
+       S.SUPPLEMENT_REQUESTED, CLERK, Party.HOLDING_OFFICE, reason=True),
+    _t(Action.SUBMIT_SUPPLEMENT, {S.SUPPLEMENT_REQUESTED}, S.SUPPLEMENTED, CITIZEN,
+       Party.APPLICANT),
+    # Processing by the competent office.
+    _t(Action.START_PROCESSING, {S.ACCEPTED, S.SUPPLEMENTED, S.SPECIAL_PROCEDURE_ENDED},
+       S.PROCESSING, CLERK, Party.DECIDING_OFFICE, guards=("post_acceptance",)),
+    _t(Action.START_SPECIAL, {S.PROCESSING, S.ACCEPTED}, S.SPECIAL_PROCEDURE, CLERK,
+       Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance",)),
+    _t(Action.END_SPECIAL, {S.SPECIAL_PROCEDURE}, S.SPECIAL_PROCEDURE_ENDED, CLERK,
+       Party.DECIDING_OFFICE),
+    _t(Action.REQUEST_EXTENSION, _BEFORE_DECISION | {S.SPECIAL_PROCEDURE}, None, CLERK,
+       Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance", "no_extension_pending")),
+    _t(Action.APPROVE_EXTENSION, _BEFORE_DECISION | {S.SPECIAL_PROCEDURE}, None, SUPERVISOR,
+       Party.SUPERVISOR, reason=True, guards=("extension_pending",)),
+    _t(Action.REFUSE_EXTENSION, _BEFORE_DECISION | {S.SPECIAL_PROCEDURE}, None, SUPERVISOR,
+       Party.SUPERVISOR, reason=True, guards=("extension_pending",)),
+    # Decision (办结).
+    _t(Action.APPROVE, _BEFORE_DECISION, S.APPROVED, CLERK, Party.DECIDING_OFFICE,
+       guards=("post_acceptance", "subtasks_done")),
+    _t(Action.APPROVE_TOLERATED, _BEFORE_DECISION, S.APPROVED_TOLERATED, CLERK,
+       Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance", "subtasks_done")),
+    _t(Action.REFUSE, _BEFORE_DECISION, S.REFUSED, CLERK, Party.DECIDING_OFFICE, reason=True,
+       guards=("post_acceptance",)),
+    _t(Action.DELIVER, COMPLETED_STATES, None, CLERK, Party.CASE_OFFICE,
+       guards=("not_delivered",)),
+    # The applicant steps back; the office cancels.
+    _t(Action.RETRACT, {S.RECEIVED, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED}, S.RETRACTED,
+       CITIZEN, Party.APPLICANT, reason=True, guards=("pre_acceptance",)),
+    _t(Action.WITHDRAW,
+       _BEFORE_DECISION | {S.SUPPLEMENT_REQUESTED, S.SPECIAL_PROCEDURE}, S.WITHDRAWN, CITIZEN,
+       Party.APPLICANT, reason=True, guards=("post_acceptance",)),
+    _t(Action.CANCEL, OPEN_STATES, S.CANCELLED, CLERK, Party.HOLDING_OFFICE, reason=True),
+)
+
+TRANSITIONS_BY_ACTION: dict[Action, Transition] = {t.action: t for t in TRANSITIONS}
+CASE_ACTIONS: frozenset[Action] = frozenset(TRANSITIONS_BY_ACTION)
+
+
+def _party_holds(party: Party, case: CaseFacts, actor: ActorFacts) -> bool:
+    office = actor.office_id
+    if party is Party.APPLICANT:
+        return actor.user_id is not None and actor.user_id == case.applicant_id
+    if party is Party.SYSTEM:
+        return True
+    if party is Party.SUPERVISOR:
+        return actor.region_codes is None or bool(actor.region_codes & case.region_codes)
+    if office is None:
+        return False
+    if party is Party.HOLDING_OFFICE:
+        return office == case.custody_office_id
+    if party is Party.INTAKE_OFFICE:
+        return office == case.custody_office_id and office != case.competent_office_id
+    if party is Party.DECIDING_OFFICE:
+        return office == case.custody_office_id == case.competent_office_id
+    if party is Party.CASE_OFFICE:
+        return office in (case.receiving_office_id, case.competent_office_id)
+    return False  # sub-task parties are checked by check_subtask
+
+
+def refusal(action: Action, case: CaseFacts, actor: ActorFacts) -> str | None:
+    """Why ``actor`` may not make ``action`` on ``case`` now (Chinese), or None when allowed."""
+    t = TRANSITIONS_BY_ACTION.get(action)
+    if t is None:
+        return f"“{action.label_zh}”不是办件流转操作"
+    if case.status in CLOSED_STATES and (t.target is not None or case.status not in t.sources):
+        # A closed case never changes state; delivering the decision is recorded beside it.
+        return f"办件已{case.status.label_zh}，不能再{action.label_zh}"
+    if case.mode not in t.modes:
+        return f"本事项的办理方式不适用“{action.label_zh}”"
+    if case.status not in t.sources:
+        return f"办件当前状态为“{case.status.label_zh}”，不能{action.label_zh}"
+    if actor.role not in t.roles:
+        return f"当前身份不能{action.label_zh}"
+    if not _party_holds(t.party, case, actor):
+        return f"无权对该办件执行“{action.label_zh}”"
+    for name in t.guards:
+        guard = GUARDS[name]
+        if not guard.test(case):
+            return guard.refusal_zh
+    return None
+
+
+def can(action: Action, case: CaseFacts, actor: ActorFacts) -> bool:
+    return refusal(action, case, actor) is None
+
+
+def check(action: Action, case: CaseFacts, actor: ActorFacts, reason: str | None = None) -> Transition:
+    """Return the transition for this move, or raise a domain error that says why not."""
+    why = refusal(action, case, actor)
+    if why is not None:
+        raise TransitionNotAllowed(why)
+    t = TRANSITIONS_BY_ACTION[action]
+    if t.reason_required and not (reason or "").strip():
+        raise ReasonRequired(f"“{action.label_zh}”须填写理由")
+    return t
+
+
+def next_status(action: Action, case: CaseFacts) -> CaseStatus:
+    t = TRANSITIONS_BY_ACTION[action]
+    return case.status if t.target is None else t.target
+
+
+def available_actions(case: CaseFacts, actor: ActorFacts) -> list[Action]:
+    """The case actions ``actor`` may make now, in table order (the buttons a page shows)."""
+    return [t.action for t in TRANSITIONS if refusal(t.action, case, actor) is None]
+
+
+# ---- Sub-tasks of joint handling ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubTaskTransition:
+    action: Action
+    sources: frozenset[SubTaskStatus]
+    parties: frozenset[Party]
+    reason_required: bool = False
+    only_if_never_accepted: bool = False
+
+
+T = SubTaskStatus
+SUBTASK_TRANSITIONS: tuple[SubTaskTransition, ...] = (
+    SubTaskTransition(Action.SUBTASK_ACCEPT, frozenset({T.SENT}),
+                      frozenset({Party.COOPERATING_OFFICE})),
+    SubTaskTransition(Action.SUBTASK_NEGOTIATE, frozenset({T.SENT, T.ACCEPTED}),
+                      frozenset({Party.COOPERATING_OFFICE, Party.LEAD_OFFICE}),
+                      reason_required=True),
+    SubTaskTransition(Action.SUBTASK_RESUME, frozenset({T.NEGOTIATING}),
+                      frozenset({Party.COOPERATING_OFFICE, Party.LEAD_OFFICE}),
+                      reason_required=True),
+    SubTaskTransition(Action.SUBTASK_COMPLETE, frozenset({T.ACCEPTED}),
+                      frozenset({Party.COOPERATING_OFFICE})),
+    # The lead (e.g. transfer-in centre) may cancel only before the other side has accepted.
+    SubTaskTransition(Action.SUBTASK_CANCEL, frozenset({T.SENT, T.NEGOTIATING}),
+                      frozenset({Party.LEAD_OFFICE}), reason_required=True,
+                      only_if_never_accepted=True),
+)
+SUBTASK_TRANSITIONS_BY_ACTION = {t.action: t for t in SUBTASK_TRANSITIONS}
+
+
+def subtask_next_status(action: Action, task: SubTaskFacts) -> SubTaskStatus:
+    if action is Action.SUBTASK_ACCEPT:
+        return T.ACCEPTED
+    if action is Action.SUBTASK_NEGOTIATE:
+        return T.NEGOTIATING
+    if action is Action.SUBTASK_RESUME:
+        return T.ACCEPTED if task.was_accepted else T.SENT
+    if action is Action.SUBTASK_COMPLETE:
+        return T.DONE
+    if action is Action.SUBTASK_CANCEL:
+        return T.CANCELLED
+    raise TransitionNotAllowed(f"“{action.label_zh}”不是协办任务操作")
+
+
+def subtask_refusal(
+    action: Action, case: CaseFacts, task: SubTaskFacts, actor: ActorFacts
+) -> str | None:
+    t = SUBTASK_TRANSITIONS_BY_ACTION.get(action)
+    if t is None:
+        return f"“{action.label_zh}”不是协办任务操作"
+    if case.mode is not HandlingMode.JOINT or case.status not in OPEN_STATES:
+        return "办件不在联办办理中"
+    if task.status not in t.sources:
+        return f"协办任务当前为“{task.status.label_zh}”，不能{action.label_zh}"
+    if actor.role is not Role.CLERK or actor.office_id is None:
+        return "只有经办人员可以处理协办任务"
+    parties = set()
+    if actor.office_id == task.office_id:
+        parties.add(Party.COOPERATING_OFFICE)
+    if actor.office_id == case.custody_office_id:
+        parties.add(Party.LEAD_OFFICE)
+    if not parties & t.parties:
+        return f"无权对该协办任务执行“{action.label_zh}”"
+    if t.only_if_never_accepted and task.was_accepted:
+        return "对方已接收协办任务，不能再撤销，请发起协商"
+    return None
+
+
+def check_subtask(
+    action: Action, case: CaseFacts, task: SubTaskFacts, actor: ActorFacts,
+    reason: str | None = None,
+) -> SubTaskStatus:
+    why = subtask_refusal(action, case, task, actor)
+    if why is not None:
+        raise TransitionNotAllowed(why)
+    if SUBTASK_TRANSITIONS_BY_ACTION[action].reason_required and not (reason or "").strip():
+        raise ReasonRequired(f"“{action.label_zh}”须填写理由")
+    return subtask_next_status(action, task)
+
+
+def available_subtask_actions(
+    case: CaseFacts, task: SubTaskFacts, actor: ActorFacts
+) -> list[Action]:
+    return [
+        t.action for t in SUBTASK_TRANSITIONS
+        if subtask_refusal(t.action, case, task, actor) is None
+    ]
+
+
+@dataclass(frozen=True)
+class WorkflowGraph:
+    """The whole table, for docs and the state-machine tests."""
+
+    edges: tuple[tuple[CaseStatus, Action, CaseStatus], ...] = field(
+        default_factory=lambda: tuple(
+            (src, t.action, t.target or src) for t in TRANSITIONS for src in sorted(t.sources)
+        )
+    )
