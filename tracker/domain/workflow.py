@@ -436,6 +436,8 @@ def subtask_refusal(
         return f"“{action.label_zh}”不是协办任务操作"
     if case.mode is not HandlingMode.JOINT or case.status not in OPEN_STATES:
         return "办件不在联办办理中"
+    if t.only_if_never_accepted and task.was_accepted and task.status is not T.CANCELLED:
+        return "对方已接收协办任务，不能再撤销，请发起协商"
     if task.status not in t.sources:
         return f"协办任务当前为“{task.status.label_zh}”，不能{action.label_zh}"
     if actor.role is not Role.CLERK or actor.office_id is None:
@@ -447,8 +449,6 @@ def subtask_refusal(
         parties.add(Party.LEAD_OFFICE)
     if not parties & t.parties:
         return f"无权对该协办任务执行“{action.label_zh}”"
-    if t.only_if_never_accepted and task.was_accepted:
-        return "对方已接收协办任务，不能再撤销，请发起协商"
     return None
 
 

@@ -1,0 +1,40 @@
+# Tongban — two commands on a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: help install run test lint db demo bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the pinned requirements
+
+db: install  ## migrate the database, load the catalogue and (if empty) the demo data
+	$(FLASK) db upgrade
+	$(FLASK) tracker load-catalogue
+	$(FLASK) tracker seed-demo --if-empty
+
+run: db  ## install, migrate, load demo data, serve on 127.0.0.1:5000
+	@$(FLASK) tracker demo-logins
+	@echo "Serving on http://127.0.0.1:5000/  (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install  ## everything the project checks: lint, types, all tests
+	$(BIN)/ruff check tracker tests config.py wsgi.py
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: install  ## ruff and mypy only
+	$(BIN)/ruff check tracker tests config.py wsgi.py
+	$(BIN)/mypy
+
+clean:  ## remove the virtualenv and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

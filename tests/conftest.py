@@ -1,0 +1,108 @@
+"""Fixtures: ``app`` (SQLite copied from a migrated, catalogue-loaded template), ``pg_app``
+(a PostgreSQL database of its own, created and dropped per test module), ``client``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from config import TestingConfig
+from tracker import create_app
+from tracker.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def config_for(url: str) -> type[TestingConfig]:
+    return type("Cfg", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
+def prepare(app: Flask) -> None:
+    """Migrate (the real migrations, not create_all) and load the real catalogue."""
+    import flask_migrate
+
+    from tracker.services.catalogue import load_catalogue
+
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_catalogue()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "tracker.sqlite"
+    prepare(create_app(config_for(f"sqlite:///{path}")))
+    return path
+
+
+@pytest.fixture
+def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
+    path = tmp_path / "tracker.sqlite"
+    shutil.copy(template_db, path)
+    app = create_app(config_for(f"sqlite:///{path}"))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def _pg_admin():  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_URL} under CI=true: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}; PostgreSQL tests skipped "
+                    "(they run under CI=true)")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database with the catalogue; dropped afterwards."""
+    import sqlalchemy as sa
+
+    admin = _pg_admin()
+    name = f"tongban_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        prepare(create_app(config_for(url)))
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_url: str) -> Iterator[Flask]:
+    app = create_app(config_for(pg_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"CI={'true' if IN_CI else 'false'}: PostgreSQL tests {'must run' if IN_CI else 'skip when unreachable'}"

@@ -1,0 +1,92 @@
+"""The real catalogue, and adding a province as a data change only."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.domain.states import HandlingMode
+from tracker.extensions import db
+from tracker.models import Office, Region, Service, ServiceMaterial
+from tracker.services.catalogue import DEFAULT_DIR, CatalogueError, load_catalogue
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_real_catalogue_covers_both_provinces(app):
+    prefectures = db.session.scalars(sa.select(Region.code).where(
+        Region.parent_code == "510000")).all()
+    chongqing = db.session.scalars(sa.select(Region.code).where(
+        Region.parent_code == "500000")).all()
+    assert len(prefectures) == 21 and {"510100", "513400"} <= set(prefectures)
+    assert len(chongqing) == 38 and {"500101", "500112", "500243"} <= set(chongqing)
+    departments = {"mi", "hf", "hrss", "psb", "traffic", "amr", "dpf"}
+    for region in (*prefectures, *chongqing):
+        have = set(db.session.scalars(sa.select(Office.department_code).where(
+            Office.region_code == region)))
+        assert have == departments, region
+    assert db.session.scalars(sa.select(Office.name_zh).where(
+        Office.code == "500112-hf")).one() == "重庆市住房公积金管理中心"
+
+
+def test_the_twelve_services_of_the_product_brief(app):
+    services = {s.code: s for s in db.session.scalars(sa.select(Service))}
+    assert len(services) >= 12
+    modes = {s.mode for s in services.values()}
+    assert modes == set(HandlingMode)
+    pension = services["hrss-pension-transfer"]
+    assert pension.mode is HandlingMode.JOINT and pension.statutory_days == 45
+    assert [c.department_code for c in pension.cooperations] == ["hrss"]
+    assert services["amr-business-licence"].promised_days == 1
+    for s in services.values():
+        assert 0 <= s.promised_days <= s.statutory_days
+        assert s.materials and s.fields, s.code
+        assert (s.mode is HandlingMode.JOINT) == bool(s.cooperations), s.code
+
+
+def test_loading_twice_changes_nothing(app):
+    before = [count(m) for m in (Region, Office, Service, ServiceMaterial)]
+    ids = db.session.scalars(sa.select(ServiceMaterial.id).order_by(ServiceMaterial.id)).all()
+    load_catalogue()
+    assert [count(m) for m in (Region, Office, Service, ServiceMaterial)] == before
+    assert db.session.scalars(sa.select(ServiceMaterial.id).order_by(ServiceMaterial.id)).all() == ids
+
+
+def test_adding_yunnan_is_a_data_change(app):
+    report = load_catalogue(FIXTURES / "catalogue_yunnan")
+    assert report.regions == 3 and report.services == 1
+    kunming = db.session.get(Region, "530100")
+    assert kunming.parent_code == "530000" and kunming.name_zh == "昆明市"
+    assert db.session.scalars(sa.select(Office).where(Office.region_code == "530100")).all()
+    from tests.builders import citizen, submit
+
+    case = submit("hf-transfer", citizen(), "530100-hf", "530100-hf")
+    assert case.tracking_number.startswith("53")
+
+
+def test_a_bad_file_loads_nothing(app, tmp_path):
+    shutil.copytree(DEFAULT_DIR, tmp_path / "data")
+    services = json.loads((tmp_path / "data" / "services.json").read_text(encoding="utf-8"))
+    services[0]["promised_days"] = services[0]["statutory_days"] + 1
+    services[0]["name_zh"] = "改过的名字"
+    (tmp_path / "data" / "services.json").write_text(json.dumps(services), encoding="utf-8")
+    with pytest.raises(CatalogueError, match="promised limit"):
+        load_catalogue(tmp_path / "data")
+    db.session.expire_all()
+    assert "改过的名字" not in db.session.scalars(sa.select(Service.name_zh)).all()
+
+
+def test_unknown_parent_region_is_refused(app, tmp_path):
+    (tmp_path / "regions.csv").write_text(
+        "code,parent_code,level,name_zh,name_en\n520100,520000,prefecture,贵阳市,Guiyang\n",
+        encoding="utf-8")
+    with pytest.raises(CatalogueError, match="unknown parent"):
+        load_catalogue(tmp_path)

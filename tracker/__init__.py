@@ -1,0 +1,123 @@
+"""Tongban (通办): a cross-province one-stop service-request tracker."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from config import ROOT, Config, ProductionConfig, get_config
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: type[Config] | str | None = None) -> Flask:
+    cfg = config if isinstance(config, type) else get_config(config)
+    if issubclass(cfg, ProductionConfig):
+        cfg.check()
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(cfg)
+    app.config.from_pyfile(str(Path(app.instance_path) / "settings.py"), silent=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_headers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _init_extensions(app: Flask) -> None:
+    from .database import configure_engine
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=str(ROOT / "tracker" / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from . import models  # noqa: F401  (register tables)
+    from .models import User
+
+    @login_manager.user_loader
+    def _load_user(session_id: str) -> User | None:
+        user_id, _, nonce = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_nonce != nonce or not user.is_active:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .web import register_template_helpers
+    from .web.public import bp as public_bp
+
+    register_template_helpers(app)
+    app.register_blueprint(public_bp)
+
+
+def _register_errors(app: Flask) -> None:
+    log = logging.getLogger("tracker.errors")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return render_template("errors/http.html", error=exc), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def _unhandled(exc: Exception):  # type: ignore[no-untyped-def]
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+        db.session.rollback()
+        return render_template("errors/500.html", error_id=error_id), 500
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if g.get("personal_data"):
+            response.headers["Cache-Control"] = "no-store"
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+        return response

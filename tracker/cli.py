@@ -1,0 +1,106 @@
+"""``flask --app wsgi tracker …`` commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from .domain.errors import DomainError
+from .extensions import db
+
+tracker_cli = AppGroup("tracker", help="Tongban catalogue, demo data, calendar and upkeep.")
+holidays_cli = AppGroup("holidays", help="Official working-day tables (法定节假日安排).")
+tracker_cli.add_command(holidays_cli)
+
+
+def _today(value: str | None) -> date:
+    if value:
+        return date.fromisoformat(value)
+    from .services.calendar import local_date
+
+    return local_date(datetime.now(UTC))
+
+
+@tracker_cli.command("load-catalogue")
+@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False))
+def load_catalogue_command(folder: str | None) -> None:
+    """Load regions, departments, offices and services (upsert by code) from FOLDER."""
+    from .services.catalogue import DEFAULT_DIR, load_catalogue
+
+    try:
+        report = load_catalogue(Path(folder) if folder else DEFAULT_DIR)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"catalogue loaded: {report}")
+
+
+@tracker_cli.command("seed-demo")
+@click.option("--cases", default=400, show_default=True, help="How many demo cases.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (deterministic).")
+@click.option("--today", default=None, help="Pretend today is this date (YYYY-MM-DD).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any user exists already.")
+def seed_demo_command(cases: int, seed: int, today: str | None, if_empty: bool) -> None:
+    """Create the demo accounts and CASES demo cases in every state over the past 60 days."""
+    from .models import Service, User
+    from .services.demo import seed_demo
+
+    if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+        click.echo("demo data: the database already has users; left as it is")
+        return
+    if not db.session.scalar(sa.select(sa.func.count(Service.id))):
+        raise click.ClickException("load the catalogue first: flask --app wsgi tracker load-catalogue")
+    report = seed_demo(today=_today(today), cases=cases, seed=seed)
+    click.echo(f"demo data: {report}")
+
+
+@tracker_cli.command("demo-logins")
+def demo_logins_command() -> None:
+    """Print the demo accounts."""
+    from .services.demo import DEMO_PASSWORD
+
+    click.echo(
+        "Demo logins (password for all: " + DEMO_PASSWORD + ")\n"
+        "  citizens    13900000001 … 13900000010  (13900000001 lives in 渝北区, insured in 成都)\n"
+        "  clerks      clerk.cd.<kind>, clerk.cq.<kind>  kinds: mi hf hrss psb traffic amr dpf\n"
+        "              e.g. clerk.cd.hf 成都住房公积金管理中心, clerk.cq.hf 重庆市住房公积金管理中心\n"
+        "  supervisors sup.sc (四川), sup.cq (重庆), sup.all (all regions)\n"
+        "  admin       admin"
+    )
+
+
+@holidays_cli.command("load")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def holidays_load_command(file: click.File) -> None:
+    """Load one year's official schedule from a JSON FILE (see docs/holidays.md)."""
+    from .services.calendar import load_year_table
+    from .services.cases import fill_pending_due_dates
+
+    try:
+        data = json.load(file)  # type: ignore[arg-type]
+        table = load_year_table(data, loaded_by="cli", now=datetime.now(UTC))
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from exc
+    click.echo(f"{table.year}: {len(table.holidays)} days off, {len(table.workdays)} adjusted "
+               f"working days loaded ({table.source or 'no source given'})")
+    click.echo(f"due dates filled in for {fill_pending_due_dates()} cases that waited for it")
+
+
+@holidays_cli.command("list")
+def holidays_list_command() -> None:
+    """Which years the working-day calendar covers, and from where."""
+    from .services.calendar import get_calendar
+
+    cal = get_calendar()
+    for year in sorted(cal.known_years()):
+        if year >= 2020:
+            click.echo(f"{year}: {cal.source_of(year)}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(tracker_cli)

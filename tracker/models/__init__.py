@@ -1,0 +1,29 @@
+"""SQLAlchemy models: tables and invariants only, no business rules."""
+
+from .case import (
+    Attachment,
+    Case,
+    CaseEvent,
+    ClockPause,
+    Notification,
+    Rating,
+    SubTask,
+    TrackingSequence,
+)
+from .catalogue import (
+    Department,
+    Office,
+    Region,
+    Service,
+    ServiceCooperation,
+    ServiceField,
+    ServiceMaterial,
+)
+from .holiday import HolidayTable
+from .user import User
+
+__all__ = [
+    "Attachment", "Case", "CaseEvent", "ClockPause", "Department", "HolidayTable",
+    "Notification", "Office", "Rating", "Region", "Service", "ServiceCooperation",
+    "ServiceField", "ServiceMaterial", "SubTask", "TrackingSequence", "User",
+]

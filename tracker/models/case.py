@@ -1,0 +1,211 @@
+"""Cases and everything hanging off them. ``CaseEvent`` is the append-only history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.states import CaseStatus, HandlingMode, Role, SubTaskStatus
+from ..extensions import db
+from ._types import UTCDateTime, enum_column, utcnow
+from .catalogue import Office, Service
+from .user import User
+
+_status = enum_column(CaseStatus, "case_status")
+
+
+class Case(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "cases"
+    __table_args__ = (
+        # A clerk's queue: the office's open cases by due date (PERFORMANCE.md).
+        sa.Index("ix_cases_queue", "custody_office_id", "status", "due_on", "id"),
+        sa.Index("ix_cases_applicant", "applicant_id", "submitted_at"),
+        sa.Index("ix_cases_competent", "competent_office_id", "status"),
+        sa.Index("ix_cases_receiving", "receiving_office_id", "status"),
+        sa.UniqueConstraint("applicant_id", "idempotency_key", name="uq_cases_idempotency"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("extension_days >= 0", name="extension_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(sa.String(15), unique=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    receiving_office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    competent_office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    custody_office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[CaseStatus] = mapped_column(_status)
+    version: Mapped[int] = mapped_column(default=1)
+    # Copied from the service at submission: a later catalogue edit must not move old deadlines.
+    mode: Mapped[HandlingMode] = mapped_column(enum_column(HandlingMode, "case_mode"))
+    promised_days: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_on: Mapped[date]  # working-day arithmetic is in Asia/Shanghai dates
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_start_on: Mapped[date | None]  # the legal acceptance date the clock counts from
+    due_on: Mapped[date | None]  # NULL: not accepted, paused, or its year's calendar not loaded
+    due_pending_year: Mapped[int | None]  # set when the due date waits for a year's calendar
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_days: Mapped[int] = mapped_column(default=0)
+    extension_requested_days: Mapped[int | None]  # a request awaiting a supervisor
+    formal_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_method: Mapped[str | None] = mapped_column(sa.String(16))
+    delivery_ref: Mapped[str | None] = mapped_column(sa.String(64))
+    applicant_phone_last4: Mapped[str] = mapped_column(sa.String(4))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    form_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    service: Mapped[Service] = relationship()
+    applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    receiving_office: Mapped[Office] = relationship(foreign_keys=[receiving_office_id])
+    competent_office: Mapped[Office] = relationship(foreign_keys=[competent_office_id])
+    custody_office: Mapped[Office] = relationship(foreign_keys=[custody_office_id])
+    events: Mapped[list[CaseEvent]] = relationship(
+        order_by="CaseEvent.id", back_populates="case", viewonly=True
+    )
+    pauses: Mapped[list[ClockPause]] = relationship(order_by="ClockPause.id", viewonly=True)
+    subtasks: Mapped[list[SubTask]] = relationship(order_by="SubTask.id", viewonly=True)
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", viewonly=True)
+
+
+class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only: who did what to which case, when, from which state to which, and why."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        sa.Index("ix_case_events_case", "case_id", "id"),
+        sa.Index("ix_case_events_at", "at", "action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_role: Mapped[Role] = mapped_column(enum_column(Role, "event_actor_role"))
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(
+        enum_column(CaseStatus, "event_from_status"))
+    to_status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, "event_to_status"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    office: Mapped[Office | None] = relationship()
+
+
+class ClockPause(db.Model):  # type: ignore[name-defined,misc]
+    """An interval when the legal clock does not run (supplements, special procedures)."""
+
+    __tablename__ = "clock_pauses"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('supplement', 'special_procedure')", name="kind"),
+        sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ordered"),
+        sa.Index("ix_clock_pauses_case", "case_id", "ended_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    items: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)  # 补正 items
+
+
+class SubTask(db.Model):  # type: ignore[name-defined,misc]
+    """A cooperating office's part of a joint case (多地联办), e.g. a numbered contact letter."""
+
+    __tablename__ = "subtasks"
+    __table_args__ = (
+        sa.Index("ix_subtasks_office", "office_id", "status"),
+        sa.Index("ix_subtasks_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    letter_number: Mapped[str] = mapped_column(sa.String(32), unique=True)  # 联系函编号
+    role_zh: Mapped[str] = mapped_column(sa.String(128))
+    task_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    limit_days: Mapped[int | None]
+    status: Mapped[SubTaskStatus] = mapped_column(enum_column(SubTaskStatus, "subtask_status"))
+    was_accepted: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    office: Mapped[Office] = relationship()
+
+
+class Attachment(db.Model):  # type: ignore[name-defined,misc]
+    """A material filed with a case: an uploaded file (random stored name) or a cited e-licence."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        sa.CheckConstraint("stored_name IS NOT NULL OR e_licence_number IS NOT NULL",
+                           name="file_or_licence"),
+        sa.Index("ix_attachments_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    material_code: Mapped[str] = mapped_column(sa.String(64))
+    original_name: Mapped[str | None] = mapped_column(sa.String(255))  # metadata only
+    stored_name: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str | None] = mapped_column(sa.String(64))
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    e_licence_number: Mapped[str | None] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rating(db.Model):  # type: ignore[name-defined,misc]
+    """好差评: one per case, 1 (非常不满意) … 5 (非常满意)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        sa.Index("ix_ratings_office", "office_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), unique=True)
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(sa.String(128))
+    body: Mapped[str] = mapped_column(sa.Text)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrackingSequence(db.Model):  # type: ignore[name-defined,misc]
+    """The last serial used per province and day, for tracking numbers."""
+
+    __tablename__ = "tracking_sequences"
+
+    scope: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # province2 + yymmdd
+    last: Mapped[int] = mapped_column(default=0)

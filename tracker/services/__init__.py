@@ -1,0 +1,1 @@
+"""Business operations: one function per verb; the only layer that commits."""

@@ -1,0 +1,473 @@
+"""Case operations: submit, every workflow move, sub-tasks, assignment, rating.
+
+Each function loads, asks the domain, writes the change with its event and the applicant's
+notice, and commits once (``write_transaction``). Callers pass the acting user and ``now``;
+nothing here reads ``current_user`` or the clock. A move made against an out-of-date version
+raises ``StaleCase`` (HTTP 409) and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..database import write_transaction
+from ..domain import clock
+from ..domain.errors import DomainError, UnknownCalendarYear
+from ..domain.identifiers import make_tracking_number, phone_last4
+from ..domain.messages import applicant_message
+from ..domain.offices import OfficeFacts, check_office_choice
+from ..domain.regions import region_lineage
+from ..domain.states import CaseStatus, HandlingMode, Role, SubTaskStatus
+from ..domain.workflow import (
+    Action,
+    ActorFacts,
+    CaseFacts,
+    SubTaskFacts,
+    check,
+    check_subtask,
+    next_status,
+)
+from ..models import (
+    Case,
+    CaseEvent,
+    ClockPause,
+    Notification,
+    Office,
+    Rating,
+    Service,
+    SubTask,
+    TrackingSequence,
+    User,
+)
+from .calendar import get_calendar, local_date
+
+
+class StaleCase(DomainError):
+    """Someone else changed the case first; nothing of this move was written."""
+
+    code = "stale_case"
+
+    def __init__(self, case: Case | None = None) -> None:
+        super().__init__("办件已被他人更新，请查看最新情况后再操作")
+        self.case = case
+
+
+class CaseNotFound(DomainError):
+    code = "not_found"
+
+
+# ---- facts for the domain ------------------------------------------------------------------
+
+
+def actor_facts(user: User | None) -> ActorFacts:
+    if user is None:
+        return ActorFacts(role=Role.SYSTEM)
+    scope = None
+    if user.role is Role.SUPERVISOR and user.scope_region_code is not None:
+        scope = frozenset({user.scope_region_code})
+    return ActorFacts(role=user.role, user_id=user.id, office_id=user.office_id,
+                      region_codes=scope)
+
+
+def subtask_facts(t: SubTask) -> SubTaskFacts:
+    return SubTaskFacts(id=t.id, office_id=t.office_id, status=t.status,
+                        was_accepted=t.was_accepted)
+
+
+def case_facts(case: Case) -> CaseFacts:
+    checks = set()
+    if case.formal_checked_at is not None:
+        checks.add(Action.FORMAL_CHECK)
+    if case.identity_checked_at is not None:
+        checks.add(Action.IDENTITY_CHECK)
+    return CaseFacts(
+        status=case.status,
+        mode=case.mode,
+        applicant_id=case.applicant_id,
+        receiving_office_id=case.receiving_office_id,
+        competent_office_id=case.competent_office_id,
+        custody_office_id=case.custody_office_id,
+        accepted=case.accepted_at is not None,
+        checks=frozenset(checks),
+        subtasks=tuple(subtask_facts(t) for t in case.subtasks),
+        extension_pending=case.extension_requested_days is not None,
+        delivered=case.delivered_at is not None,
+        region_codes=region_lineage(case.receiving_office.region_code)
+        | region_lineage(case.competent_office.region_code),
+    )
+
+
+def _pauses(case_id: int, session: Session) -> list[ClockPause]:
+    return list(session.scalars(
+        sa.select(ClockPause).where(ClockPause.case_id == case_id).order_by(ClockPause.id)))
+
+
+def _due_fields(clock_start_on: date | None, promised_days: int, extension_days: int,
+                pauses: list[ClockPause]) -> dict[str, Any]:
+    """Due date from the clock intervals; a year without an official calendar leaves it pending."""
+    if clock_start_on is None:
+        return {"due_on": None, "due_pending_year": None}
+    domain_pauses = [clock.Pause(p.started_on, p.ended_on, p.kind) for p in pauses  # type: ignore[arg-type]
+                     if p.ended_on is None or p.ended_on > clock_start_on]
+    try:
+        due = clock.due_date(clock_start_on, promised_days, domain_pauses, extension_days,
+                             get_calendar())
+    except UnknownCalendarYear as exc:
+        return {"due_on": None, "due_pending_year": exc.year}
+    return {"due_on": due, "due_pending_year": None}
+
+
+def _notify(session: Session, case: Case, action: Action, reason: str | None,
+            now: datetime) -> None:
+    msg = applicant_message(action, service_name=case.service.name_zh,
+                            tracking_number=case.tracking_number, reason=reason,
+                            due_on=case.due_on)
+    if msg is not None:
+        session.add(Notification(user_id=case.applicant_id, case_id=case.id, created_at=now,
+                                 title=msg[0], body=msg[1]))
+
+
+def _event(session: Session, case: Case, action: Action, actor: User | None,
+           from_status: CaseStatus | None, now: datetime, reason: str | None = None,
+           payload: Mapping[str, Any] | None = None, ip: str | None = None) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id, at=now, actor_id=actor.id if actor else None,
+        actor_role=actor.role if actor else Role.SYSTEM,
+        office_id=actor.office_id if actor else None, action=action.value,
+        from_status=from_status, to_status=case.status, reason=(reason or None),
+        payload=dict(payload or {}), ip=ip,
+    )
+    session.add(event)
+    return event
+
+
+def _next_serial(session: Session, scope: str) -> int:
+    """Atomically take the next tracking serial for ``scope`` (one statement on both engines)."""
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    stmt = insert(TrackingSequence).values(scope=scope, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TrackingSequence.scope],
+        set_={"last": TrackingSequence.last + 1},
+    ).returning(TrackingSequence.last)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _load_for_update(session: Session, case_id: int) -> Case:
+    case = session.scalars(
+        sa.select(Case).where(Case.id == case_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if case is None:
+        raise CaseNotFound("办件不存在")
+    return case
+
+
+def _write(session: Session, case: Case, values: dict[str, Any]) -> None:
+    """Apply ``values`` only if the case is still at the version and state we read."""
+    values = {**values, "version": case.version + 1}
+    result = session.execute(
+        sa.update(Case)
+        .where(Case.id == case.id, Case.version == case.version, Case.status == case.status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleCase()
+    for key, value in values.items():
+        # Keep the loaded object in step without marking it dirty (no second UPDATE).
+        sa.orm.attributes.set_committed_value(case, key, value)
+
+
+# ---- submission ----------------------------------------------------------------------------
+
+
+def submit_case(
+    *,
+    applicant: User,
+    service: Service,
+    receiving_office: Office,
+    competent_office: Office,
+    form_data: Mapping[str, Any],
+    now: datetime,
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> Case:
+    """File one application. The same ``idempotency_key`` from the same applicant files once."""
+    if applicant.role is not Role.CITIZEN or applicant.phone is None:
+        raise DomainError("只有实名注册的申请人可以提交申请", code="not_applicant")
+    if not service.active:
+        raise DomainError("该事项暂停受理", code="service_inactive")
+    check_office_choice(
+        mode=service.mode, service_department=service.department_code,
+        competent_department=service.competent_department_code,
+        receiving_policy=service.receiving,
+        receiving=OfficeFacts(receiving_office.id, receiving_office.department_code,
+                              receiving_office.region_code),
+        competent=OfficeFacts(competent_office.id, competent_office.department_code,
+                              competent_office.region_code),
+    )
+    with write_transaction() as session:
+        if idempotency_key:
+            existing = session.scalars(sa.select(Case).where(
+                Case.applicant_id == applicant.id, Case.idempotency_key == idempotency_key)
+            ).one_or_none()
+            if existing is not None:
+                return existing
+        today = local_date(now)
+        province2 = receiving_office.region_code[:2]
+        serial = _next_serial(session, f"{province2}{today:%y%m%d}")
+        case = Case(
+            tracking_number=make_tracking_number(province2, today, serial),
+            service_id=service.id, applicant_id=applicant.id,
+            receiving_office_id=receiving_office.id, competent_office_id=competent_office.id,
+            custody_office_id=receiving_office.id, status=CaseStatus.RECEIVED, version=1,
+            mode=service.mode, promised_days=service.promised_days, submitted_at=now,
+            received_on=today, applicant_phone_last4=phone_last4(applicant.phone),
+            idempotency_key=idempotency_key, form_data=dict(form_data), updated_at=now,
+        )
+        case.service = service
+        session.add(case)
+        session.flush()
+        _event(session, case, Action.SUBMIT, applicant, None, now, ip=ip,
+               payload={"receiving_office": receiving_office.code,
+                        "competent_office": competent_office.code})
+        _notify(session, case, Action.SUBMIT, None, now)
+    return case
+
+
+# ---- workflow moves ------------------------------------------------------------------------
+
+
+def act(
+    case_id: int,
+    action: Action,
+    actor: User | None,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+    reason: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+) -> Case:
+    """Make one workflow move. ``actor=None`` is the system (the Art. 32 sweep).
+
+    ``payload`` carries what a move needs: ``items`` (补正 list), ``days`` (extension),
+    ``cooperating_offices`` (joint: office ids, one per cooperation role, when processing
+    starts), ``delivery_method``/``delivery_ref`` (delivery), ``competent_office_hint``
+    (rejection: the office that is competent if not us).
+    """
+    payload = dict(payload or {})
+    reason = (reason or "").strip() or None
+    with write_transaction() as session:
+        case = _load_for_update(session, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise StaleCase(case)
+        facts = case_facts(case)
+        check(action, facts, actor_facts(actor), reason)
+        from_status = case.status
+        today = local_date(now)
+        values: dict[str, Any] = {"status": next_status(action, facts), "updated_at": now}
+        pauses = _pauses(case.id, session)
+        open_pause = next((p for p in pauses if p.ended_on is None), None)
+        recompute = False
+
+        if action is Action.FORMAL_CHECK:
+            values["formal_checked_at"] = now
+        elif action is Action.IDENTITY_CHECK:
+            values["identity_checked_at"] = now
+        elif action is Action.FORWARD:
+            values.update(custody_office_id=case.competent_office_id, assignee_id=None)
+            payload.setdefault("to_office_id", case.competent_office_id)
+        elif action in (Action.ACCEPT, Action.DEEM_ACCEPTED):
+            arrived = max((p.ended_on for p in pauses
+                           if p.kind == "supplement" and p.ended_on is not None), default=None)
+            # Deemed acceptance counts from receipt of the (complete) materials (Art. 32).
+            start = (arrived or case.received_on) if action is Action.DEEM_ACCEPTED else today
+            values.update(accepted_at=now, clock_start_on=clock.clock_start(start, arrived))
+            recompute = True
+        elif action in (Action.REQUEST_SUPPLEMENT, Action.START_SPECIAL):
+            kind = "supplement" if action is Action.REQUEST_SUPPLEMENT else "special_procedure"
+            pause = ClockPause(case_id=case.id, kind=kind, started_on=today, reason=reason or "",
+                               items=list(payload.get("items", [])))
+            session.add(pause)
+            pauses.append(pause)
+            recompute = True
+        elif action in (Action.SUBMIT_SUPPLEMENT, Action.END_SPECIAL):
+            if open_pause is not None:
+                open_pause.ended_on = today
+            recompute = True
+        elif action is Action.START_PROCESSING and case.mode is HandlingMode.JOINT:
+            _send_contact_letters(session, case, payload, now)
+        elif action is Action.REQUEST_EXTENSION:
+            days = int(payload.get("days", 0))
+            if not 1 <= days <= case.service.statutory_days:
+                raise DomainError("延长的工作日数须在1至法定时限之间", code="extension_days")
+            values["extension_requested_days"] = days
+        elif action is Action.APPROVE_EXTENSION:
+            payload["days"] = case.extension_requested_days
+            values.update(extension_days=case.extension_days + (case.extension_requested_days or 0),
+                          extension_requested_days=None)
+            recompute = True
+        elif action is Action.REFUSE_EXTENSION:
+            values["extension_requested_days"] = None
+        elif action is Action.DELIVER:
+            method = payload.get("delivery_method", "online")
+            if method not in ("online", "post", "counter"):
+                raise DomainError("送达方式须为网上、邮寄或窗口领取", code="delivery_method")
+            values.update(delivered_at=now, delivery_method=method,
+                          delivery_ref=str(payload.get("delivery_ref", ""))[:64] or None)
+
+        if values["status"].is_closed and from_status is not values["status"]:
+            values["completed_at"] = now
+            if open_pause is not None:
+                open_pause.ended_on = today
+            for task in case.subtasks:
+                if task.status not in (SubTaskStatus.DONE, SubTaskStatus.CANCELLED):
+                    task.status = SubTaskStatus.CANCELLED
+        if recompute:
+            session.flush()
+            values.update(_due_fields(values.get("clock_start_on", case.clock_start_on),
+                                      case.promised_days,
+                                      values.get("extension_days", case.extension_days),
+                                      _pauses(case.id, session)))
+        _write(session, case, values)
+        _event(session, case, action, actor, from_status, now, reason, payload, ip)
+        _notify(session, case, action, reason, now)
+    return case
+
+
+def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
+                          now: datetime) -> None:
+    """Joint handling: one sub-task (a numbered contact letter) per cooperating office role."""
+    if any(t.status is not SubTaskStatus.CANCELLED for t in case.subtasks):
+        return  # already sent (processing resumed after a special procedure)
+    roles = case.service.cooperations
+    office_ids = [int(x) for x in payload.get("cooperating_offices", [])]
+    if len(office_ids) != len(roles):
+        raise DomainError("请为每个协办角色选择协办部门", code="cooperating_offices")
+    letters = []
+    for role, office_id in zip(roles, office_ids, strict=True):
+        office = session.get(Office, office_id)
+        if office is None or office.department_code != role.department_code:
+            raise DomainError(f"“{role.role_zh}”须选择{role.department_code}部门的经办机构",
+                              code="cooperating_offices")
+        if office.id == case.custody_office_id:
+            raise DomainError("协办部门不能是本部门", code="cooperating_offices")
+        letter = f"LXH{case.tracking_number}-{role.position + 1}"  # 联系函编号
+        task = SubTask(case_id=case.id, office_id=office.id, letter_number=letter,
+                       role_zh=role.role_zh, task_zh=role.task_zh, limit_days=role.limit_days,
+                       status=SubTaskStatus.SENT, created_at=now)
+        session.add(task)
+        session.flush()
+        letters.append({"subtask_id": task.id, "letter_number": letter, "office": office.code})
+    payload["contact_letters"] = letters
+
+
+def act_on_subtask(
+    subtask_id: int,
+    action: Action,
+    actor: User,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+    reason: str | None = None,
+    ip: str | None = None,
+) -> SubTask:
+    """A cooperating (or the lead) office works a sub-task; recorded on the case's history."""
+    reason = (reason or "").strip() or None
+    with write_transaction() as session:
+        task = session.get(SubTask, subtask_id)
+        if task is None:
+            raise CaseNotFound("协办任务不存在")
+        case = _load_for_update(session, task.case_id)
+        if expected_version is not None and task.version != expected_version:
+            raise StaleCase(case)
+        before = task.status
+        after = check_subtask(action, case_facts(case), subtask_facts(task), actor_facts(actor),
+                              reason)
+        result = session.execute(
+            sa.update(SubTask)
+            .where(SubTask.id == task.id, SubTask.version == task.version,
+                   SubTask.status == before)
+            .values(status=after, version=task.version + 1,
+                    was_accepted=task.was_accepted or after is SubTaskStatus.ACCEPTED,
+                    done_at=now if after is SubTaskStatus.DONE else task.done_at)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleCase(case)
+        session.refresh(task)
+        _write(session, case, {"updated_at": now})
+        _event(session, case, action, actor, case.status, now, reason,
+               {"subtask_id": task.id, "letter_number": task.letter_number,
+                "from": before.value, "to": after.value}, ip)
+    return task
+
+
+# ---- custody inside the office, rating -----------------------------------------------------
+
+
+def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
+           expected_version: int | None = None, ip: str | None = None) -> Case:
+    """Claim (assignee is the actor), assign to a colleague, or release (assignee None)."""
+    with write_transaction() as session:
+        case = _load_for_update(session, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise StaleCase(case)
+        if actor.role is not Role.CLERK or actor.office_id != case.custody_office_id:
+            raise DomainError("只有办件所在部门的经办人员可以分派", code="not_custody")
+        if case.status.is_closed:
+            raise DomainError("办件已结束", code="closed")
+        if assignee is not None and (assignee.role is not Role.CLERK
+                                     or assignee.office_id != case.custody_office_id):
+            raise DomainError("只能分派给本部门的经办人员", code="assignee_office")
+        action = (Action.RELEASE if assignee is None
+                  else Action.CLAIM if assignee.id == actor.id else Action.ASSIGN)
+        _write(session, case, {"assignee_id": assignee.id if assignee else None,
+                               "updated_at": now})
+        _event(session, case, action, actor, case.status, now,
+               payload={"assignee_id": assignee.id if assignee else None}, ip=ip)
+    return case
+
+
+def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime) -> Rating:
+    """好差评 after completion, once per case."""
+    with write_transaction() as session:
+        case = _load_for_update(session, case_id)
+        if case.applicant_id != applicant.id:
+            raise CaseNotFound("办件不存在")
+        if case.status not in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
+                               CaseStatus.REFUSED):
+            raise DomainError("办结后才能评价", code="not_completed")
+        if not 1 <= int(score) <= 5:
+            raise DomainError("评价须为1至5分", code="score_range")
+        if session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id)) is not None:
+            raise DomainError("该办件已评价", code="already_rated")
+        rating = Rating(case_id=case.id, applicant_id=applicant.id,
+                        office_id=case.competent_office_id, score=int(score),
+                        comment=comment.strip()[:500], created_at=now)
+        session.add(rating)
+        _write(session, case, {"updated_at": now})
+        _event(session, case, Action.RATE, applicant, case.status, now,
+               payload={"score": int(score)})
+    return rating
+
+
+def fill_pending_due_dates() -> int:
+    """Compute the due dates that waited for a year's official calendar; returns how many."""
+    filled = 0
+    with write_transaction() as session:
+        waiting = session.scalars(sa.select(Case).where(Case.due_pending_year.is_not(None)))
+        for case in waiting:
+            fields = _due_fields(case.clock_start_on, case.promised_days, case.extension_days,
+                                 _pauses(case.id, session))
+            filled += fields["due_pending_year"] is None
+            case.due_on, case.due_pending_year = fields["due_on"], fields["due_pending_year"]
+    return filled

@@ -1,0 +1,306 @@
+"""Demo accounts and a few hundred cases in every state, made through the real services.
+
+Deterministic for a given seed and ``today``: the same seed on the same day gives the same
+cases. Demo people and numbers are invented (resident IDs carry valid check digits but were
+generated, not taken from anyone).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from ..domain.errors import DomainError
+from ..domain.identifiers import iso7064_mod11_2
+from ..domain.states import CaseStatus, HandlingMode, Role
+from ..domain.workflow import Action
+from ..extensions import db
+from ..models import Case, Office, Service, User
+from . import cases as case_ops
+from .accounts import create_user
+from .calendar import SHANGHAI
+
+DEMO_PASSWORD = "Tongban-Demo-2026"  # noqa: S105 (published demo password, PRODUCT.md)
+PLACES = {"cd": "510100", "cq": "500112"}  # 成都市, 渝北区
+DEPARTMENTS = ("mi", "hf", "hrss", "psb", "traffic", "amr", "dpf")
+CITIZENS = [  # phone suffix, name, home region (catalogue), ID birthplace code, birth date
+    ("01", "张伟", "500112", "500112", "19850314"), ("02", "王芳", "510100", "510104", "19900722"),
+    ("03", "李娜", "500103", "500103", "19781105"), ("04", "刘洋", "510100", "510107", "19951230"),
+    ("05", "陈静", "500112", "500112", "19620418"), ("06", "杨磊", "510700", "510703", "19880909"),
+    ("07", "赵敏", "500106", "500106", "19730201"), ("08", "黄强", "510100", "510105", "19991111"),
+    ("09", "周杰", "500105", "500105", "19660606"), ("10", "吴婷", "511300", "511302", "19920817"),
+]
+SUPERVISORS = [("sup.sc", "四川省政务服务中心 督查", "510000"),
+               ("sup.cq", "重庆市政务服务中心 督查", "500000"),
+               ("sup.all", "川渝通办 联合督查", None)]
+
+# Target states and their weights: recent cases are mostly open, older ones mostly closed.
+OPEN_TARGETS = {
+    CaseStatus.RECEIVED: 10, CaseStatus.SUPPLEMENT_REQUESTED: 5, CaseStatus.SUPPLEMENTED: 3,
+    CaseStatus.ACCEPTED: 8, CaseStatus.PROCESSING: 12, CaseStatus.SPECIAL_PROCEDURE: 2,
+    CaseStatus.SPECIAL_PROCEDURE_ENDED: 2,
+}
+CLOSED_TARGETS = {
+    CaseStatus.APPROVED: 40, CaseStatus.APPROVED_TOLERATED: 5, CaseStatus.REFUSED: 6,
+    CaseStatus.NOT_ACCEPTED: 5, CaseStatus.RETRACTED: 3, CaseStatus.WITHDRAWN: 3,
+    CaseStatus.CANCELLED: 2,
+}
+
+
+def demo_resident_id(region: str, birth: str, serial: int) -> str:
+    body = f"{region}{birth}{serial:03d}"
+    return body + iso7064_mod11_2(body)
+
+
+@dataclass
+class SeedReport:
+    users: int = 0
+    cases: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        states = ", ".join(f"{k} {v}" for k, v in sorted(self.states.items()))
+        return f"users {self.users}, cases {self.cases} ({states})"
+
+
+def seed_accounts(now: datetime) -> int:
+    """The demo accounts of PRODUCT.md; existing ones are left as they are."""
+    made = 0
+    existing = set(db.session.scalars(sa.select(User.username)).all()) | set(
+        db.session.scalars(sa.select(User.phone)).all())
+    offices = {o.code: o for o in db.session.scalars(sa.select(Office).where(
+        Office.region_code.in_(PLACES.values())))}
+    for i, (suffix, name, home, birthplace, birth) in enumerate(CITIZENS):
+        phone = f"139000000{suffix}"
+        if phone not in existing:
+            create_user(role=Role.CITIZEN, real_name=name, password=DEMO_PASSWORD, now=now,
+                        phone=phone, resident_id=demo_resident_id(birthplace, birth, 100 + i * 7),
+                        home_region_code=home)
+            made += 1
+    for place, region in PLACES.items():
+        for dept in DEPARTMENTS:
+            username = f"clerk.{place}.{dept}"
+            office = offices.get(f"{region}-{dept}")
+            if office is not None and username not in existing:
+                create_user(role=Role.CLERK, real_name=f"{office.name_zh} 窗口",
+                            password=DEMO_PASSWORD, now=now, username=username, office=office)
+                made += 1
+    for username, name, scope in SUPERVISORS:
+        if username not in existing:
+            create_user(role=Role.SUPERVISOR, real_name=name, password=DEMO_PASSWORD, now=now,
+                        username=username, scope_region_code=scope)
+            made += 1
+    if "admin" not in existing:
+        create_user(role=Role.ADMIN, real_name="系统管理员", password=DEMO_PASSWORD, now=now,
+                    username="admin")
+        made += 1
+    return made
+
+
+def _weighted(rng: random.Random, table: dict[CaseStatus, int]) -> CaseStatus:
+    return rng.choices(list(table), weights=list(table.values()))[0]
+
+
+def _office_hours(rng: random.Random, day: date) -> datetime:
+    local = datetime.combine(day, time(9, 0), SHANGHAI) + timedelta(minutes=rng.randint(0, 480))
+    return local.astimezone(UTC)
+
+
+class _Runner:
+    """Moves one case towards a target state, step by step, never past ``now``."""
+
+    def __init__(self, rng: random.Random, now: datetime, clerks: dict[int, User]) -> None:
+        self.rng, self.now, self.clerks = rng, now, clerks
+
+    def step(self, case: Case, action: Action, actor: User | None, at: datetime, **kw: object) -> datetime | None:
+        if at >= self.now:
+            return None
+        case_op = case_ops.act(case.id, action, actor, at, **kw)  # type: ignore[arg-type]
+        case.status = case_op.status
+        return at
+
+    def later(self, at: datetime, low_h: float = 2, high_h: float = 72) -> datetime:
+        return at + timedelta(hours=self.rng.uniform(low_h, high_h))
+
+    def run(self, case: Case, target: CaseStatus, at: datetime, applicant: User) -> None:
+        rng, clerk = self.rng, self.clerks
+        receiving, competent = clerk[case.receiving_office_id], clerk[case.competent_office_id]
+        steps: list[tuple[Action, User | None, dict[str, object]]] = []
+        if target is CaseStatus.RECEIVED:
+            if case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE and rng.random() < 0.5:
+                steps += [(Action.FORMAL_CHECK, receiving, {}),
+                          (Action.IDENTITY_CHECK, receiving, {})]
+        elif target is CaseStatus.RETRACTED:
+            steps.append((Action.RETRACT, applicant, {"reason": "信息填写有误，重新申请"}))
+        else:
+            if case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+                steps += [(Action.FORMAL_CHECK, receiving, {}),
+                          (Action.IDENTITY_CHECK, receiving, {}),
+                          (Action.FORWARD, receiving, {})]
+            supplement = target in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED) or (
+                rng.random() < 0.15)
+            if supplement:
+                items = [{"material": "id_card", "note": "身份证复印件不清晰，请重新上传"}]
+                steps.append((Action.REQUEST_SUPPLEMENT, competent,
+                              {"reason": "材料不清晰，一次性告知补正", "payload": {"items": items}}))
+                if target is not CaseStatus.SUPPLEMENT_REQUESTED:
+                    steps.append((Action.SUBMIT_SUPPLEMENT, applicant, {}))
+            if target is CaseStatus.NOT_ACCEPTED:
+                steps.append((Action.REJECT, competent,
+                              {"reason": "申请事项不属于本部门职权范围，请向户籍所在地部门申请"}))
+            elif target not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED):
+                steps.append((Action.ACCEPT, competent, {}))
+                steps += self._after_acceptance(case, target, competent, applicant)
+        for action, actor, kw in steps:
+            at = self.later(at)
+            if self.step(case, action, actor, at, **kw) is None:
+                return
+            if (action is Action.START_PROCESSING and case.mode is HandlingMode.JOINT
+                    and not self._work_subtasks(case, target, at)):
+                return
+        if case.status in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
+                           CaseStatus.REFUSED):
+            at = self.later(at)
+            if rng.random() < 0.6 and at < self.now:
+                case_ops.act(case.id, Action.DELIVER, competent, at,
+                             payload={"delivery_method": rng.choice(["online", "post", "counter"])})
+            at = self.later(at)
+            if rng.random() < 0.55 and at < self.now:
+                score = rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 6, 4, 2])[0]
+                case_ops.rate(case.id, applicant, score,
+                              "" if score > 2 else "等待时间太长，进度不透明", at)
+
+    def _after_acceptance(self, case: Case, target: CaseStatus, clerk: User,
+                          applicant: User) -> list[tuple[Action, User | None, dict[str, object]]]:
+        rng = self.rng
+        if target is CaseStatus.ACCEPTED:
+            return []
+        if target is CaseStatus.WITHDRAWN:
+            return [(Action.WITHDRAW, applicant, {"reason": "已在本地办理，无需再办"})]
+        if target is CaseStatus.CANCELLED:
+            return [(Action.CANCEL, clerk, {"reason": "重复申请，已合并至另一办件"})]
+        steps: list[tuple[Action, User | None, dict[str, object]]] = []
+        payload: dict[str, object] = {}
+        if case.mode is HandlingMode.JOINT:
+            payload["cooperating_offices"] = self.cooperating_offices(case)
+        steps.append((Action.START_PROCESSING, clerk, {"payload": payload}))
+        if target in (CaseStatus.SPECIAL_PROCEDURE, CaseStatus.SPECIAL_PROCEDURE_ENDED) or (
+                rng.random() < 0.05):
+            steps.append((Action.START_SPECIAL, clerk, {"reason": "需组织现场核查"}))
+            if target is not CaseStatus.SPECIAL_PROCEDURE:
+                steps.append((Action.END_SPECIAL, clerk, {}))
+        if target in (CaseStatus.PROCESSING, CaseStatus.SPECIAL_PROCEDURE,
+                      CaseStatus.SPECIAL_PROCEDURE_ENDED):
+            if target is CaseStatus.PROCESSING and rng.random() < 0.2:
+                steps.append((Action.REQUEST_EXTENSION, clerk,
+                              {"reason": "需跨省核对缴存记录", "payload": {"days": 5}}))
+            return steps
+        decision = {CaseStatus.APPROVED: (Action.APPROVE, None),
+                    CaseStatus.APPROVED_TOLERATED: (Action.APPROVE_TOLERATED,
+                                                    "缺少的户口簿复印件可在领取时补交"),
+                    CaseStatus.REFUSED: (Action.REFUSE, "账户信息与转出地记录不一致，经核实不符合条件")}
+        action, reason = decision[target]
+        steps.append((action, clerk, {"reason": reason} if reason else {}))
+        return steps
+
+    def cooperating_offices(self, case: Case) -> list[int]:
+        lead_region = case.receiving_office.region_code
+        other = PLACES["cq"] if lead_region == PLACES["cd"] else PLACES["cd"]
+        codes = [f"{other}-{role.department_code}" for role in case.service.cooperations]
+        ids = {o.code: o.id for o in db.session.scalars(
+            sa.select(Office).where(Office.code.in_(codes)))}
+        return [ids[c] for c in codes]
+
+    def _work_subtasks(self, case: Case, target: CaseStatus, at: datetime) -> bool:
+        """The cooperating office answers; False when time ran out before it finished."""
+        fresh = db.session.get(Case, case.id)
+        assert fresh is not None
+        db.session.refresh(fresh)
+        finish = target in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED)
+        for task in fresh.subtasks:
+            cooperating = self.clerks[task.office_id]
+            moves = [Action.SUBTASK_ACCEPT]
+            if self.rng.random() < 0.1:
+                moves += [Action.SUBTASK_NEGOTIATE, Action.SUBTASK_RESUME]
+            if finish or self.rng.random() < 0.4:
+                moves.append(Action.SUBTASK_COMPLETE)
+            for move in moves:
+                at = self.later(at, 1, 48)
+                if at >= self.now:
+                    return False
+                reason = {Action.SUBTASK_NEGOTIATE: "转出地账户余额与联系函不符，请核对",
+                          Action.SUBTASK_RESUME: "已核对一致"}.get(move)
+                case_ops.act_on_subtask(task.id, move, cooperating, at, reason=reason)
+        return True
+
+
+def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60) -> SeedReport:
+    """Demo accounts plus ``cases`` cases submitted over the ``days`` before ``today``."""
+    now = datetime.combine(today, time(18, 0), SHANGHAI).astimezone(UTC)
+    report = SeedReport(users=seed_accounts(now - timedelta(days=days + 1)))
+    rng = random.Random(seed)
+    citizens = list(db.session.scalars(
+        sa.select(User).where(User.role == Role.CITIZEN).order_by(User.phone)))
+    clerks = {u.office_id: u for u in db.session.scalars(
+        sa.select(User).where(User.role == Role.CLERK))}
+    services = list(db.session.scalars(sa.select(Service).order_by(Service.code)))
+    offices = {o.code: o for o in db.session.scalars(sa.select(Office).where(
+        Office.region_code.in_(PLACES.values())))}
+    runner = _Runner(rng, now, clerks)
+    weekdays = [today - timedelta(days=d) for d in range(days, 0, -1)]
+    weights = [1.0 if d.weekday() < 5 else 0.15 for d in weekdays]
+    for n in range(cases):
+        service = services[n % len(services)] if n < len(services) else rng.choice(services)
+        applicant = citizens[0] if n % 5 == 0 else rng.choice(citizens)
+        here, there = ("cq", "cd") if applicant.home_region_code.startswith("50") else ("cd", "cq")
+        receiving = offices[f"{PLACES[here]}-{service.department_code}"]
+        competent = offices[f"{PLACES[there]}-{service.competent_department_code}"]
+        if service.mode is not HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+            # Fully online and joint cases are received by the office that decides (the lead).
+            receiving = competent if service.mode is HandlingMode.FULLY_ONLINE else offices[
+                f"{PLACES[here]}-{service.competent_department_code}"]
+            competent = receiving
+        day = rng.choices(weekdays, weights=weights)[0]
+        age = (today - day).days
+        target = _weighted(rng, OPEN_TARGETS if age < rng.randint(4, 25) else CLOSED_TARGETS)
+        submitted = _office_hours(rng, day)
+        case = case_ops.submit_case(
+            applicant=applicant, service=service, receiving_office=receiving,
+            competent_office=competent, form_data=demo_form_data(service, rng),
+            now=submitted, idempotency_key=f"demo-{seed}-{n}")
+        try:
+            runner.run(case, target, submitted, applicant)
+        except DomainError as exc:  # a demo path the rules refuse is a bug in this seeder
+            raise RuntimeError(f"demo case {n} ({service.code} → {target}): {exc.message}") from exc
+        report.cases += 1
+    for status, count in db.session.execute(
+            sa.select(Case.status, sa.func.count()).group_by(Case.status)):
+        report.states[status.value] = count
+    return report
+
+
+def demo_form_data(service: Service, rng: random.Random) -> dict[str, object]:
+    """Plausible answers for a service's form fields, by type."""
+    data: dict[str, object] = {}
+    for f in service.fields:
+        if f.type == "select" and f.choices:
+            data[f.name] = rng.choice(f.choices)["value"]
+        elif f.type == "integer":
+            data[f.name] = rng.randint(f.min_value or 0, min(f.max_value or 5, 5))
+        elif f.type == "money":
+            data[f.name] = str(rng.randint(100, 20000))
+        elif f.type == "date":
+            data[f.name] = "2026-10-08"
+        elif f.type == "phone":
+            data[f.name] = "13900000001"
+        elif f.type == "region":
+            data[f.name] = rng.choice(list(PLACES.values()))
+        elif f.type == "resident_id":
+            data[f.name] = demo_resident_id("510104", "19900722", 107)
+        else:
+            data[f.name] = f"{f.label_zh}（演示）"[: f.max_length or 100]
+    return data

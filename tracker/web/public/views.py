@@ -1,0 +1,71 @@
+"""Pages anyone may see: the catalogue, one service, health checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, render_template, request
+
+from ...extensions import db
+from ...models import Department
+from ...services import queries
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("public/home.html", groups=queries.catalogue(), q="",
+                           **queries.catalogue_counts())
+
+
+@bp.get("/services")
+def services() -> str:
+    q = request.args.get("q", "")
+    groups = queries.catalogue(q)
+    return render_template("public/services.html", groups=groups, q=q.strip()[:50],
+                           total=sum(len(s) for _, s in groups), **queries.catalogue_counts())
+
+
+@bp.get("/services/<code>")
+def service(code: str) -> str:
+    svc = queries.service_by_code(code)
+    if svc is None:
+        abort(404)
+    departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
+    roles: list[dict[str, Any]] = []
+    competent = departments[svc.competent_department_code]
+    if svc.receiving == "any" and svc.mode.value != "fully_online":
+        roles.append({"label_zh": "收件地（受理申请）", "label_en": "Receiving office",
+                      "department": departments[svc.department_code],
+                      "task_zh": "核验身份、审查材料形式，受理或转办", "limit_days": None,
+                      "provinces": queries.offices_by_province(svc.department_code)})
+    roles.append({"label_zh": "办理地（作出决定）", "label_en": "Competent office",
+                  "department": competent, "task_zh": "审核并作出决定",
+                  "limit_days": svc.promised_days,
+                  "provinces": queries.offices_by_province(competent.code)})
+    for coop in svc.cooperations:
+        roles.append({"label_zh": coop.role_zh, "label_en": coop.role_en,
+                      "department": departments[coop.department_code], "task_zh": coop.task_zh,
+                      "limit_days": coop.limit_days,
+                      "provinces": queries.offices_by_province(coop.department_code)})
+    return render_template("public/service.html", service=svc,
+                           department=departments[svc.department_code], roles=roles)
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    """Liveness: the process answers; no database involved."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    """Readiness: the database answers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
