@@ -42,11 +42,10 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
 def _select_locale() -> str:
     from flask import current_app
 
+    # Chinese first: English only when the person chose it (the switch in the header).
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang") or request.cookies.get("lang")
-    if chosen in languages:
-        return str(chosen)
-    return request.accept_languages.best_match(languages) or languages[0]
+    return str(chosen) if chosen in languages else languages[0]
 
 
 def _init_extensions(app: Flask) -> None:

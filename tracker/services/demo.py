@@ -196,8 +196,9 @@ class _Runner:
         if target in (CaseStatus.PROCESSING, CaseStatus.SPECIAL_PROCEDURE,
                       CaseStatus.SPECIAL_PROCEDURE_ENDED):
             if target is CaseStatus.PROCESSING and rng.random() < 0.2:
+                days = min(5, case.service.statutory_days)
                 steps.append((Action.REQUEST_EXTENSION, clerk,
-                              {"reason": "需跨省核对缴存记录", "payload": {"days": 5}}))
+                              {"reason": "需跨省核对缴存记录", "payload": {"days": days}}))
             return steps
         decision = {CaseStatus.APPROVED: (Action.APPROVE, None),
                     CaseStatus.APPROVED_TOLERATED: (Action.APPROVE_TOLERATED,
