@@ -33,6 +33,16 @@ class Config:
     AT_RISK_WORKING_DAYS = 3
     # Art. 32: days the receiving office has to accept, reject or ask for supplements.
     ACCEPTANCE_LIMIT_WORKING_DAYS = 5
+    # Flask-Limiter: per-process memory by default; set RATELIMIT_STORAGE_URI=redis://… for
+    # several workers (the machine runs Redis on 6379).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "20 per minute"
+    TRACK_RATE_LIMIT = "30 per minute"
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    LOCKOUT_FAILURES = 5
+    LOCKOUT_MINUTES = 15
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600

@@ -102,5 +102,34 @@ def holidays_list_command() -> None:
             click.echo(f"{year}: {cal.source_of(year)}")
 
 
+@tracker_cli.command("outbox")
+@click.option("--limit", default=200, show_default=True)
+def outbox_command(limit: int) -> None:
+    """Send pending SMS/e-mail notices (run from cron)."""
+    from flask import current_app
+
+    from .services.outbox import deliver_pending, senders_for
+
+    sent, failed = deliver_pending(senders_for(current_app.config), datetime.now(UTC),
+                                   limit=limit)
+    click.echo(f"outbox: {sent} sent, {failed} failed")
+
+
+@tracker_cli.command("sweep-uploads")
+@click.option("--older-than-hours", default=24, show_default=True,
+              help="Only files at least this old (younger ones may belong to a submit in flight).")
+def sweep_uploads_command(older_than_hours: int) -> None:
+    """Delete stored files that no attachment refers to (abandoned forms, failed commits)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from .services.uploads import sweep_orphans
+
+    removed = sweep_orphans(Path(current_app.config["UPLOAD_FOLDER"]),
+                            older_than=timedelta(hours=older_than_hours), now=datetime.now(UTC))
+    click.echo(f"uploads: {len(removed)} orphaned files removed")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(tracker_cli)

@@ -223,3 +223,25 @@ def test_extension_needs_a_supervisor_of_the_region(app):
     case = ops.act(case.id, Action.APPROVE_EXTENSION, supervisor("510000"), NOW, reason="同意")
     assert case.extension_days == 2 and case.extension_requested_days is None
     assert case.due_on == date(2026, 11, 9)  # 3 + 2 working days after Nov 2
+
+
+def test_lead_office_can_send_new_letters_after_cancelling_a_misdirected_one(app):
+    lead = clerk("500112-hf")
+    case = submit("hf-transfer", citizen(), "500112-hf", "500112-hf")
+    ops.act(case.id, Action.ACCEPT, lead, NOW)
+    ops.act(case.id, Action.START_PROCESSING, lead, NOW,
+            payload={"cooperating_offices": [office("510700-hf").id]})  # wrong centre: 绵阳
+    wrong = db.session.scalars(sa.select(SubTask).where(SubTask.case_id == case.id)).one()
+    ops.act_on_subtask(wrong.id, Action.SUBTASK_CANCEL, lead, NOW, reason="发错转出中心")
+    ops.act(case.id, Action.SEND_CONTACT_LETTERS, lead, NOW,
+            payload={"cooperating_offices": [office("510100-hf").id]})
+    tasks = db.session.scalars(sa.select(SubTask).where(SubTask.case_id == case.id)
+                               .order_by(SubTask.id)).all()
+    assert [(t.office.code, t.status) for t in tasks] == [
+        ("510700-hf", SubTaskStatus.CANCELLED), ("510100-hf", SubTaskStatus.SENT)]
+    assert tasks[0].letter_number != tasks[1].letter_number
+
+
+def test_joint_case_must_be_filed_with_the_lead_office(app):
+    with pytest.raises(DomainError, match="多地联办"):
+        submit("hf-transfer", citizen(), "510100-hf", "500112-hf")

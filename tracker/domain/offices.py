@@ -37,3 +37,7 @@ def check_office_choice(
         receiving.id != competent.id
     ):
         raise OfficeChoiceError("该事项由办理地部门直接受理，收件地须与办理地相同")
+    if mode is HandlingMode.JOINT and receiving.id != competent.id:
+        # The lead office (e.g. the transfer-in centre) receives and decides; the others get
+        # sub-tasks. There is no forwarding in joint handling.
+        raise OfficeChoiceError("多地联办事项由牵头受理部门（如转入地）直接受理，收件部门须与受理部门相同")

@@ -38,6 +38,7 @@ class Action(StrEnum):
     REQUEST_SUPPLEMENT = "request_supplement"
     SUBMIT_SUPPLEMENT = "submit_supplement"
     START_PROCESSING = "start_processing"
+    SEND_CONTACT_LETTERS = "send_contact_letters"  # joint: new letters after all were cancelled
     START_SPECIAL = "start_special_procedure"
     END_SPECIAL = "end_special_procedure"
     REQUEST_EXTENSION = "request_extension"
@@ -82,6 +83,7 @@ ACTION_LABELS: dict[Action, tuple[str, str]] = {
     Action.REQUEST_SUPPLEMENT: ("一次性告知补正", "Request supplements"),
     Action.SUBMIT_SUPPLEMENT: ("提交补正材料", "Submit supplements"),
     Action.START_PROCESSING: ("开始办理", "Start processing"),
+    Action.SEND_CONTACT_LETTERS: ("重新发送联系函", "Send contact letters again"),
     Action.START_SPECIAL: ("启动特别程序", "Start special procedure"),
     Action.END_SPECIAL: ("结束特别程序", "End special procedure"),
     Action.REQUEST_EXTENSION: ("申请延期", "Request extension"),
@@ -260,10 +262,12 @@ _AHDT = (HandlingMode.ACCEPT_HERE_DECIDE_THERE,)
 
 TRANSITIONS: tuple[Transition, ...] = (
     # Intake at the receiving office (accept here, decide there).
-    _t(Action.FORMAL_CHECK, {S.RECEIVED, S.SUPPLEMENTED}, None, CLERK, Party.INTAKE_OFFICE,
-       guards=("formal_check_pending",), modes=_AHDT),
-    _t(Action.IDENTITY_CHECK, {S.RECEIVED, S.SUPPLEMENTED}, None, CLERK, Party.INTAKE_OFFICE,
-       guards=("identity_check_pending",), modes=_AHDT),
+    # ACCEPTED too: a case deemed accepted (Art. 32) while still at the intake office must
+    # still be checked and forwarded; the INTAKE_OFFICE party limits these to before forwarding.
+    _t(Action.FORMAL_CHECK, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
+       Party.INTAKE_OFFICE, guards=("formal_check_pending",), modes=_AHDT),
+    _t(Action.IDENTITY_CHECK, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
+       Party.INTAKE_OFFICE, guards=("identity_check_pending",), modes=_AHDT),
     _t(Action.FORWARD, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
        Party.INTAKE_OFFICE, guards=("needs_forward", "checks_done"), modes=_AHDT),
     # Acceptance (受理) by the office with the power to decide.
@@ -281,6 +285,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Processing by the competent office.
     _t(Action.START_PROCESSING, {S.ACCEPTED, S.SUPPLEMENTED, S.SPECIAL_PROCEDURE_ENDED},
        S.PROCESSING, CLERK, Party.DECIDING_OFFICE, guards=("post_acceptance",)),
+    _t(Action.SEND_CONTACT_LETTERS, {S.PROCESSING}, None, CLERK, Party.DECIDING_OFFICE,
+       guards=("no_subtasks_yet",), modes=(HandlingMode.JOINT,)),
     _t(Action.START_SPECIAL, {S.PROCESSING, S.ACCEPTED}, S.SPECIAL_PROCEDURE, CLERK,
        Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance",)),
     _t(Action.END_SPECIAL, {S.SPECIAL_PROCEDURE}, S.SPECIAL_PROCEDURE_ENDED, CLERK,
@@ -298,7 +304,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance", "subtasks_done")),
     _t(Action.REFUSE, _BEFORE_DECISION, S.REFUSED, CLERK, Party.DECIDING_OFFICE, reason=True,
        guards=("post_acceptance",)),
-    _t(Action.DELIVER, COMPLETED_STATES, None, CLERK, Party.CASE_OFFICE,
+    # Delivery of a decision (a refusal to accept too: it carries the appeal rights).
+    _t(Action.DELIVER, COMPLETED_STATES | {S.NOT_ACCEPTED}, None, CLERK, Party.CASE_OFFICE,
        guards=("not_delivered",)),
     # The applicant steps back; the office cancels.
     _t(Action.RETRACT, {S.RECEIVED, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED}, S.RETRACTED,

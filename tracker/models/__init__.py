@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables and invariants only, no business rules."""
 
+from .audit import AuditEntry
 from .case import (
     Attachment,
     Case,
@@ -20,9 +21,12 @@ from .catalogue import (
     ServiceMaterial,
 )
 from .holiday import HolidayTable
+from .notify import OutboxMessage
+from .rating import Rectification
 from .user import User
 
 __all__ = [
+    "AuditEntry", "OutboxMessage", "Rectification",
     "Attachment", "Case", "CaseEvent", "ClockPause", "Department", "HolidayTable",
     "Notification", "Office", "Rating", "Region", "Service", "ServiceCooperation",
     "ServiceField", "ServiceMaterial", "SubTask", "TrackingSequence", "User",

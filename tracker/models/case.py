@@ -59,6 +59,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     delivery_ref: Mapped[str | None] = mapped_column(sa.String(64))
     applicant_phone_last4: Mapped[str] = mapped_column(sa.String(4))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    idempotency_hash: Mapped[str | None] = mapped_column(sa.String(64))  # of the request body
     form_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -51,6 +51,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     office: Mapped[Office | None] = relationship()
     scope_region: Mapped[Region | None] = relationship(foreign_keys=[scope_region_code])

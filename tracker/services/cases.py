@@ -8,9 +8,9 @@ raises ``StaleCase`` (HTTP 409) and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,18 +34,24 @@ from ..domain.workflow import (
     next_status,
 )
 from ..models import (
+    Attachment,
     Case,
     CaseEvent,
     ClockPause,
     Notification,
     Office,
+    OutboxMessage,
     Rating,
+    Rectification,
     Service,
     SubTask,
     TrackingSequence,
     User,
 )
 from .calendar import get_calendar, local_date
+
+if TYPE_CHECKING:
+    from .uploads import StoredFile
 
 
 class StaleCase(DomainError):
@@ -128,9 +134,21 @@ def _notify(session: Session, case: Case, action: Action, reason: str | None,
     msg = applicant_message(action, service_name=case.service.name_zh,
                             tracking_number=case.tracking_number, reason=reason,
                             due_on=case.due_on)
-    if msg is not None:
-        session.add(Notification(user_id=case.applicant_id, case_id=case.id, created_at=now,
-                                 title=msg[0], body=msg[1]))
+    if msg is None:
+        return
+    note = Notification(user_id=case.applicant_id, case_id=case.id, created_at=now,
+                        title=msg[0], body=msg[1])
+    session.add(note)
+    session.flush()
+    applicant = case.applicant
+    if applicant.phone:
+        session.add(OutboxMessage(notification_id=note.id, channel="sms",
+                                  recipient=applicant.phone, subject=msg[0], body=msg[1],
+                                  created_at=now))
+    if applicant.email:
+        session.add(OutboxMessage(notification_id=note.id, channel="email",
+                                  recipient=applicant.email, subject=f"【通办】{msg[0]}",
+                                  body=msg[1], created_at=now))
 
 
 def _event(session: Session, case: Case, action: Action, actor: User | None,
@@ -188,6 +206,20 @@ def _write(session: Session, case: Case, values: dict[str, Any]) -> None:
 # ---- submission ----------------------------------------------------------------------------
 
 
+def _attach(session: Session, case: Case, user: User, now: datetime,
+            files: Sequence[tuple[str, StoredFile]], licences: Mapping[str, str]) -> None:
+    for code, stored in files:
+        session.add(Attachment(
+            case_id=case.id, material_code=code, original_name=stored.original_name,
+            stored_name=stored.stored_name, content_type=stored.content_type,
+            size=stored.size, sha256=stored.sha256, uploaded_by_id=user.id, uploaded_at=now))
+    for code, number in licences.items():
+        if number.strip():
+            session.add(Attachment(case_id=case.id, material_code=code,
+                                   e_licence_number=number.strip(), uploaded_by_id=user.id,
+                                   uploaded_at=now))
+
+
 def submit_case(
     *,
     applicant: User,
@@ -198,8 +230,15 @@ def submit_case(
     now: datetime,
     idempotency_key: str | None = None,
     ip: str | None = None,
+    files: Sequence[tuple[str, StoredFile]] = (),
+    licences: Mapping[str, str] | None = None,
 ) -> Case:
-    """File one application. The same ``idempotency_key`` from the same applicant files once."""
+    """File one application. The same ``idempotency_key`` from the same applicant files once.
+
+    ``files`` pairs a material code with a file already written by ``uploads.store_upload``;
+    ``licences`` cites e-licence numbers for materials that allow it. The caller discards the
+    files if this raises.
+    """
     if applicant.role is not Role.CITIZEN or applicant.phone is None:
         raise DomainError("只有实名注册的申请人可以提交申请", code="not_applicant")
     if not service.active:
@@ -235,9 +274,11 @@ def submit_case(
         case.service = service
         session.add(case)
         session.flush()
+        _attach(session, case, applicant, now, files, licences or {})
         _event(session, case, Action.SUBMIT, applicant, None, now, ip=ip,
                payload={"receiving_office": receiving_office.code,
-                        "competent_office": competent_office.code})
+                        "competent_office": competent_office.code,
+                        "materials": sorted({code for code, _ in files} | set(licences or {}))})
         _notify(session, case, Action.SUBMIT, None, now)
     return case
 
@@ -255,8 +296,12 @@ def act(
     reason: str | None = None,
     payload: Mapping[str, Any] | None = None,
     ip: str | None = None,
+    files: Sequence[tuple[str, StoredFile]] = (),
+    licences: Mapping[str, str] | None = None,
 ) -> Case:
     """Make one workflow move. ``actor=None`` is the system (the Art. 32 sweep).
+
+    ``files``/``licences`` are materials filed with the move (the applicant's supplements).
 
     ``payload`` carries what a move needs: ``items`` (补正 list), ``days`` (extension),
     ``cooperating_offices`` (joint: office ids, one per cooperation role, when processing
@@ -303,7 +348,8 @@ def act(
             if open_pause is not None:
                 open_pause.ended_on = today
             recompute = True
-        elif action is Action.START_PROCESSING and case.mode is HandlingMode.JOINT:
+        elif (action in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS)
+              and case.mode is HandlingMode.JOINT):
             _send_contact_letters(session, case, payload, now)
         elif action is Action.REQUEST_EXTENSION:
             days = int(payload.get("days", 0))
@@ -338,6 +384,10 @@ def act(
                                       values.get("extension_days", case.extension_days),
                                       _pauses(case.id, session)))
         _write(session, case, values)
+        if files or licences:
+            assert actor is not None
+            _attach(session, case, actor, now, files, licences or {})
+            payload["materials"] = sorted({c for c, _ in files} | set(licences or {}))
         _event(session, case, action, actor, from_status, now, reason, payload, ip)
         _notify(session, case, action, reason, now)
     return case
@@ -360,7 +410,10 @@ def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
                               code="cooperating_offices")
         if office.id == case.custody_office_id:
             raise DomainError("协办部门不能是本部门", code="cooperating_offices")
+        sent_before = sum(1 for t in case.subtasks if t.office_id == office.id)
         letter = f"LXH{case.tracking_number}-{role.position + 1}"  # 联系函编号
+        if sent_before:
+            letter += f"-{sent_before + 1}"
         task = SubTask(case_id=case.id, office_id=office.id, letter_number=letter,
                        role_zh=role.role_zh, task_zh=role.task_zh, limit_days=role.limit_days,
                        status=SubTaskStatus.SENT, created_at=now)
@@ -437,8 +490,9 @@ def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
     return case
 
 
-def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime) -> Rating:
-    """好差评 after completion, once per case."""
+def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime, *,
+         rectification_days: int = 5) -> Rating:
+    """好差评 after completion, once per case; 1 or 2 opens a rectification item."""
     with write_transaction() as session:
         case = _load_for_update(session, case_id)
         if case.applicant_id != applicant.id:
@@ -454,6 +508,16 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime)
                         office_id=case.competent_office_id, score=int(score),
                         comment=comment.strip()[:500], created_at=now)
         session.add(rating)
+        session.flush()
+        if rating.score <= 2:
+            # 差评 opens a rectification item for the office, with a deadline in working days.
+            try:
+                due = get_calendar().add_working_days(local_date(now), rectification_days)
+            except UnknownCalendarYear:
+                due = None
+            session.add(Rectification(rating_id=rating.id, case_id=case.id,
+                                      office_id=rating.office_id, stage="verify", due_on=due,
+                                      created_at=now, history=[]))
         _write(session, case, {"updated_at": now})
         _event(session, case, Action.RATE, applicant, case.status, now,
                payload={"score": int(score)})
@@ -471,3 +535,15 @@ def fill_pending_due_dates() -> int:
             filled += fields["due_pending_year"] is None
             case.due_on, case.due_pending_year = fields["due_on"], fields["due_pending_year"]
     return filled
+
+
+def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None = None) -> int:
+    """Mark the user's notices read (all, or the given ids); returns how many changed."""
+    with write_transaction() as session:
+        stmt = sa.update(Notification).where(Notification.user_id == user.id,
+                                             Notification.read_at.is_(None))
+        if ids is not None:
+            stmt = stmt.where(Notification.id.in_(list(ids)))
+        result = session.execute(stmt.values(read_at=now).execution_options(
+            synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..domain.clock import DueState
+from ..domain.states import CLOSED_STATES, COMPLETED_STATES, PAUSED_STATES
 from ..extensions import db
-from ..models import Department, Office, Region, Service
+from ..models import (
+    Case,
+    CaseEvent,
+    ClockPause,
+    Department,
+    Notification,
+    Office,
+    Rating,
+    Region,
+    Service,
+    User,
+)
 
 
 def catalogue(q: str = "") -> list[tuple[Department, list[Service]]]:
@@ -56,3 +71,93 @@ def offices_by_province(department_code: str) -> list[tuple[Region, list[Office]
     for o in offices:
         grouped[o.region_code[:2] + "0000"].append(o)
     return [(provinces[p], grouped[p]) for p in sorted(grouped) if p in provinces]
+
+
+# ---- cases as the applicant sees them -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockView:
+    state: str  # a DueState value
+    due_on: date | None
+    days_left: int | None
+    pending_year: int | None
+
+
+def case_clock(case: Case, today: date, at_risk_days: int) -> ClockView:
+    """Where a case stands against its due date (badge text, working days left)."""
+    from ..domain.clock import due_state, working_days_left
+    from ..domain.errors import UnknownCalendarYear
+    from .calendar import get_calendar, local_date
+
+    cal = get_calendar()
+    completed = local_date(case.completed_at) if case.completed_at else None
+    try:
+        state = due_state(due=case.due_on, today=today, completed_on=completed,
+                          paused=case.status in PAUSED_STATES, at_risk_days=at_risk_days,
+                          calendar=cal, accepted=case.accepted_at is not None)
+        left = (working_days_left(case.due_on, today, cal)
+                if case.due_on and completed is None and case.status not in CLOSED_STATES
+                else None)
+    except UnknownCalendarYear:
+        state, left = DueState.PENDING_CALENDAR, None
+    if case.status in CLOSED_STATES and case.status not in COMPLETED_STATES:
+        state = DueState.NOT_STARTED if case.accepted_at is None else state
+    return ClockView(state=str(state), due_on=case.due_on, days_left=left,
+                     pending_year=case.due_pending_year)
+
+
+def applicant_cases(user: User, page: int, per_page: int = 20) -> tuple[list[Case], int]:
+    base = sa.select(Case).where(Case.applicant_id == user.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    rows = db.session.scalars(
+        base.options(selectinload(Case.service), selectinload(Case.custody_office))
+        .order_by(Case.submitted_at.desc(), Case.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), total
+
+
+def applicant_case(user: User, tracking_number: str) -> Case | None:
+    """The applicant's own case, or None (another person's number looks like no case at all)."""
+    return db.session.scalars(sa.select(Case).where(
+        Case.tracking_number == tracking_number, Case.applicant_id == user.id)).one_or_none()
+
+
+def timeline(case: Case) -> list[CaseEvent]:
+    return list(db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
+        .options(selectinload(CaseEvent.office)).order_by(CaseEvent.id)))
+
+
+def open_supplement(case: Case) -> ClockPause | None:
+    return db.session.scalars(sa.select(ClockPause).where(
+        ClockPause.case_id == case.id, ClockPause.kind == "supplement",
+        ClockPause.ended_on.is_(None))).first()
+
+
+def rating_of(case: Case) -> Rating | None:
+    return db.session.scalars(sa.select(Rating).where(Rating.case_id == case.id)).one_or_none()
+
+
+def tracked_case(tracking_number: str, phone_last4: str) -> Case | None:
+    """Public tracking: the number and the last four digits of the applicant's phone."""
+    return db.session.scalars(sa.select(Case).where(
+        Case.tracking_number == tracking_number,
+        Case.applicant_phone_last4 == phone_last4)).one_or_none()
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def notifications(user: User, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc()).limit(limit)))
+
+
+def offices_of(department_code: str) -> list[Office]:
+    return list(db.session.scalars(
+        sa.select(Office).where(Office.department_code == department_code)
+        .order_by(Office.region_code)))

@@ -1,0 +1,158 @@
+"""Validate an application form against the service's field definitions (server-side).
+
+Each field type has one rule; errors are Chinese messages keyed by field name, and the clean
+values are what gets stored. Nothing here trusts the browser.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import DomainError
+from .identifiers import normalize_mobile, validate_resident_id
+
+DEFAULT_MAX = {"text": 100, "textarea": 1000}
+_MONEY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+_INTEGER = re.compile(r"^-?[0-9]{1,9}$")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    choices: Sequence[str] = field(default_factory=tuple)
+
+
+def _has_control(text: str, allow_newlines: bool) -> bool:
+    for ch in text:
+        if allow_newlines and ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs"):
+            return True
+    return False
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    value = value.replace("\r\n", "\n").strip()
+    return value if multiline else " ".join(value.split())
+
+
+def _check(spec: FieldSpec, raw: str, today: date, regions: Collection[str]) -> Any:
+    t = spec.type
+    if t in ("text", "textarea"):
+        value = clean_text(raw, multiline=t == "textarea")
+        if _has_control(value, allow_newlines=t == "textarea"):
+            raise DomainError("含有不可见或控制字符，请删除后重新输入")
+        limit = spec.max_length or DEFAULT_MAX[t]
+        if len(value) > limit:
+            raise DomainError(f"不能超过 {limit} 个字（现在 {len(value)} 个）")
+        return value
+    value = raw.strip()
+    if t == "select":
+        if value not in spec.choices:
+            raise DomainError("请从列表中选择")
+        return value
+    if t == "date":
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise DomainError("请输入正确的日期，格式如 2026-11-22") from None
+    if t == "integer":
+        if not _INTEGER.match(value):
+            raise DomainError("请输入整数")
+        number = int(value)
+        _range(spec, number)
+        return number
+    if t == "money":
+        if not _MONEY.match(value):
+            raise DomainError("请输入金额（元），最多两位小数，如 1200.50")
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            raise DomainError("请输入金额（元）") from None
+        _range(spec, amount)
+        return str(amount)
+    if t == "phone":
+        return normalize_mobile(value)
+    if t == "resident_id":
+        return validate_resident_id(value, today)
+    if t == "region":
+        if value not in regions:
+            raise DomainError("请选择行政区划")
+        return value
+    raise DomainError(f"未知的字段类型 {t}")
+
+
+def _range(spec: FieldSpec, number: int | Decimal) -> None:
+    if spec.min_value is not None and number < spec.min_value:
+        raise DomainError(f"不能小于 {spec.min_value}")
+    if spec.max_value is not None and number > spec.max_value:
+        raise DomainError(f"不能大于 {spec.max_value}")
+
+
+def validate_answers(
+    fields: Sequence[FieldSpec],
+    raw: Mapping[str, str],
+    *,
+    today: date,
+    regions: Collection[str] = (),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean values for the defined fields, and an error per faulty field.
+
+    Keys that are not defined fields are ignored (never stored). An empty optional field is
+    left out of the clean values.
+    """
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for spec in fields:
+        value = raw.get(spec.name, "")
+        if not isinstance(value, str):
+            errors[spec.name] = "格式不正确"
+            continue
+        if not value.strip():
+            if spec.required:
+                errors[spec.name] = f"请填写{spec.label}"
+            continue
+        try:
+            clean[spec.name] = _check(spec, value, today, regions)
+        except DomainError as exc:
+            errors[spec.name] = exc.message
+    return clean, errors
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    code: str
+    name: str
+    required: bool
+    e_licence: bool
+
+
+def material_problems(
+    specs: Sequence[MaterialSpec], uploaded: Collection[str], licences: Mapping[str, str]
+) -> dict[str, str]:
+    """Each required material needs a file, or an e-licence number where one may stand in."""
+    problems: dict[str, str] = {}
+    for spec in specs:
+        licence = (licences.get(spec.code) or "").strip()
+        if licence and not spec.e_licence:
+            problems[spec.code] = f"{spec.name}不能以电子证照代替，请上传文件"
+        elif licence and not re.fullmatch(r"[0-9A-Za-z\-]{6,40}", licence):
+            problems[spec.code] = "电子证照编号应为6至40位字母、数字或连字符"
+        elif spec.required and spec.code not in uploaded and not licence:
+            hint = "或填写电子证照编号" if spec.e_licence else ""
+            problems[spec.code] = f"请上传{spec.name}{hint}"
+    return problems

@@ -1,0 +1,200 @@
+"""Storing uploaded files and serving them back.
+
+Order of events (SECURITY.md, "Nothing is lost or doubled"): store the files first, then commit
+the ``Attachment`` rows that name them; if that commit fails, ``discard`` the files. A crash in
+between leaves an unreferenced file, which ``sweep_orphans`` removes once it is older than any
+transaction can last. Files live under random names (``secrets.token_hex(16)`` plus the
+extension of the sniffed type) in a 0700 folder, each 0600; the person's file name is kept as
+metadata only and used as the download name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask import Response, send_file
+from werkzeug.exceptions import NotFound
+
+from ..domain.files import (
+    EXTENSIONS,
+    SNIFF_BYTES,
+    UploadLimits,
+    check_counts,
+    clean_original_name,
+    refuse_empty,
+    refuse_over_quota,
+    refuse_too_large,
+    refuse_too_many,
+    refuse_type,
+    sniff,
+)
+from ..extensions import db
+from ..models import Attachment
+
+CHUNK = 64 * 1024
+TEMP_PREFIX = ".upload-"
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:pdf|jpg|png)")
+_QUERY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def store_upload(stream: BinaryIO, original_name: str, *, folder: Path,
+                 limits: UploadLimits) -> StoredFile:
+    """Copy ``stream`` into ``folder`` under a random name, or raise ``UploadRefused`` and leave
+    nothing behind. Reads at most ``limits.max_bytes + 1`` bytes."""
+    name = clean_original_name(original_name)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)  # created 0600
+    try:
+        digest, size, head = hashlib.sha256(), 0, b""
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(min(CHUNK, limits.max_bytes + 1 - size)):
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    raise refuse_too_large(limits, name)
+                if len(head) < SNIFF_BYTES:  # refuse a wrong type as soon as we can tell
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                    if len(head) == SNIFF_BYTES and sniff(head) is None:
+                        raise refuse_type(name)
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if size == 0:
+            raise refuse_empty(name)
+        content_type = sniff(head)
+        if content_type is None:
+            raise refuse_type(name)
+        stored_name = secrets.token_hex(16) + EXTENSIONS[content_type]
+        os.replace(temp, folder / stored_name)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return StoredFile(stored_name=stored_name, original_name=name, content_type=content_type,
+                      size=size, sha256=digest.hexdigest())
+
+
+def store_many(files: Sequence[tuple[BinaryIO, str]], *, folder: Path, limits: UploadLimits,
+               existing_sizes: Sequence[int] = ()) -> list[StoredFile]:
+    """Store all of ``files`` or none. Counts, and the sizes of seekable streams, are checked
+    before anything is written; ``existing_sizes`` (files the case already has) count against
+    ``max_files`` and ``max_total_bytes``."""
+    if len(existing_sizes) + len(files) > limits.max_files:
+        raise refuse_too_many(limits)
+    known_sizes = (_remaining(stream) for stream, _ in files)
+    check_counts([*existing_sizes, *(s for s in known_sizes if s is not None)], limits)
+    stored: list[StoredFile] = []
+    total = sum(existing_sizes)
+    try:
+        for stream, original_name in files:
+            stored.append(store_upload(stream, original_name, folder=folder, limits=limits))
+            total += stored[-1].size
+            if total > limits.max_total_bytes:  # only reachable with unseekable streams
+                raise refuse_over_quota(limits)
+    except BaseException:
+        discard(stored, folder)
+        raise
+    return stored
+
+
+def discard(stored: Sequence[StoredFile], folder: Path) -> None:
+    """Remove files stored for a transaction that then failed."""
+    for item in stored:
+        (folder / item.stored_name).unlink(missing_ok=True)
+
+
+def referenced_names(names: set[str]) -> set[str]:
+    """Those of ``names`` that an ``Attachment`` row refers to (needs an app context)."""
+    found: set[str] = set()
+    ordered = sorted(names)
+    for i in range(0, len(ordered), _QUERY_BATCH):
+        batch = ordered[i: i + _QUERY_BATCH]
+        found.update(db.session.scalars(
+            sa.select(Attachment.stored_name).where(Attachment.stored_name.in_(batch))))
+    return found
+
+
+def sweep_orphans(folder: Path, known: Callable[[set[str]], set[str]] | None = None, *,
+                  older_than: timedelta, now: datetime) -> list[str]:
+    """Delete stored files no ``Attachment`` refers to, and stale temp files, last modified
+    before ``now - older_than`` (younger ones may belong to a transaction still in flight, so
+    ``older_than`` must exceed the longest upload plus commit). Only names this module makes
+    are touched. Returns the removed names, sorted."""
+    if not folder.is_dir():
+        return []
+    cutoff = (now - older_than).timestamp()
+    old = sorted(
+        entry.name for entry in os.scandir(folder)
+        if entry.is_file(follow_symlinks=False)
+        and (STORED_NAME.fullmatch(entry.name) or entry.name.startswith(TEMP_PREFIX))
+        and entry.stat(follow_symlinks=False).st_mtime < cutoff
+    )
+    stored = {name for name in old if not name.startswith(TEMP_PREFIX)}
+    keep = (known or referenced_names)(stored) if stored else set()
+    removed = [name for name in old if name not in keep]
+    for name in removed:
+        (folder / name).unlink(missing_ok=True)
+    return removed
+
+
+def send_attachment(attachment: Attachment, folder: Path) -> Response:
+    """The stored file as a download (never rendered inline), under its original name.
+
+    Raises ``NotFound`` if the attachment has no file or the file is gone. Needs a request
+    context."""
+    stored_name = attachment.stored_name
+    if not stored_name or not STORED_NAME.fullmatch(stored_name):
+        raise NotFound()
+    path = folder / stored_name
+    if not path.is_file():
+        raise NotFound()
+    response = send_file(
+        path, mimetype=attachment.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=attachment.original_name or clean_original_name(""),
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _remaining(stream: BinaryIO) -> int | None:
+    """Bytes left in a seekable stream, without reading them; None if it cannot seek."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end - here
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable before the caller commits rows naming the file."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
