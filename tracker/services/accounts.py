@@ -343,7 +343,7 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
         if user is None or user.role is Role.SYSTEM:
             check_password_hash(_dummy_hash(), password)
             key = _login_key(login)
-            until = None and _unknown_login_locked_until(session, key, now=now,
+            until = _unknown_login_locked_until(session, key, now=now,
                                                 max_failures=max_failures, lockout=lockout)
             detail = {"login": shown}
             if until is not None:

@@ -410,10 +410,8 @@ def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
                               code="cooperating_offices")
         if office.id == case.custody_office_id:
             raise DomainError("协办部门不能是本部门", code="cooperating_offices")
-        sent_before = sum(1 for t in case.subtasks if t.office_id == office.id)
-        letter = f"LXH{case.tracking_number}-{role.position + 1}"  # 联系函编号
-        if sent_before:
-            letter += f"-{sent_before + 1}"
+        # 联系函编号: numbered within the case, so a letter sent again gets a new number.
+        letter = f"LXH{case.tracking_number}-{len(case.subtasks) + len(letters) + 1}"
         task = SubTask(case_id=case.id, office_id=office.id, letter_number=letter,
                        role_zh=role.role_zh, task_zh=role.task_zh, limit_days=role.limit_days,
                        status=SubTaskStatus.SENT, created_at=now)

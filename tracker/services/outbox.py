@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from ..database import write_transaction
 from ..models import OutboxMessage
 
-
 log = logging.getLogger("tracker.outbox")
 
 
