@@ -131,5 +131,17 @@ def sweep_uploads_command(older_than_hours: int) -> None:
     click.echo(f"uploads: {len(removed)} orphaned files removed")
 
 
+@tracker_cli.command("sweep")
+def sweep_command() -> None:
+    """Art. 32 five-day rule, overdue notices to offices (run from cron; idempotent)."""
+    from flask import current_app
+
+    from .services.office import sweep
+
+    report = sweep(datetime.now(UTC),
+                   limit_days=current_app.config["ACCEPTANCE_LIMIT_WORKING_DAYS"])
+    click.echo(f"sweep: {report}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(tracker_cli)

@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry
 from .case import (
+    NO_DEADLINE,
     Attachment,
     Case,
     CaseEvent,
@@ -21,11 +22,14 @@ from .catalogue import (
     ServiceMaterial,
 )
 from .holiday import HolidayTable
+from .notes import CannedNote
 from .notify import OutboxMessage
 from .rating import Rectification
 from .user import User
 
 __all__ = [
+    "CannedNote",
+    "NO_DEADLINE",
     "AuditEntry", "OutboxMessage", "Rectification",
     "Attachment", "Case", "CaseEvent", "ClockPause", "Department", "HolidayTable",
     "Notification", "Office", "Rating", "Region", "Service", "ServiceCooperation",

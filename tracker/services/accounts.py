@@ -271,8 +271,9 @@ def _check_registration(session: Session, *, real_name: str, resident_id: str, p
         checked.phone = normalize_mobile(phone)
     except InvalidPhone as exc:
         errors["phone"] = [exc.message]
-    personal = [checked.phone or phone, checked.resident_id or resident_id]
-    problems = password_problems(password, personal=[v for v in personal if v])
+    # Only values that passed their own check: a mistyped "12345" is nobody's phone number.
+    personal = [v for v in (checked.phone, checked.resident_id) if v]
+    problems = password_problems(password, personal=personal)
     if problems:
         errors["password"] = problems
     if checked.resident_id and session.scalar(

@@ -23,7 +23,7 @@ from ..domain.identifiers import make_tracking_number, phone_last4
 from ..domain.messages import applicant_message
 from ..domain.offices import OfficeFacts, check_office_choice
 from ..domain.regions import region_lineage
-from ..domain.states import CaseStatus, HandlingMode, Role, SubTaskStatus
+from ..domain.states import PAUSED_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..domain.workflow import (
     Action,
     ActorFacts,
@@ -34,6 +34,7 @@ from ..domain.workflow import (
     next_status,
 )
 from ..models import (
+    NO_DEADLINE,
     Attachment,
     Case,
     CaseEvent,
@@ -127,6 +128,24 @@ def _due_fields(clock_start_on: date | None, promised_days: int, extension_days:
     except UnknownCalendarYear as exc:
         return {"due_on": None, "due_pending_year": exc.year}
     return {"due_on": due, "due_pending_year": None}
+
+
+def _act_by(status: CaseStatus, accepted: bool, received_on: date, arrived_on: date | None,
+            due_on: date | None) -> date | None:
+    """The day the holding office must act by: the Art. 32 acceptance deadline before
+    acceptance, the due date after. ``NO_DEADLINE`` when nothing is due from the office
+    (paused) or the day is not known yet (its year's calendar); None once closed. The queue
+    sorts on this column through an index, which is why open cases never hold NULL here."""
+    if status.is_closed:
+        return None
+    if status in PAUSED_STATES:
+        return NO_DEADLINE
+    if accepted:
+        return due_on or NO_DEADLINE
+    try:
+        return clock.acceptance_deadline(arrived_on or received_on, get_calendar())
+    except UnknownCalendarYear:
+        return NO_DEADLINE
 
 
 def _notify(session: Session, case: Case, action: Action, reason: str | None,
@@ -270,6 +289,7 @@ def submit_case(
             mode=service.mode, promised_days=service.promised_days, submitted_at=now,
             received_on=today, applicant_phone_last4=phone_last4(applicant.phone),
             idempotency_key=idempotency_key, form_data=dict(form_data), updated_at=now,
+            act_by=_act_by(CaseStatus.RECEIVED, False, today, None, None),
         )
         case.service = service
         session.add(case)
@@ -383,6 +403,11 @@ def act(
                                       case.promised_days,
                                       values.get("extension_days", case.extension_days),
                                       _pauses(case.id, session)))
+        arrived = max((p.ended_on for p in _pauses(case.id, session)
+                       if p.kind == "supplement" and p.ended_on is not None), default=None)
+        values["act_by"] = _act_by(values["status"],
+                                   values.get("accepted_at", case.accepted_at) is not None,
+                                   case.received_on, arrived, values.get("due_on", case.due_on))
         _write(session, case, values)
         if files or licences:
             assert actor is not None
@@ -532,6 +557,9 @@ def fill_pending_due_dates() -> int:
                                  _pauses(case.id, session))
             filled += fields["due_pending_year"] is None
             case.due_on, case.due_pending_year = fields["due_on"], fields["due_pending_year"]
+            if case.accepted_at is not None and not case.status.is_closed and (
+                    case.status not in PAUSED_STATES):
+                case.act_by = case.due_on or NO_DEADLINE
     return filled
 
 
@@ -545,3 +573,19 @@ def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None
         result = session.execute(stmt.values(read_at=now).execution_options(
             synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def refresh_act_by() -> int:
+    """Recompute ``act_by`` where it waits for the calendar (after a year's table is loaded)."""
+    changed = 0
+    with write_transaction() as session:
+        waiting = session.scalars(sa.select(Case).where(Case.act_by == NO_DEADLINE))
+        for case in waiting:
+            arrived = max((p.ended_on for p in _pauses(case.id, session)
+                           if p.kind == "supplement" and p.ended_on is not None), default=None)
+            value = _act_by(case.status, case.accepted_at is not None, case.received_on,
+                            arrived, case.due_on)
+            if value != case.act_by:
+                case.act_by = value
+                changed += 1
+    return changed

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..domain.clock import DueState
-from ..domain.states import CLOSED_STATES, COMPLETED_STATES, PAUSED_STATES
+from ..domain.states import CLOSED_STATES, COMPLETED_STATES, PAUSED_STATES, CaseStatus
 from ..extensions import db
 from ..models import (
     Case,
@@ -22,6 +22,7 @@ from ..models import (
     Rating,
     Region,
     Service,
+    SubTask,
     User,
 )
 
@@ -161,3 +162,105 @@ def offices_of(department_code: str) -> list[Office]:
     return list(db.session.scalars(
         sa.select(Office).where(Office.department_code == department_code)
         .order_by(Office.region_code)))
+
+
+# ---- a clerk's queue ----------------------------------------------------------------------
+
+QUEUE_PAGE = 50
+DUE_FILTERS = ("on_time", "at_risk", "overdue", "paused")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "open"  # "open", "closed", "all" or one CaseStatus value
+    service_id: int | None = None
+    due: str | None = None  # one of DUE_FILTERS
+    assigned: str = "any"  # "me", "unassigned", "any"
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    q: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Case]
+    total: int
+    counts: dict[str, int]  # per status (open ones) and per due filter
+
+
+def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
+                 risk_until: date) -> list[sa.ColumnElement[bool]]:
+    from ..models.case import NO_DEADLINE, OPEN_SQL
+
+    where: list[sa.ColumnElement[bool]] = [Case.custody_office_id == office_id]
+    if f.status == "open":
+        # Spelled exactly like the partial index's predicate so the planner can use it.
+        where.append(sa.text(f"cases.status IN ({OPEN_SQL})"))
+    elif f.status == "closed":
+        where.append(Case.status.in_(sorted(CLOSED_STATES)))
+    elif f.status != "all":
+        where.append(Case.status == CaseStatus(f.status))
+    if f.service_id:
+        where.append(Case.service_id == f.service_id)
+    if f.due == "overdue":
+        where.append(Case.act_by < today)
+    elif f.due == "at_risk":
+        where.append(Case.act_by.between(today, risk_until))
+    elif f.due == "on_time":
+        where += [Case.act_by > risk_until, Case.act_by < NO_DEADLINE]
+    elif f.due == "paused":
+        where.append(Case.status.in_(sorted(PAUSED_STATES)))
+    if f.assigned == "me":
+        where.append(Case.assignee_id == user_id)
+    elif f.assigned == "unassigned":
+        where.append(Case.assignee_id.is_(None))
+    if f.submitted_from:
+        where.append(Case.received_on >= f.submitted_from)
+    if f.submitted_to:
+        where.append(Case.received_on <= f.submitted_to)
+    q = f.q.strip()
+    if q:
+        from ..domain.identifiers import normalize_tracking_number
+
+        number = normalize_tracking_number(q)
+        if number.isascii() and len(number) == 15:
+            where.append(Case.tracking_number == number)
+        else:
+            names = sa.select(User.id).where(User.real_name == q[:64])
+            where.append(Case.applicant_id.in_(names))
+    return where
+
+
+def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
+                 risk_until: date) -> QueuePage:
+    """Fifty cases the office holds, by the day it must act, with counts for the filters."""
+    where = _queue_where(office_id, f, user_id, today, risk_until)
+    total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where)) or 0
+    rows = db.session.scalars(
+        sa.select(Case).where(*where)
+        .options(selectinload(Case.service), selectinload(Case.applicant),
+                 selectinload(Case.assignee))
+        .order_by(Case.act_by, Case.id)
+        .limit(QUEUE_PAGE).offset((max(f.page, 1) - 1) * QUEUE_PAGE)).all()
+    open_where = _queue_where(office_id, QueueFilters(), user_id, today, risk_until)
+    counts = {status.value: n for status, n in db.session.execute(
+        sa.select(Case.status, sa.func.count(Case.id)).where(*open_where)
+        .group_by(Case.status))}
+    for due in DUE_FILTERS:
+        counts[f"due:{due}"] = db.session.scalar(
+            sa.select(sa.func.count(Case.id)).where(*_queue_where(
+                office_id, QueueFilters(due=due), user_id, today, risk_until))) or 0
+    counts["mine"] = db.session.scalar(sa.select(sa.func.count(Case.id)).where(
+        *_queue_where(office_id, QueueFilters(assigned="me"), user_id, today, risk_until))) or 0
+    return QueuePage(rows=list(rows), total=total, counts=counts)
+
+
+def office_subtasks(office_id: int) -> list[SubTask]:
+    """Sub-tasks other offices sent to this one (多地联办) that are not finished."""
+    from ..domain.states import SubTaskStatus
+
+    return list(db.session.scalars(
+        sa.select(SubTask).where(SubTask.office_id == office_id, SubTask.status.in_(
+            [SubTaskStatus.SENT, SubTaskStatus.ACCEPTED, SubTaskStatus.NEGOTIATING]))
+        .order_by(SubTask.created_at, SubTask.id)))
