@@ -56,3 +56,10 @@ def submit(service_code: str, applicant: User, receiving: str, competent: str,
         applicant=applicant, service=svc, receiving_office=office(receiving),
         competent_office=office(competent), form_data=demo_form_data(svc, random.Random(1)),
         now=now, **kw)
+
+
+def login_as(client: Any, user: User, password: str = PASSWORD) -> None:
+    """Log in through the real login form (citizens by phone, staff by username)."""
+    login = user.phone if user.role is Role.CITIZEN else user.username
+    response = client.post("/login", data={"login": login, "password": password})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]

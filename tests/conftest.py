@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from config import TestingConfig
 from tracker import create_app
@@ -18,6 +19,21 @@ from tracker.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (its own ``g`` and database session), as in a
+    real server, even while the test holds an app context open for its own database work."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from flask.globals import _cv_app
+
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.rollback()  # the test's own session must not keep an old snapshot
 
 
 def config_for(url: str) -> type[TestingConfig]:
@@ -49,6 +65,7 @@ def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
     path = tmp_path / "tracker.sqlite"
     shutil.copy(template_db, path)
     app = create_app(config_for(f"sqlite:///{path}"))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

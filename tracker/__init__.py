@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from config import ROOT, Config, ProductionConfig, get_config
 
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: type[Config] | str | None = None) -> Flask:
@@ -59,8 +59,11 @@ def _init_extensions(app: Flask) -> None:
         locale_selector=_select_locale,
         default_translation_directories=str(ROOT / "tracker" / "translations"),
     )
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
     with app.app_context():
         configure_engine(db.engine)
 
@@ -80,10 +83,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .web import register_template_helpers
+    from .web.auth import bp as auth_bp
+    from .web.auth.sessions import init_sessions
+    from .web.citizen import bp as citizen_bp
     from .web.public import bp as public_bp
 
     register_template_helpers(app)
+    init_sessions(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(citizen_bp)
 
 
 def _register_errors(app: Flask) -> None:

@@ -56,13 +56,35 @@ def live_server(app: Flask) -> Iterator[str]:
         thread.join(5)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server, request):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(8000)
     page = context.new_page()
     page.problems = []  # console errors and CSP violations, checked by tests
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    # A refused form answers 422 by design (errors shown, input kept); Chromium logs every
+    # 4xx as a console error, so that one status is not a problem. Everything else is.
+    page.on("console", lambda m: m.type == "error" and "status of 422" not in m.text
+            and page.problems.append(m.text))
     page.on("pageerror", lambda e: page.problems.append(str(e)))
     page.base = live_server
     yield page
+    if getattr(request.node, "failed_call", False):
+        # What the browser showed when the test failed: a screenshot and the page's text.
+        RESULTS.mkdir(exist_ok=True)
+        name = request.node.name.replace("/", "_")
+        page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
+        (RESULTS / f"{name}.txt").write_text(page.url + "\n" + page.inner_text("body"),
+                                             encoding="utf-8")
     context.close()

@@ -272,7 +272,10 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
         case = case_ops.submit_case(
             applicant=applicant, service=service, receiving_office=receiving,
             competent_office=competent, form_data=demo_form_data(service, rng),
-            now=submitted, idempotency_key=f"demo-{seed}-{n}")
+            now=submitted, idempotency_key=f"demo-{seed}-{n}",
+            # Demo applicants cite e-licences (电子证照) where a service allows it.
+            licences={m.code: f"DZZZ{rng.randint(10**9, 10**10 - 1)}"
+                      for m in service.materials if m.e_licence and m.required})
         try:
             runner.run(case, target, submitted, applicant)
         except DomainError as exc:  # a demo path the rules refuse is a bug in this seeder

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from ...extensions import db
+from ...domain.errors import DomainError
+from ...extensions import db, limiter
 from ...models import Department
 from ...services import queries
 
@@ -69,3 +70,35 @@ def readyz() -> Any:
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"], methods=["POST"])
+def track() -> str | tuple[str, int]:
+    """Anyone: tracking number + last four digits of the phone → status, custody, timeline.
+
+    No names, no ID numbers, no documents, no reasons. A wrong check character is named; a
+    number that exists with other phone digits answers exactly like one that does not.
+    """
+    from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
+
+    form = {"number": request.form.get("number", "")[:40], "last4": request.form.get("last4", "")[:8]}
+    errors: dict[str, str] = {}
+    case = None
+    if request.method == "POST":
+        try:
+            number = parse_tracking_number(form["number"])
+        except DomainError as exc:
+            errors["number"] = exc.message
+            number = normalize_tracking_number(form["number"])
+        last4 = form["last4"].strip()
+        if not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+            errors["last4"] = "请输入申请人手机号的后四位数字"
+        if not errors:
+            case = queries.tracked_case(number, last4)
+            if case is None:
+                errors["_form"] = "未找到办件：请核对办件编号和手机号后四位"
+        if errors:
+            return render_template("public/track.html", form=form, errors=errors, case=None), 422
+    return render_template("public/track.html", form=form, errors=errors, case=case,
+                           events=queries.timeline(case) if case else [])

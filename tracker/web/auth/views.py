@@ -1,0 +1,191 @@
+"""Register, log in, log out, change password (PRODUCT.md: /register, /login, /logout).
+
+POST /login and POST /register are limited per IP address (``LOGIN_RATE_LIMIT``); the
+service does the per-account lockout. Logging out is a POST with a CSRF token; GET /logout
+only shows the button.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+
+from ...domain.errors import DomainError
+from ...domain.passwords import RULES
+from ...domain.states import Role
+from ...extensions import limiter
+from ...services import accounts
+from .forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
+from .sessions import end_session, start_session
+
+bp = Blueprint("auth", __name__)
+
+ROLE_HOMES: dict[Role, str] = {
+    Role.CITIZEN: "/cases",
+    Role.CLERK: "/clerk/",
+    Role.SUPERVISOR: "/supervisor/",
+    Role.ADMIN: "/admin/",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+def role_home(role: Role) -> str:
+    return ROLE_HOMES.get(role, "/")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site ("/cases?x=1"), otherwise None.
+
+    Refused: other hosts ("//evil.example", "https://evil.example"), backslashes (browsers
+    read "/\\evil.example" as "//evil.example"), and control characters or whitespace (browsers
+    drop tabs and newlines, so "/\t/evil.example" would also leave the site).
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _to_home_or_next(role: Role) -> Response:
+    return redirect(safe_next(request.args.get("next")) or role_home(role))
+
+
+def _show_errors(form: object, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        form_field = getattr(form, name, None)
+        if form_field is not None:
+            form_field.errors = [*form_field.errors, *messages]
+
+
+@bp.app_errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    # Flask-WTF's reasons are English; say it in the page's language, still a 400.
+    error = BadRequest(description=_("页面已过期或来源无法验证，请返回上一页，刷新后重新提交。"))
+    return render_template("errors/http.html", error=error), 400
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register() -> Response | str:
+    g.personal_data = True
+    if current_user.is_authenticated:
+        return redirect(role_home(current_user.role))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        now = _now()
+        try:
+            user = accounts.register_citizen(
+                real_name=form.real_name.data or "", resident_id=form.resident_id.data or "",
+                phone=form.phone.data or "", password=form.password.data or "", now=now,
+                ip=_ip())
+        except accounts.RegistrationError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            start_session(user, now)
+            flash(_("注册成功，欢迎使用通办。"), "success")
+            return _to_home_or_next(user.role)
+    elif form.is_submitted():
+        # The form's own checks failed: show the domain's verdict on the rest too, at once.
+        problems = accounts.registration_problems(
+            real_name=form.real_name.data or "", resident_id=form.resident_id.data or "",
+            phone=form.phone.data or "", password=form.password.data or "", now=_now())
+        _show_errors(form, {name: messages for name, messages in problems.items()
+                            if not getattr(form, name).errors
+                            and (getattr(form, name).data or "")})
+    return render_template("auth/register.html", form=form, rules=RULES,
+                           next=safe_next(request.args.get("next")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Response | str:
+    g.personal_data = True
+    if current_user.is_authenticated:
+        return _to_home_or_next(current_user.role)
+    form = LoginForm()
+    if form.validate_on_submit():
+        now = _now()
+        config = current_app.config
+        try:
+            user = accounts.authenticate(
+                login=form.login.data or "", password=form.password.data or "", ip=_ip(),
+                now=now, max_failures=config["LOCKOUT_FAILURES"],
+                lockout_minutes=config["LOCKOUT_MINUTES"])
+        except DomainError as exc:  # LoginRefused or AccountLocked
+            form.form_errors.append(exc.message)
+        else:
+            start_session(user, now)
+            flash(_("您已登录。"), "success")
+            return _to_home_or_next(user.role)
+    return render_template("auth/login.html", form=form,
+                           next=safe_next(request.args.get("next")),
+                           lockout_failures=current_app.config["LOCKOUT_FAILURES"],
+                           lockout_minutes=current_app.config["LOCKOUT_MINUTES"])
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    g.personal_data = True
+    if not current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        accounts.end_sessions(current_user._get_current_object(), _now(), ip=_ip())
+        end_session()
+        flash(_("您已安全退出，所有设备上的登录均已结束。"), "success")
+        return redirect(url_for("public.home"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Response | str:
+    g.personal_data = True
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        now = _now()
+        try:
+            accounts.change_password(user, old=form.old.data or "", new=form.new.data or "",
+                                     now=now, ip=_ip())
+        except accounts.PasswordChangeError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            # Every older session has ended; this browser gets a new one.
+            start_session(user, now)
+            flash(_("密码已修改。其他设备上的登录已全部结束，下次请使用新密码登录。"), "success")
+            return redirect(role_home(user.role))
+    return render_template("auth/password.html", form=form, rules=RULES)

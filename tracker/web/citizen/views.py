@@ -1,0 +1,347 @@
+"""The applicant's pages: apply, my cases, one case, supplements, withdraw, rate, notices.
+
+Every route requires a logged-in citizen (one guard for the blueprint); another person's
+tracking number answers 404, exactly like a number that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from ...domain.errors import DomainError
+from ...domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
+from ...domain.states import CaseStatus, HandlingMode, Role
+from ...domain.workflow import Action
+from ...extensions import db
+from ...models import Attachment, Case, Office, Region, Service
+from ...services import cases as case_ops
+from ...services import queries, uploads
+from ...services.calendar import local_date
+from ...services.uploads import StoredFile, UploadLimits
+
+bp = Blueprint("citizen", __name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@bp.before_request
+@login_required
+def _citizens_only() -> None:
+    if current_user.role is not Role.CITIZEN:
+        abort(403)
+    g.personal_data = True
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
+def _folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def _own_case(tracking_number: str) -> Case:
+    case = queries.applicant_case(current_user, tracking_number.strip().upper())
+    if case is None:
+        abort(404)
+    return case
+
+
+# ---- apply ---------------------------------------------------------------------------------
+
+
+def _field_specs(service: Service) -> list[FieldSpec]:
+    return [FieldSpec(f.name, f.label_zh, f.type, f.required, f.max_length, f.min_value,
+                      f.max_value, tuple(c["value"] for c in (f.choices or ())))
+            for f in service.fields]
+
+
+def _material_specs(service: Service) -> list[MaterialSpec]:
+    return [MaterialSpec(m.code, m.name_zh, m.required, m.e_licence) for m in service.materials]
+
+
+def _kept_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kept-upload")
+
+
+def _kept_token(stored: StoredFile) -> str:
+    return str(_kept_signer().dumps({"u": current_user.id, **stored.__dict__}))
+
+
+def _read_kept(token: str) -> StoredFile | None:
+    """A file uploaded with an earlier, refused submit of the same form (signed, same user)."""
+    try:
+        data = _kept_signer().loads(token)
+    except BadSignature:
+        return None
+    if data.pop("u", None) != current_user.id:
+        return None
+    stored = StoredFile(**data)
+    return stored if (_folder() / stored.stored_name).exists() else None
+
+
+def _office_choices(service: Service) -> dict[str, list[Office]]:
+    return {"receiving": queries.offices_of(service.department_code),
+            "competent": queries.offices_of(service.competent_department_code)}
+
+
+def _pick_office(offices: list[Office], raw: str | None) -> Office | None:
+    return next((o for o in offices if str(o.id) == (raw or "")), None)
+
+
+@bp.route("/services/<code>/apply", methods=["GET", "POST"])
+def apply(code: str) -> str | Response:
+    service = queries.service_by_code(code)
+    if service is None:
+        abort(404)
+    offices = _office_choices(service)
+    regions = {r.code: r for r in db.session.query(Region).all()}
+    form: dict[str, Any] = {"token": uuid.uuid4().hex}
+    errors: dict[str, str] = {}
+    kept: dict[str, StoredFile] = {}
+    if request.method == "GET":
+        home = current_user.home_region_code
+        mine = next((o for o in offices["receiving"] if o.region_code == home), None)
+        form.update(receiving=str(mine.id) if mine else "", competent="")
+        return _render_apply(service, offices, regions, form, errors, kept)
+
+    form = {k: v for k, v in request.form.items()}
+    for m in service.materials:
+        stored = _read_kept(request.form.get(f"kept_{m.code}", ""))
+        if stored is not None:
+            kept[m.code] = stored
+    new_files: list[tuple[str, StoredFile]] = []
+    try:
+        incoming = [(m.code, request.files[f"file_{m.code}"]) for m in service.materials
+                    if request.files.get(f"file_{m.code}")
+                    and request.files[f"file_{m.code}"].filename]
+        stored_list = uploads.store_many(
+            [(f.stream, f.filename or "") for _, f in incoming], folder=_folder(),
+            limits=UploadLimits())
+        new_files = [(code, s) for (code, _), s in zip(incoming, stored_list, strict=True)]
+    except DomainError as exc:
+        errors["_files"] = exc.message
+    kept.update(dict(new_files))
+
+    clean, field_errors = validate_answers(
+        _field_specs(service), request.form, today=local_date(_now()), regions=regions)
+    errors.update(field_errors)
+    licences = {m.code: request.form.get(f"licence_{m.code}", "").strip()
+                for m in service.materials if request.form.get(f"licence_{m.code}", "").strip()}
+    errors.update({f"material_{k}": v for k, v in
+                   material_problems(_material_specs(service), kept, licences).items()})
+    receiving, competent = _offices_for(service, offices, form, errors)
+    if not request.form.get("declaration"):
+        errors["declaration"] = "请阅读并勾选承诺"
+    if errors:
+        return _render_apply(service, offices, regions, form, errors, kept), 422  # type: ignore[return-value]
+    assert receiving is not None and competent is not None
+    try:
+        case = case_ops.submit_case(
+            applicant=current_user, service=service, receiving_office=receiving,
+            competent_office=competent, form_data=clean, now=_now(),
+            idempotency_key=form.get("token", "")[:64] or None, ip=_client_ip(),
+            files=list(kept.items()), licences=licences)
+    except DomainError as exc:
+        errors["_form"] = exc.message
+        return _render_apply(service, offices, regions, form, errors, kept), 422  # type: ignore[return-value]
+    except Exception:
+        uploads.discard([s for _, s in new_files], _folder())
+        raise
+    return redirect(url_for("citizen.receipt", tracking_number=case.tracking_number))
+
+
+def _offices_for(service: Service, offices: dict[str, list[Office]], form: dict[str, Any],
+                 errors: dict[str, str]) -> tuple[Office | None, Office | None]:
+    competent = _pick_office(offices["competent"], form.get("competent"))
+    if competent is None:
+        errors["competent"] = "请选择办理地部门"
+    if service.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+        receiving = _pick_office(offices["receiving"], form.get("receiving"))
+        if receiving is None:
+            errors["receiving"] = "请选择收件地部门"
+    else:
+        receiving = competent  # fully online and joint cases are received where they are decided
+    return receiving, competent
+
+
+def _render_apply(service: Service, offices: dict[str, list[Office]], regions: dict[str, Region],
+                  form: dict[str, Any], errors: dict[str, str],
+                  kept: dict[str, StoredFile]) -> str:
+    return render_template(
+        "citizen/apply.html", service=service, offices=offices, regions=regions, form=form,
+        errors=errors, kept={code: (s, _kept_token(s)) for code, s in kept.items()},
+        limits=UploadLimits())
+
+
+# ---- my cases ------------------------------------------------------------------------------
+
+
+@bp.get("/cases")
+def cases() -> str:
+    page = request.args.get("page", "1")
+    page_no = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    rows, total = queries.applicant_cases(current_user, page_no)
+    today = local_date(_now())
+    risk = current_app.config["AT_RISK_WORKING_DAYS"]
+    return render_template("citizen/cases.html", rows=[(c, queries.case_clock(c, today, risk))
+                                                       for c in rows],
+                           total=total, page=page_no, per_page=20)
+
+
+def _next_step(case: Case) -> str:
+    s = case.status
+    if s is CaseStatus.SUPPLEMENT_REQUESTED:
+        return "请按补正通知补充或更正材料后重新提交，补正期间办理时限暂停。"
+    if s is CaseStatus.RECEIVED:
+        return "等待部门受理，受理前您可以撤件。"
+    if s in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED, CaseStatus.REFUSED):
+        return "办件已办结，欢迎对本次服务进行评价。"
+    if s.is_closed:
+        return "办件已结束。"
+    return "部门正在办理，请留意通知。"
+
+
+@bp.get("/cases/<tracking_number>")
+def case(tracking_number: str) -> str:
+    c = _own_case(tracking_number)
+    today = local_date(_now())
+    return render_template(
+        "citizen/case.html", case=c, events=queries.timeline(c),
+        clock=queries.case_clock(c, today, current_app.config["AT_RISK_WORKING_DAYS"]),
+        supplement=queries.open_supplement(c), rating=queries.rating_of(c),
+        next_step=_next_step(c), can_retract=c.status in (
+            CaseStatus.RECEIVED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
+        and c.accepted_at is None,
+        can_withdraw=not c.status.is_closed and c.accepted_at is not None,
+        materials={m.code: m for m in c.service.materials})
+
+
+@bp.get("/cases/<tracking_number>/receipt")
+def receipt(tracking_number: str) -> str:
+    c = _own_case(tracking_number)
+    return render_template("citizen/receipt.html", case=c,
+                           materials={m.code: m for m in c.service.materials})
+
+
+@bp.get("/cases/<tracking_number>/files/<int:attachment_id>")
+def download(tracking_number: str, attachment_id: int) -> Response:
+    c = _own_case(tracking_number)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != c.id or attachment.stored_name is None:
+        abort(404)
+    return uploads.send_attachment(attachment, _folder())
+
+
+@bp.route("/cases/<tracking_number>/supplement", methods=["GET", "POST"])
+def supplement(tracking_number: str) -> str | Response:
+    c = _own_case(tracking_number)
+    pause = queries.open_supplement(c)
+    if c.status is not CaseStatus.SUPPLEMENT_REQUESTED or pause is None:
+        flash("该办件当前不需要补正材料", "info")
+        return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+    items = pause.items or []
+    materials = {m.code: m for m in c.service.materials}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        new_files: list[tuple[str, StoredFile]] = []
+        try:
+            incoming = [(m, request.files[f"file_{m}"]) for m in materials
+                        if request.files.get(f"file_{m}") and request.files[f"file_{m}"].filename]
+            stored = uploads.store_many([(f.stream, f.filename or "") for _, f in incoming],
+                                        folder=_folder(), limits=UploadLimits())
+            new_files = [(code, s) for (code, _), s in zip(incoming, stored, strict=True)]
+        except DomainError as exc:
+            errors["_files"] = exc.message
+        licences = {m: request.form.get(f"licence_{m}", "").strip() for m in materials
+                    if request.form.get(f"licence_{m}", "").strip()}
+        asked = {i.get("material") for i in items if i.get("material") in materials}
+        missing = [materials[m].name_zh for m in asked
+                   if m not in {code for code, _ in new_files} and m not in licences]
+        note = request.form.get("note", "").strip()[:500]
+        if missing and not errors:
+            errors["_form"] = "请补正：" + "、".join(missing)
+        if not new_files and not licences and not note and not errors:
+            errors["_form"] = "请上传补正材料或填写说明"
+        if not errors:
+            try:
+                case_ops.act(c.id, Action.SUBMIT_SUPPLEMENT, current_user, _now(),
+                             expected_version=_int(request.form.get("version")), reason=note,
+                             files=new_files, licences=licences, ip=_client_ip())
+            except DomainError as exc:
+                uploads.discard([s for _, s in new_files], _folder())
+                errors["_form"] = exc.message
+            else:
+                flash("补正材料已提交，办理时限恢复计算", "success")
+                return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+        else:
+            uploads.discard([s for _, s in new_files], _folder())
+    return render_template("citizen/supplement.html", case=c, pause=pause, items=items,
+                           materials=materials, errors=errors, form=request.form)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.post("/cases/<tracking_number>/withdraw")
+def withdraw(tracking_number: str) -> Response:
+    c = _own_case(tracking_number)
+    action = Action.RETRACT if c.accepted_at is None else Action.WITHDRAW
+    try:
+        case_ops.act(c.id, action, current_user, _now(),
+                     expected_version=_int(request.form.get("version")),
+                     reason=request.form.get("reason", "")[:500], ip=_client_ip())
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已撤件" if action is Action.RETRACT else "已撤回申请", "success")
+    return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+
+
+@bp.post("/cases/<tracking_number>/rate")
+def rate(tracking_number: str) -> Response:
+    c = _own_case(tracking_number)
+    score = _int(request.form.get("score"))
+    try:
+        case_ops.rate(c.id, current_user, score or 0, request.form.get("comment", ""), _now())
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("感谢您的评价", "success")
+    return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+
+
+# ---- notifications -------------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+def notifications() -> str:
+    return render_template("citizen/notifications.html",
+                           items=queries.notifications(current_user))
+
+
+@bp.post("/notifications/read")
+def notifications_read() -> Response:
+    case_ops.mark_notifications_read(current_user, _now())
+    return redirect(url_for("citizen.notifications"))
