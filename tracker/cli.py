@@ -143,5 +143,15 @@ def sweep_command() -> None:
     click.echo(f"sweep: {report}")
 
 
+@tracker_cli.command("rollup")
+@click.option("--rebuild", is_flag=True, required=True,
+              help="Recount the daily counters from the event history (idempotent).")
+def rollup_command(rebuild: bool) -> None:
+    """The dashboards' daily counters (kept current by every event; rebuild after a bulk load)."""
+    from .services.rollup import rebuild as do_rebuild
+
+    click.echo(f"rollup: {do_rebuild()} counter rows rebuilt from the event history")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(tracker_cli)

@@ -25,9 +25,11 @@ from .holiday import HolidayTable
 from .notes import CannedNote
 from .notify import OutboxMessage
 from .rating import Rectification
+from .rollup import DailyRollup
 from .user import User
 
 __all__ = [
+    "DailyRollup",
     "CannedNote",
     "NO_DEADLINE",
     "AuditEntry", "OutboxMessage", "Rectification",

@@ -181,6 +181,9 @@ def _event(session: Session, case: Case, action: Action, actor: User | None,
         payload=dict(payload or {}), ip=ip,
     )
     session.add(event)
+    from . import rollup  # the counters move in the same transaction as the history
+
+    rollup.record(session, event, case)
     return event
 
 

@@ -89,6 +89,7 @@ def case_clock(case: Case, today: date, at_risk_days: int) -> ClockView:
     """Where a case stands against its due date (badge text, working days left)."""
     from ..domain.clock import due_state, working_days_left
     from ..domain.errors import UnknownCalendarYear
+    from ..domain.throughput import completed_on_time
     from .calendar import get_calendar, local_date
 
     cal = get_calendar()
@@ -102,6 +103,9 @@ def case_clock(case: Case, today: date, at_risk_days: int) -> ClockView:
                 else None)
     except UnknownCalendarYear:
         state, left = DueState.PENDING_CALENDAR, None
+    if state == DueState.PENDING_CALENDAR and completed is not None and completed_on_time(
+            completed, case.due_on, case.due_pending_year):
+        state = DueState.DONE_ON_TIME
     if case.status in CLOSED_STATES and case.status not in COMPLETED_STATES:
         state = DueState.NOT_STARTED if case.accepted_at is None else state
     return ClockView(state=str(state), due_on=case.due_on, days_left=left,
