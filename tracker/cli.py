@@ -153,5 +153,21 @@ def rollup_command(rebuild: bool) -> None:
     click.echo(f"rollup: {do_rebuild()} counter rows rebuilt from the event history")
 
 
+@tracker_cli.command("generate")
+@click.option("--cases", default=1_000_000, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True)
+@click.option("--today", default=None, help="Last day of the 180-day history (YYYY-MM-DD).")
+def generate_command(cases: int, seed: int, today: str | None) -> None:
+    """Bulk-generate benchmark cases with their history (see PERFORMANCE.md)."""
+    from .services.bulk import generate
+
+    report = generate(cases=cases, seed=seed, today=_today(today))
+    uri = db.engine.url
+    if uri.get_backend_name() == "sqlite" and uri.database:
+        report.database_bytes = sum(p.stat().st_size for p in Path(uri.database).parent.glob(
+            Path(uri.database).name + "*"))
+    click.echo(f"generated: {report}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(tracker_cli)

@@ -1,0 +1,607 @@
+"""Bulk generator for benchmarks: N cases with a realistic spread, straight into the real tables.
+
+It writes what the services would write for the same histories — cases with their version,
+act_by and due dates, events, clock pauses, sub-tasks, attachments cited as e-licences,
+ratings with rectification items, and the daily rollup — but in batches (executemany on
+SQLite, COPY on PostgreSQL, one transaction per batch) instead of one transaction per move.
+Applicant notifications are not generated (they are not read by any benchmarked page).
+
+Spread: 180 days of history ending yesterday, weekday peaks (Monday highest), every service
+of the catalogue weighted like the real programme (medical registration, household transfer
+and retirement withdrawal first), offices of both provinces with 成都 and 渝北 busiest, every
+state in realistic proportions by age, about five events per case.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+import time as clock_time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from ..domain import clock
+from ..domain.errors import UnknownCalendarYear
+from ..domain.identifiers import iso7064_mod11_2, mask_resident_id
+from ..domain.states import CaseStatus, HandlingMode, SubTaskStatus
+from ..domain.throughput import EventFacts, completed_on_time, metrics_for
+from ..domain.workflow import Action
+from ..extensions import db
+from ..models import NO_DEADLINE, Case, Office, Service, TrackingSequence, User
+from .calendar import SHANGHAI, get_calendar
+
+# China has observed no daylight saving since 1991: a fixed offset converts much faster.
+BEIJING = timezone(timedelta(hours=8))
+
+S = CaseStatus
+SERVICE_WEIGHTS = {  # 川渝通办's first months: registration 53.8k, household 27k, retirement 20.2k
+    "mi-offsite-registration": 54, "psb-household-transfer": 27, "hf-retirement-withdrawal": 20,
+    "hf-transfer": 12, "hrss-pension-transfer": 10, "mi-manual-reimbursement": 8,
+    "hf-loan-certificate": 6, "traffic-licence-replacement": 6, "amr-business-licence": 5,
+    "hrss-unemployment-transfer": 4, "hrss-ss-card-replacement": 4, "dpf-certificate-transfer": 1,
+}
+BUSY_REGIONS = {"510100": 30.0, "500112": 20.0}  # 成都, 渝北; every other region weight 1
+CLOSED_MIX = [(S.APPROVED, 78), (S.APPROVED_TOLERATED, 4), (S.REFUSED, 6), (S.NOT_ACCEPTED, 5),
+              (S.RETRACTED, 3), (S.WITHDRAWN, 3), (S.CANCELLED, 1)]
+OPEN_MIX = [(S.RECEIVED, 20), (S.ACCEPTED, 15), (S.PROCESSING, 40), (S.SUPPLEMENT_REQUESTED, 12),
+            (S.SUPPLEMENTED, 5), (S.SPECIAL_PROCEDURE, 4), (S.SPECIAL_PROCEDURE_ENDED, 4)]
+PASSWORD_HASH_NOTE = "bench-citizen"  # noqa: S105 (one shared hash: bench applicants never log in)
+
+
+@dataclass(frozen=True)
+class _Office:
+    id: int
+    region: str
+
+
+@dataclass(frozen=True)
+class _Service:
+    id: int
+    code: str
+    mode: HandlingMode
+    department: str
+    competent_department: str
+    promised_days: int
+    cooperations: tuple[tuple[str, str, str, int | None], ...]
+    licences: tuple[str, ...]
+
+    @classmethod
+    def of(cls, s: Service) -> _Service:
+        return cls(s.id, s.code, s.mode, s.department_code, s.competent_department_code,
+                   s.promised_days,
+                   tuple((c.department_code, c.role_zh, c.task_zh, c.limit_days)
+                         for c in s.cooperations),
+                   tuple(m.code for m in s.materials if m.e_licence and m.required))
+
+
+@dataclass
+class BulkReport:
+    cases: int = 0
+    events: int = 0
+    seconds: float = 0.0
+    database_bytes: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.cases / self.seconds if self.seconds else 0.0
+
+    def __str__(self) -> str:
+        size = f", database {self.database_bytes / 2**20:,.0f} MiB" if self.database_bytes else ""
+        return (f"{self.cases:,} cases, {self.events:,} events in {self.seconds:,.1f} s "
+                f"({self.rate:,.0f} cases/s){size}")
+
+
+class _Workdays:
+    """Working days as a sorted list, for O(log n) working-day arithmetic over the range."""
+
+    def __init__(self, start: date, end: date) -> None:
+        cal = get_calendar()
+        self.days: list[date] = []
+        self.last_known = start
+        d = start
+        while d <= end:
+            try:
+                if cal.is_working_day(d):
+                    self.days.append(d)
+                self.last_known = d
+            except UnknownCalendarYear:
+                break
+            d += timedelta(days=1)
+
+    # The domain's calendar protocol, so the clock rules run unchanged on this index.
+    def is_working_day(self, d: date) -> bool:
+        if d > self.last_known:
+            raise UnknownCalendarYear(d.year)
+        i = bisect.bisect_left(self.days, d)
+        return i < len(self.days) and self.days[i] == d
+
+    def next_working_day(self, d: date) -> date:
+        i = bisect.bisect_right(self.days, d)
+        if i >= len(self.days):
+            raise UnknownCalendarYear(self.last_known.year + 1)
+        return self.days[i]
+
+    def add_working_days(self, start: date, n: int) -> date:
+        found = self.add(start, n)
+        if found is None:
+            raise UnknownCalendarYear(self.last_known.year + 1)
+        return found
+
+    def working_days_between(self, start: date, end: date) -> int:
+        return self.between(start, end)
+
+    def add(self, start: date, n: int) -> date | None:
+        """The n-th working day after start; None past the known calendar (due date pending)."""
+        if n == 0:
+            return start
+        i = bisect.bisect_right(self.days, start) + n - 1
+        return self.days[i] if i < len(self.days) else None
+
+    def between(self, start: date, end: date) -> int:
+        return max(0, bisect.bisect_right(self.days, end) - bisect.bisect_right(self.days, start))
+
+
+class _Writer:
+    """executemany on SQLite, COPY on PostgreSQL; values already in the column order."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        """Its own raw connection: batches commit on their own, apart from the ORM session."""
+        self.dialect = engine.dialect.name
+        self.pooled = engine.raw_connection()
+        self.raw: Any = self.pooled.dbapi_connection
+        if self.dialect == "sqlite":
+            # Rows are consistent by construction: skip per-row FK lookups and fsync while
+            # loading (both only settable outside a transaction); checked after the load.
+            self.raw.execute("PRAGMA foreign_keys=OFF")
+            self.raw.execute("PRAGMA synchronous=OFF")
+
+    def begin(self) -> None:
+        if self.dialect == "sqlite":
+            self.raw.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.raw.commit() if self.dialect == "postgresql" else self.raw.execute("COMMIT")
+
+    def close(self) -> None:
+        if self.dialect == "sqlite":
+            problems = self.raw.execute("PRAGMA foreign_key_check").fetchall()
+            self.raw.execute("PRAGMA foreign_keys=ON")
+            self.raw.execute("PRAGMA synchronous=NORMAL")
+            if problems:
+                raise RuntimeError(f"bulk load broke {len(problems)} foreign keys: {problems[:3]}")
+        self.pooled.close()
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               temporal: Sequence[int] = ()) -> None:
+        """``temporal``: positions of date/datetime values (SQLite stores them as text)."""
+        if not rows:
+            return
+        cursor = self.raw.cursor()
+        if self.dialect == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            if temporal:
+                rows = [_sqlite_row(row, temporal) for row in rows]
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(  # table and columns are this module's constants, not input
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+        cursor.close()
+
+    def add_counts(self, counts: Counter[tuple[date, int, int, str]]) -> None:
+        rows = [(d if self.dialect == "postgresql" else d.isoformat(), o, s, m, n)
+                for (d, o, s, m), n in counts.items()]
+        cursor = self.raw.cursor()
+        cursor.executemany(UPSERT_COUNTS[self.dialect == "postgresql"], rows)
+        cursor.close()
+
+
+_UPSERT_TAIL = (" ON CONFLICT (day, office_id, service_id, metric) "
+                "DO UPDATE SET count = daily_rollups.count + excluded.count")
+UPSERT_COUNTS = {  # keyed by "is PostgreSQL" (its driver's placeholder is %s)
+    True: "INSERT INTO daily_rollups (day, office_id, service_id, metric, count) "
+          "VALUES (%s, %s, %s, %s, %s)" + _UPSERT_TAIL,
+    False: "INSERT INTO daily_rollups (day, office_id, service_id, metric, count) "
+           "VALUES (?, ?, ?, ?, ?)" + _UPSERT_TAIL,
+}
+
+
+def _sqlite_row(row: Sequence[Any], temporal: Sequence[int]) -> list[Any]:
+    out = list(row)
+    for i in temporal:
+        v = out[i]
+        if v is not None:
+            out[i] = (v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+                      if isinstance(v, datetime) else v.isoformat())
+    return out
+
+
+def _positions(columns: Sequence[str], names: set[str]) -> tuple[int, ...]:
+    return tuple(i for i, c in enumerate(columns) if c in names)
+
+
+CASE_COLS = ("id", "tracking_number", "service_id", "applicant_id", "receiving_office_id",
+             "competent_office_id", "custody_office_id", "status", "version", "mode",
+             "promised_days", "submitted_at", "received_on", "accepted_at", "clock_start_on",
+             "due_on", "due_pending_year", "completed_at", "extension_days", "formal_checked_at",
+             "identity_checked_at", "delivered_at", "delivery_method", "applicant_phone_last4",
+             "form_data", "updated_at", "act_by")
+EVENT_COLS = ("id", "case_id", "at", "actor_role", "office_id", "action", "from_status",
+              "to_status", "reason", "payload")
+PAUSE_COLS = ("case_id", "kind", "started_on", "ended_on", "reason", "items")
+SUBTASK_COLS = ("case_id", "office_id", "letter_number", "role_zh", "task_zh", "limit_days",
+                "status", "was_accepted", "version", "created_at", "done_at")
+RATING_COLS = ("case_id", "applicant_id", "office_id", "score", "comment", "created_at")
+ATTACH_COLS = ("case_id", "material_code", "e_licence_number", "uploaded_by_id", "uploaded_at")
+_TEMPORAL_NAMES = {"submitted_at", "received_on", "accepted_at", "clock_start_on", "due_on",
+                   "completed_at", "formal_checked_at", "identity_checked_at", "delivered_at",
+                   "updated_at", "act_by", "at", "started_on", "ended_on", "created_at",
+                   "done_at", "uploaded_at", "password_changed_at"}
+TEMPORAL = {cols: _positions(cols, _TEMPORAL_NAMES) for cols in
+            (CASE_COLS, EVENT_COLS, PAUSE_COLS, SUBTASK_COLS, RATING_COLS, ATTACH_COLS)}
+
+
+def _citizens(writer: _Writer, first: int, count: int, rng: random.Random,
+              now: datetime) -> list[tuple[int, str]]:
+    """Bench applicants (ids and phones); ID numbers are generated with valid check digits."""
+    password = generate_password_hash(PASSWORD_HASH_NOTE)
+    rows, out = [], []
+    for i in range(count):
+        uid = first + i
+        phone = f"16{uid:09d}"
+        # Unique, valid ID numbers: the birth date and sequence follow from the user id.
+        birth = date(1950, 1, 1) + timedelta(days=uid % 20000)
+        body = f"510104{birth:%Y%m%d}{(uid // 20000) % 1000:03d}"
+        rid = body + iso7064_mod11_2(body)
+        rows.append((uid, "citizen", phone, rid, mask_resident_id(rid), f"压测用户{uid}",
+                     password, True, f"bench{uid}", 0, now, now))
+        out.append((uid, phone))
+    writer.insert("users", ("id", "role", "phone", "resident_id", "resident_id_masked",
+                            "real_name", "password_hash", "is_active_account", "session_nonce",
+                            "failed_logins", "created_at", "password_changed_at"), rows, (10, 11))
+    return out
+
+
+def generate(*, cases: int, seed: int = 1, today: date, batch: int = 20_000,
+             citizens: int | None = None) -> BulkReport:
+    """Insert ``cases`` cases (with their history) received over the 180 days before ``today``."""
+    dropped = _drop_secondary_indexes_if_empty()
+    try:
+        return _generate(cases=cases, seed=seed, today=today, batch=batch, citizens=citizens)
+    finally:
+        db.session.rollback()
+        for index in dropped:  # rebuilt in one sorted pass: far cheaper than per-row upkeep
+            index.create(db.session.connection())
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+
+
+def _generate(*, cases: int, seed: int, today: date, batch: int,
+              citizens: int | None) -> BulkReport:
+    started = clock_time.perf_counter()
+    rng = random.Random(seed)
+    now = datetime.combine(today, time(8, 0), SHANGHAI).astimezone(UTC)
+    services = {s.code: s for s in db.session.scalars(sa.select(Service))}
+    offices = list(db.session.scalars(sa.select(Office)))
+    if not services or not offices:
+        raise RuntimeError("load the catalogue first")
+    by_dept: dict[str, list[_Office]] = {}
+    for o in offices:
+        by_dept.setdefault(o.department_code, []).append(_Office(o.id, o.region_code))
+    cum = {k: list(itertools.accumulate(BUSY_REGIONS.get(o.region, 1.0) for o in v))
+           for k, v in by_dept.items()}
+    svc_list = [_Service.of(services[c]) for c in SERVICE_WEIGHTS if c in services]
+    svc_cum = list(itertools.accumulate(SERVICE_WEIGHTS[s.code] for s in svc_list))
+    first_day = today - timedelta(days=180)
+    workdays = _Workdays(first_day - timedelta(days=10), today + timedelta(days=400))
+    days = [first_day + timedelta(days=i) for i in range(180)]
+    day_weights = [[1.35, 1.1, 1.0, 1.0, 0.95, 0.15, 0.1][d.weekday()] for d in days]
+
+    report = BulkReport()
+    case_id = (db.session.scalar(sa.select(sa.func.max(Case.id))) or 0)
+    event_id = db.session.scalar(sa.text("SELECT max(id) FROM case_events")) or 0
+    first_user = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
+    serials: Counter[str] = Counter({s.scope: s.last for s in
+                                     db.session.scalars(sa.select(TrackingSequence))})
+    db.session.commit()
+    writer = _Writer(db.engine)
+    try:
+        writer.begin()
+        people = _citizens(writer, first_user, citizens or max(100, cases // 20), rng, now)
+        writer.commit()
+        done = _batches(writer, _Plan(
+            cases=cases, batch=batch, rng=rng, days=days, day_weights=day_weights,
+            svc_list=svc_list, svc_cum=svc_cum, by_dept=by_dept, cum=cum, people=people,
+            serials=serials, workdays=workdays, now=now, today=today, report=report,
+            case_id=case_id, event_id=event_id))
+    finally:
+        writer.close()
+    _rectifications_and_sequences(serials)
+    db.session.commit()
+    if writer.dialect == "postgresql":
+        for table in ("cases", "case_events", "users"):
+            db.session.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        problems = db.session.execute(sa.text("PRAGMA foreign_key_check")).fetchall()
+        if problems:
+            raise RuntimeError(f"bulk load broke {len(problems)} foreign keys: {problems[:3]}")
+    report.cases = done
+    report.seconds = clock_time.perf_counter() - started
+    return report
+
+
+
+
+
+@dataclass
+class _Plan:
+    """What the generation loop draws from, prepared once."""
+
+    cases: int
+    batch: int
+    rng: random.Random
+    days: list[date]
+    day_weights: list[float]
+    svc_list: list[_Service]
+    svc_cum: list[int]
+    by_dept: dict[str, list[_Office]]
+    cum: dict[str, list[float]]
+    people: list[tuple[int, str]]
+    serials: Counter[str]
+    workdays: _Workdays
+    now: datetime
+    today: date
+    report: BulkReport
+    case_id: int
+    event_id: int
+
+
+def _batches(writer: _Writer, plan: _Plan) -> int:
+    """The generation loop, one transaction per batch; returns how many cases it wrote."""
+    cases, batch, rng, days, day_weights = (plan.cases, plan.batch, plan.rng, plan.days,
+                                            plan.day_weights)
+    svc_list, svc_cum, by_dept, cum, people = (plan.svc_list, plan.svc_cum, plan.by_dept,
+                                               plan.cum, plan.people)
+    serials, workdays, now, today, report = (plan.serials, plan.workdays, plan.now, plan.today,
+                                             plan.report)
+    case_id, event_id = plan.case_id, plan.event_id
+    done = 0
+    while done < cases:
+        writer.begin()
+        n = min(batch, cases - done)
+        c_rows: list[tuple[Any, ...]] = []
+        e_rows: list[tuple[Any, ...]] = []
+        p_rows: list[tuple[Any, ...]] = []
+        t_rows: list[tuple[Any, ...]] = []
+        r_rows: list[tuple[Any, ...]] = []
+        a_rows: list[tuple[Any, ...]] = []
+        counts: Counter[tuple[date, int, int, str]] = Counter()
+        for day in rng.choices(days, weights=day_weights, k=n):
+            case_id += 1
+            svc = rng.choices(svc_list, cum_weights=svc_cum)[0]
+            applicant_id, phone = people[rng.randrange(len(people))]
+            dept = svc.competent_department
+            competent = rng.choices(by_dept[dept], cum_weights=cum[dept])[0]
+            receiving = competent
+            if svc.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+                pool, pool_cum = by_dept[svc.department], cum[svc.department]
+                while receiving.id == competent.id or receiving.region[:2] == \
+                        competent.region[:2] and rng.random() < 0.8:
+                    receiving = rng.choices(pool, cum_weights=pool_cum)[0]
+            submitted = datetime.combine(day, time(9), SHANGHAI).astimezone(UTC) + timedelta(
+                minutes=rng.randint(0, 540))
+            scope = f"{receiving.region[:2]}{day:%y%m%d}"
+            serials[scope] += 1
+            body = f"{scope}{serials[scope]:06d}"
+            tracking = body + iso7064_mod11_2(body)
+            age = (today - day).days
+            closed = age > svc.promised_days * 1.6 + rng.randint(2, 12)
+            mix = CLOSED_MIX if closed else OPEN_MIX
+            target = rng.choices([m[0] for m in mix], weights=[m[1] for m in mix])[0]
+            events, extra = _history(rng, svc.mode, target, submitted, now, receiving.id,
+                                     competent.id)
+            status = events[-1][2]
+            t_of = {a: at for a, at, _s in events}
+            accepted_at = t_of.get(Action.ACCEPT) or t_of.get(Action.DEEM_ACCEPTED)
+            pause_rows = extra["pauses"]
+            arrived = max((b for _a, b, k in pause_rows if k == "supplement" and b), default=None)
+            start_on = (clock.clock_start(accepted_at.astimezone(BEIJING).date(), arrived)
+                        if accepted_at else None)
+            # The services' own clock rules (tracker.domain.clock) over this index of days.
+            spans = [clock.Pause(a, b, k) for a, b, k in pause_rows  # type: ignore[arg-type]
+                     if start_on is not None and (b is None or b > start_on)]
+            closed_spans = [p for p in spans if p.end is not None]
+            due = pending = None
+            if start_on is not None:
+                try:
+                    due = clock.due_date(start_on, svc.promised_days, spans, 0, workdays)
+                except UnknownCalendarYear as exc:
+                    pending = exc.year
+            completed_at = next((at for a, at, _s in events if a in
+                                 (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE,
+                                  Action.REJECT, Action.RETRACT, Action.WITHDRAW,
+                                  Action.CANCEL)), None)
+            if status.is_closed:
+                act_by = None
+            elif status in (S.SUPPLEMENT_REQUESTED, S.SPECIAL_PROCEDURE):
+                act_by = NO_DEADLINE
+            elif start_on is not None:
+                act_by = due or NO_DEADLINE
+            else:
+                act_by = workdays.add(day, 5) or NO_DEADLINE
+            custody = competent.id if (svc.mode is not HandlingMode.ACCEPT_HERE_DECIDE_THERE
+                                       or Action.FORWARD in t_of) else receiving.id
+            delivered = t_of.get(Action.DELIVER)
+            c_rows.append((case_id, tracking, svc.id, applicant_id, receiving.id, competent.id,
+                           custody, status.value, len(events), svc.mode.value, svc.promised_days,
+                           submitted, day, accepted_at, start_on, due, pending, completed_at, 0,
+                           t_of.get(Action.FORMAL_CHECK), t_of.get(Action.IDENTITY_CHECK),
+                           delivered, "online" if delivered else None, phone[-4:], "{}",
+                           events[-1][1], act_by))
+            previous: CaseStatus | None = None
+            for action, at, to_status in events:
+                event_id += 1
+                office = receiving.id if action in (Action.SUBMIT, Action.FORMAL_CHECK,
+                                                    Action.IDENTITY_CHECK,
+                                                    Action.FORWARD) else competent.id
+                role = "citizen" if action in (Action.SUBMIT, Action.RETRACT, Action.WITHDRAW,
+                                               Action.SUBMIT_SUPPLEMENT, Action.RATE) else "clerk"
+                score = extra.get("score") if action is Action.RATE else None
+                e_rows.append((event_id, case_id, at, role, None if role == "citizen" else office,
+                               action.value, previous.value if previous else None,
+                               to_status.value, None, "{}" if score is None
+                               else f'{{"score": {score}}}'))
+                previous = to_status
+                on_time = wd = paused = None
+                if action in (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE) and start_on:
+                    done_on = at.astimezone(BEIJING).date()
+                    on_time = completed_on_time(done_on, due, pending)
+                    wd = clock.working_days_used(start_on, closed_spans, done_on, workdays)
+                    paused = sum(workdays.between(max(p.start, start_on), p.end or done_on)
+                                 for p in closed_spans if p.kind == "supplement")
+                facts = EventFacts(action, to_status, on_time=on_time, working_days=wd,
+                                   paused_days=paused, score=score)
+                where = receiving.id if action is Action.SUBMIT else competent.id
+                ev_day = at.astimezone(BEIJING).date()
+                for metric, amount in metrics_for(facts).items():
+                    counts[(ev_day, where, svc.id, metric)] += amount
+            for start, end, kind in pause_rows:
+                p_rows.append((case_id, kind, start, end, "材料需补正" if kind == "supplement"
+                               else "现场核查", "[]"))
+            if svc.mode is HandlingMode.JOINT and Action.START_PROCESSING in t_of:
+                for i, (coop_dept, role_zh, task, limit) in enumerate(svc.cooperations):
+                    other = rng.choices(by_dept[coop_dept], cum_weights=cum[coop_dept])[0]
+                    finished = status in (S.APPROVED, S.APPROVED_TOLERATED)
+                    t_rows.append((case_id, other.id, f"LXH{tracking}-{i + 1}", role_zh, task,
+                                   limit, (SubTaskStatus.DONE if finished else
+                                           SubTaskStatus.CANCELLED if status.is_closed else
+                                           SubTaskStatus.ACCEPTED).value, True, 2,
+                                   t_of[Action.START_PROCESSING],
+                                   events[-1][1] if finished else None))
+            if "score" in extra:
+                r_rows.append((case_id, applicant_id, competent.id, extra["score"], "",
+                               t_of[Action.RATE]))
+            for code in svc.licences:
+                a_rows.append((case_id, code, f"DZZZ{case_id:010d}", applicant_id, submitted))
+            report.events += len(events)
+        for table, cols, rows in (("cases", CASE_COLS, c_rows), ("case_events", EVENT_COLS, e_rows),
+                                  ("clock_pauses", PAUSE_COLS, p_rows),
+                                  ("subtasks", SUBTASK_COLS, t_rows),
+                                  ("ratings", RATING_COLS, r_rows),
+                                  ("attachments", ATTACH_COLS, a_rows)):
+            writer.insert(table, cols, rows, TEMPORAL[cols])
+        writer.add_counts(counts)
+        writer.commit()
+        done += n
+    return done
+
+
+BULK_TABLES = ("cases", "case_events", "clock_pauses", "subtasks", "ratings", "attachments")
+
+
+def _drop_secondary_indexes_if_empty() -> list[sa.Index]:
+    """Loading into empty tables: drop their non-unique indexes now, rebuild them at the end."""
+    if db.session.scalar(sa.select(Case.id).limit(1)) is not None:
+        return []
+    dropped = []
+    for name in BULK_TABLES:
+        for index in db.metadata.tables[name].indexes:
+            if not index.unique:
+                index.drop(db.session.connection())
+                dropped.append(index)
+    db.session.commit()
+    return dropped
+
+
+def _rectifications_and_sequences(serials: Counter[str]) -> None:
+    """Bad ratings open rectification items; tracking serials continue after the bulk load."""
+    db.session.execute(sa.text(
+        "INSERT INTO rectifications (rating_id, case_id, office_id, stage, history, created_at) "
+        "SELECT r.id, r.case_id, r.office_id, 'verify', '[]', r.created_at FROM ratings r "
+        "WHERE r.score <= 2 AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.rating_id = r.id)"))
+    existing = {t.scope: t for t in db.session.scalars(sa.select(TrackingSequence))}
+    for scope, last in serials.items():
+        if scope in existing:
+            existing[scope].last = max(existing[scope].last, last)
+        else:
+            db.session.add(TrackingSequence(scope=scope, last=last))
+
+
+def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitted: datetime,
+             now: datetime, receiving: int, competent: int,
+             ) -> tuple[list[tuple[Action, datetime, CaseStatus]], dict[str, Any]]:
+    """The moves that bring a case to ``target`` (the workflow's paths), with times."""
+    at = submitted
+    moves: list[tuple[Action, datetime, CaseStatus]] = [(Action.SUBMIT, at, S.RECEIVED)]
+    extra: dict[str, Any] = {"pauses": []}
+
+    def step(action: Action, status: CaseStatus, hours: tuple[float, float] = (2, 40)) -> None:
+        nonlocal at
+        at = min(at + timedelta(hours=rng.uniform(*hours)), now - timedelta(minutes=1))
+        moves.append((action, at, status))
+
+    if target is S.RETRACTED:
+        step(Action.RETRACT, S.RETRACTED)
+        return moves, extra
+    if mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE and target is not S.RECEIVED:
+        step(Action.FORMAL_CHECK, S.RECEIVED, (0.5, 6))
+        step(Action.IDENTITY_CHECK, S.RECEIVED, (0.1, 2))
+        step(Action.FORWARD, S.RECEIVED, (0.5, 12))
+    if target is S.RECEIVED:
+        return moves, extra
+    supplement = target in (S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED) or rng.random() < 0.12
+    if supplement:
+        step(Action.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED)
+        start = at.astimezone(BEIJING).date()
+        if target is S.SUPPLEMENT_REQUESTED:
+            extra["pauses"].append((start, None, "supplement"))
+            return moves, extra
+        step(Action.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED, (12, 120))
+        extra["pauses"].append((start, at.astimezone(BEIJING).date(), "supplement"))
+        if target is S.SUPPLEMENTED:
+            return moves, extra
+    if target is S.NOT_ACCEPTED:
+        step(Action.REJECT, S.NOT_ACCEPTED)
+        return moves, extra
+    step(Action.ACCEPT, S.ACCEPTED)
+    if target is S.ACCEPTED:
+        return moves, extra
+    if target is S.WITHDRAWN:
+        step(Action.WITHDRAW, S.WITHDRAWN)
+        return moves, extra
+    if target is S.CANCELLED:
+        step(Action.CANCEL, S.CANCELLED)
+        return moves, extra
+    step(Action.START_PROCESSING, S.PROCESSING, (1, 24))
+    if target in (S.SPECIAL_PROCEDURE, S.SPECIAL_PROCEDURE_ENDED):
+        step(Action.START_SPECIAL, S.SPECIAL_PROCEDURE)
+        start = at.astimezone(BEIJING).date()
+        if target is S.SPECIAL_PROCEDURE:
+            extra["pauses"].append((start, None, "special_procedure"))
+            return moves, extra
+        step(Action.END_SPECIAL, S.SPECIAL_PROCEDURE_ENDED, (24, 120))
+        extra["pauses"].append((start, at.astimezone(BEIJING).date(), "special_procedure"))
+        return moves, extra
+    if target is S.PROCESSING:
+        return moves, extra
+    decision = {S.APPROVED: Action.APPROVE, S.APPROVED_TOLERATED: Action.APPROVE_TOLERATED,
+                S.REFUSED: Action.REFUSE}[target]
+    step(decision, target, (4, 200))
+    if rng.random() < 0.6:
+        step(Action.DELIVER, target, (1, 48))
+    if rng.random() < 0.55:
+        extra["score"] = rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 6, 4, 2])[0]
+        step(Action.RATE, target, (2, 96))
+    return moves, extra
+
