@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test lint db demo bench clean
+# Compiled translations: each .mo is built from its .po (the .mo is not committed).
+MO := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k _l -k lazy_gettext
+
+.PHONY: help install run test lint db demo bench clean messages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -15,7 +19,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the pinned requirements
+$(MO): %.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile -d tracker/translations
+
+install: $(STAMP) $(MO)  ## create .venv, install the pinned requirements, compile translations
+
+messages: install  ## re-extract interface strings and merge them into every .po (docs/i18n.md)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs '.* __pycache__' \
+	    --sort-output --project Tongban --copyright-holder 'Tongban contributors' \
+	    -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
+	    --no-fuzzy-matching --ignore-obsolete
 
 db: install  ## migrate the database, load the catalogue and (if empty) the demo data
 	$(FLASK) db upgrade
@@ -28,13 +42,16 @@ run: db  ## install, migrate, load demo data, serve on 127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install  ## everything the project checks: lint, types, all tests
-	$(BIN)/ruff check tracker tests config.py wsgi.py
+	$(BIN)/ruff check tracker tests bench config.py wsgi.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install  ## ruff and mypy only
-	$(BIN)/ruff check tracker tests config.py wsgi.py
+	$(BIN)/ruff check tracker tests bench config.py wsgi.py
 	$(BIN)/mypy
+
+bench: install  ## benchmark under gunicorn + wrk (BENCH_CASES=1000000 by default; see bench/run.py)
+	$(BIN)/python bench/run.py
 
 clean:  ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -37,6 +37,8 @@ class Config:
     # several workers (the machine runs Redis on 6379).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Only the benchmark turns it off (its load comes from one address): RATELIMIT_ENABLED=0.
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     LOGIN_RATE_LIMIT = "20 per minute"
     TRACK_RATE_LIMIT = "30 per minute"
     SESSION_IDLE_MINUTES = 30

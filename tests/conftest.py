@@ -123,3 +123,24 @@ def pg_app(pg_url: str) -> Iterator[Flask]:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"CI={'true' if IN_CI else 'false'}: PostgreSQL tests {'must run' if IN_CI else 'skip when unreachable'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile each ``tracker/translations/*/LC_MESSAGES/messages.po`` whose ``.mo`` is missing
+    or older (the ``.mo`` is not committed; ``make`` does the same), so ``pytest`` alone works
+    on a fresh clone. Written to a temporary file first, then moved into place."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    translations = Path(__file__).resolve().parent.parent / "tracker" / "translations"
+    for po in sorted(translations.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parent.parent.name)
+        partial = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as f:
+            write_mo(f, catalog)
+        os.replace(partial, mo)

@@ -86,13 +86,17 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth import bp as auth_bp
     from .web.auth.sessions import init_sessions
     from .web.citizen import bp as citizen_bp
+    from .web.clerk import bp as clerk_bp
     from .web.public import bp as public_bp
+    from .web.supervisor import bp as supervisor_bp
 
     register_template_helpers(app)
     init_sessions(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(citizen_bp)
+    app.register_blueprint(clerk_bp)
+    app.register_blueprint(supervisor_bp)
 
 
 def _register_errors(app: Flask) -> None:

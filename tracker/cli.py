@@ -169,5 +169,35 @@ def generate_command(cases: int, seed: int, today: str | None) -> None:
     click.echo(f"generated: {report}")
 
 
+@tracker_cli.command("open-data")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "start", required=True, help="First Beijing day, YYYY-MM-DD.")
+@click.option("--to", "end", default=None, help="Last Beijing day (default: today).")
+@click.option("--region", default=None, help="Only offices in this GB/T 2260 region, e.g. 510000.")
+@click.option("--min-cell", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Cells below this count are suppressed.")
+def open_data_command(out: Path, start: str, end: str | None, region: str | None,
+                      min_cell: int) -> None:
+    """Write anonymised daily outcomes (day x region x service x outcome) to OUT and OUT.md."""
+    from .services.dashboard import load_scope
+    from .services.opendata import export_open_data
+
+    try:
+        first, last = date.fromisoformat(start), _today(end)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    scope = load_scope(region)
+    if region is not None and region not in scope.regions:
+        raise click.BadParameter(f"unknown region {region}", param_hint="--region")
+    try:
+        report = export_open_data(out, start=first, end=last, min_cell=min_cell,
+                                  office_ids=None if region is None else scope.office_ids(),
+                                  scope_name=scope.region.name_zh if scope.region else "全部地区")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"open data: {report.rows} rows ({report.suppressed} suppressed) -> "
+               f"{report.path}, {report.readme}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(tracker_cli)

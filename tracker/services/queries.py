@@ -260,11 +260,20 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
     return QueuePage(rows=list(rows), total=total, counts=counts)
 
 
-def office_subtasks(office_id: int) -> list[SubTask]:
-    """Sub-tasks other offices sent to this one (多地联办) that are not finished."""
+def _open_subtasks(office_id: int) -> sa.Select[tuple[SubTask]]:
     from ..domain.states import SubTaskStatus
 
+    return sa.select(SubTask).where(SubTask.office_id == office_id, SubTask.status.in_(
+        [SubTaskStatus.SENT, SubTaskStatus.ACCEPTED, SubTaskStatus.NEGOTIATING]))
+
+
+def office_subtasks(office_id: int, limit: int = QUEUE_PAGE) -> list[SubTask]:
+    """The oldest unfinished sub-tasks other offices sent to this one (多地联办), a page of
+    them: an office can hold thousands, and the queue page must stay small."""
     return list(db.session.scalars(
-        sa.select(SubTask).where(SubTask.office_id == office_id, SubTask.status.in_(
-            [SubTaskStatus.SENT, SubTaskStatus.ACCEPTED, SubTaskStatus.NEGOTIATING]))
-        .order_by(SubTask.created_at, SubTask.id)))
+        _open_subtasks(office_id).order_by(SubTask.created_at, SubTask.id).limit(limit)))
+
+
+def office_subtask_count(office_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        _open_subtasks(office_id).subquery())) or 0

@@ -1,0 +1,259 @@
+"""Tongban benchmark (PERFORMANCE.md): the real app under gunicorn, measured with wrk.
+
+    python bench/run.py [--cases N] [--scenarios ceiling,track,queue,case,dashboard]
+
+Builds (once) a database of N generated cases in bench/data/, serves it with the production
+config and 2 sync workers on a free loopback port, and runs each scenario with wrk after a
+warm-up. Prints req/s, p50, p99, non-2xx and the ratio to the framework ceiling measured in
+the same run; writes bench/results/<time>-<N>.json. SQLite by default; set BENCH_DATABASE_URL
+to a PostgreSQL URL to measure that engine instead (its database must exist and be empty or
+already generated). Nothing here is a test: timings vary with the machine, ratios hold.
+
+The per-IP rate limiter is switched off for the server under test (all requests come from
+one address); everything else is the production configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+PASSWORD = "Bench-Tongban-2026!"
+SCENARIOS = ("ceiling", "track", "queue", "case", "dashboard")
+NOT_YET = {"submit": "needs the JSON API (/api/v1), not built yet",
+           "act": "needs the JSON API (/api/v1), not built yet"}
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def prepare(env: dict[str, str], cases: int, today: date) -> dict[str, object]:
+    """Migrate, load the catalogue, generate, and make the bench's staff accounts."""
+    flask(env, "db", "upgrade")
+    flask(env, "tracker", "load-catalogue")
+    code = f"""
+import json, sqlalchemy as sa
+from datetime import datetime, UTC, date
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import Case, Office, User
+from tracker.domain.states import Role
+from tracker.services.accounts import create_user
+from tracker.services.bulk import generate
+app = create_app()
+with app.app_context():
+    have = db.session.scalar(sa.select(sa.func.count(Case.id)))
+    report = None
+    if have == 0:
+        report = str(generate(cases={cases}, today=date.fromisoformat("{today}")))
+    open_sql = "status IN ('accepted','processing','received','special_procedure'," \\
+               "'special_procedure_ended','supplement_requested','supplemented')"
+    office_id, open_cases = db.session.execute(sa.text(
+        "SELECT custody_office_id, count(*) FROM cases WHERE " + open_sql +
+        " GROUP BY 1 ORDER BY 2 DESC LIMIT 1")).one()
+    now = datetime.now(UTC)
+    if db.session.scalar(sa.select(User.id).where(User.username == "bench.clerk")) is None:
+        create_user(role=Role.CLERK, real_name="压测经办", password="{PASSWORD}", now=now,
+                    username="bench.clerk", office=db.session.get(Office, office_id))
+    if db.session.scalar(sa.select(User.id).where(User.username == "bench.sup")) is None:
+        create_user(role=Role.SUPERVISOR, real_name="压测督查", password="{PASSWORD}", now=now,
+                    username="bench.sup", scope_region_code="510000")
+    track = db.session.execute(sa.text(
+        "SELECT tracking_number, applicant_phone_last4 FROM cases ORDER BY random() LIMIT 2000"
+    )).all()
+    mine = db.session.scalars(sa.text(
+        "SELECT tracking_number FROM cases WHERE custody_office_id = :o ORDER BY random() "
+        "LIMIT 2000"), {{"o": office_id}}).all()
+    print(json.dumps({{"generated": report, "office_id": office_id, "open_cases": open_cases,
+                      "total": db.session.scalar(sa.select(sa.func.count(Case.id))),
+                      "track": [list(t) for t in track], "office_cases": list(mine)}}))
+"""
+    out = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
+         "warning", "wsgi:app"], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if found is None:
+        raise SystemExit("no CSRF token on the page")
+    return found.group(1)
+
+
+def session(base: str, username: str | None = None) -> tuple[str, str]:
+    """A browser session (logged in through the real form when a username is given):
+    the Cookie header and a CSRF token valid for it. Cookies are carried by hand: production
+    marks them Secure, which a cookie jar would withhold over plain-HTTP loopback."""
+    cookies: dict[str, str] = {}
+
+    def fetch(path: str, data: dict[str, str] | None = None) -> str:
+        request = urllib.request.Request(
+            base + path, data=urllib.parse.urlencode(data).encode() if data else None,
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            response = opener.open(request)
+        except urllib.error.HTTPError as exc:  # the 302 after a login lands here
+            response = exc
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            cookies[name.strip()] = value
+        return response.read().decode()
+
+    if username:
+        token = _token(fetch("/login"))
+        fetch("/login", {"csrf_token": token, "login": username, "password": PASSWORD})
+    token = _token(fetch("/track"))
+    return "; ".join(f"{k}={v}" for k, v in cookies.items()), token
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def lua_paths(paths: list[str], cookie: str) -> str:
+    items = ",".join(json.dumps(p) for p in paths)
+    return (f"local paths = {{{items}}}\nlocal i = 0\n"
+            f"wrk.headers[\"Cookie\"] = {json.dumps(cookie)}\n"
+            "request = function()\n  i = i % #paths + 1\n"
+            "  return wrk.format(\"GET\", paths[i])\nend\n")
+
+
+def lua_track(pairs: list[list[str]], cookie: str, token: str) -> str:
+    bodies = ",".join(json.dumps(urllib.parse.urlencode(
+        {"csrf_token": token, "number": n, "last4": p})) for n, p in pairs)
+    return (f"local bodies = {{{bodies}}}\nlocal i = 0\n"
+            f"wrk.headers[\"Cookie\"] = {json.dumps(cookie)}\n"
+            "wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"
+            "request = function()\n  i = i % #bodies + 1\n"
+            "  return wrk.format(\"POST\", \"/track\", nil, bodies[i])\nend\n")
+
+
+def wrk(base: str, script: str, seconds: int, connections: int) -> dict[str, float]:
+    path = RESULTS / "scenario.lua"
+    path.write_text(script, encoding="utf-8")
+    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", "-s", str(path), base],
+                   check=True, capture_output=True)  # warm-up
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-s", str(path), base], check=True, capture_output=True,
+                         text=True).stdout
+    path.unlink()
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"),
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "requests": int(total.group(1)) if total else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES",
+                                                                        1_000_000)))
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--today", default="2026-11-21")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian package)")
+    DATA.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / f'{args.cases}.sqlite'}"
+    env = {**os.environ, "DATABASE_URL": url, "TRACKER_CONFIG": "production",
+           "SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": "0"}
+    started = time.perf_counter()
+    info = prepare(env, args.cases, date.fromisoformat(args.today))
+    print(f"dataset: {info['total']:,} cases ({info.get('generated') or 'already generated'});"
+          f" queue office holds {info['open_cases']:,} open cases;"
+          f" ready in {time.perf_counter() - started:,.0f} s")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = serve(env, port)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        clerk_cookie, _ = session(base, "bench.clerk")
+        sup_cookie, _ = session(base, "bench.sup")
+        anon_cookie, anon_token = session(base)  # the public tracking form
+        scripts = {
+            "ceiling": lua_paths(["/healthz"], ""),
+            "track": lua_track(info["track"], anon_cookie, anon_token),  # type: ignore[arg-type]
+            "queue": lua_paths(["/clerk/"], clerk_cookie),
+            "case": lua_paths([f"/clerk/cases/{n}" for n in info["office_cases"]],  # type: ignore[union-attr]
+                              clerk_cookie),
+            "dashboard": lua_paths(["/supervisor/"], sup_cookie),
+        }
+        for name in args.scenarios.split(","):
+            if name in NOT_YET:
+                print(f"{name:10} not run: {NOT_YET[name]}")
+                continue
+            results[name] = wrk(base, scripts[name], args.seconds, args.connections)
+    finally:
+        server.terminate()
+        server.wait(10)
+    ceiling = results.get("ceiling", {}).get("rps")
+    print(f"\n{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+          f"{'vs ceiling':>10}")
+    for name, r in results.items():
+        share = f"{r['rps'] / ceiling:.0%}" if ceiling else "—"
+        print(f"{name:10} {r['rps']:9,.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+              f"{r['non_2xx']:8d} {share:>10}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}-{args.cases}.json"
+    out.write_text(json.dumps({"cases": info["total"], "engine": url.split(":")[0],
+                               "queue_office_open_cases": info["open_cases"],
+                               "seconds": args.seconds, "connections": args.connections,
+                               "results": results}, indent=2), encoding="utf-8")
+    print(f"\nwritten: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,677 @@
+"""What a supervisor reads: throughput, the legal clock, ratings, workload. Read-only.
+
+Performance by design (PERFORMANCE.md): every figure over a date range comes from the daily
+rollup (day × office × service × metric), summed in SQL with one ``GROUP BY`` per table;
+figures about *now* (overdue, at risk, backlog, open work) come from the cases through the
+queue indexes, each table in one grouped query. Nothing here loops over cases in Python, and
+no page issues a query per row.
+
+Scope (SECURITY.md): a supervisor watches a region (a province, a prefecture, a district, or
+all). The scope is resolved once per request to the list of its offices, and every query is
+filtered by ``office_id IN (…)``: receipts by the receiving office, decisions by the competent
+office, current work by the office holding the case. Nothing here returns an applicant's
+name, ID number or phone; free text written by people (reasons, rating comments) goes through
+:func:`redact` before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..domain import throughput as tp
+from ..domain.errors import UnknownCalendarYear
+from ..domain.regions import in_scope
+from ..domain.states import COMPLETED_STATES, CaseStatus, Role
+from ..domain.workflow import Action
+from ..extensions import db
+from ..models import (
+    Case,
+    CaseEvent,
+    DailyRollup,
+    Department,
+    Office,
+    Rating,
+    Rectification,
+    Region,
+    Service,
+    User,
+)
+from ..models.case import OPEN_SQL
+from ..models.rating import STAGES
+from .calendar import SHANGHAI, get_calendar
+
+# ---- the catalogue a page needs, loaded once per request ---------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeRef:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    region_code: str
+    department_code: str
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    code: str
+    parent_code: str | None
+    level: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    department_code: str
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass
+class Scope:
+    """The region a supervisor watches, and the catalogue around it (offices are few)."""
+
+    region_code: str | None
+    regions: dict[str, RegionRef]
+    all_offices: dict[int, OfficeRef]
+    services: dict[int, ServiceRef]
+    departments: dict[str, DepartmentRef]
+    offices: dict[int, OfficeRef] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.offices = {i: o for i, o in self.all_offices.items()
+                        if in_scope(self.region_code, o.region_code)}
+
+    @property
+    def region(self) -> RegionRef | None:
+        return self.regions.get(self.region_code) if self.region_code else None
+
+    def covers_region(self, code: str) -> bool:
+        """A region inside the scope (the scope itself included)."""
+        return code in self.regions and self.region_code in (None, *self.lineage(code))
+
+    def lineage(self, code: str) -> list[str]:
+        """``code`` and its ancestors, nearest first (by the regions table)."""
+        chain: list[str] = []
+        while code and code in self.regions and code not in chain:
+            chain.append(code)
+            code = self.regions[code].parent_code or ""
+        return chain
+
+    def office_ids(self, *, department: str | None = None,
+                   region: str | None = None) -> list[int]:
+        """Offices in scope, optionally of one department and inside one region."""
+        return sorted(o.id for o in self.offices.values()
+                      if (department is None or o.department_code == department)
+                      and (region is None or region in self.lineage(o.region_code)))
+
+    def child_region(self, under: str | None, office: OfficeRef) -> str | None:
+        """The region directly below ``under`` (None: the top) that holds ``office``; None
+        when the office sits in ``under`` itself."""
+        chain = self.lineage(office.region_code)
+        if under is None:
+            return chain[-1] if chain else None
+        if under not in chain:
+            return None
+        i = chain.index(under)
+        return chain[i - 1] if i > 0 else None
+
+    def service_ids(self, *, department: str | None = None,
+                    service_id: int | None = None) -> list[int] | None:
+        """None: every service (no filter)."""
+        if service_id is not None:
+            return [service_id]
+        if department is not None:
+            return sorted(s.id for s in self.services.values()
+                          if s.department_code == department)
+        return None
+
+
+def load_scope(region_code: str | None) -> Scope:
+    """Four small queries: regions, offices, services, departments."""
+    regions = {r.code: RegionRef(r.code, r.parent_code, r.level, r.name_zh, r.name_en)
+               for r in db.session.scalars(sa.select(Region))}
+    offices = {o.id: OfficeRef(o.id, o.code, o.name_zh, o.name_en, o.region_code,
+                               o.department_code)
+               for o in db.session.scalars(sa.select(Office).order_by(Office.code))}
+    services = {s.id: ServiceRef(s.id, s.code, s.name_zh, s.name_en, s.department_code)
+                for s in db.session.scalars(sa.select(Service).order_by(Service.code))}
+    departments = {d.code: DepartmentRef(d.code, d.name_zh, d.name_en)
+                   for d in db.session.scalars(sa.select(Department).order_by(Department.code))}
+    return Scope(region_code, regions, offices, services, departments)
+
+
+# ---- what a figure is computed over ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Offices (None: all, no filter), services (None: all), and a range of Beijing days."""
+
+    office_ids: tuple[int, ...] | None
+    service_ids: tuple[int, ...] | None
+    start: date
+    end: date
+
+    @classmethod
+    def of(cls, office_ids: Iterable[int] | None, service_ids: Iterable[int] | None,
+           start: date, end: date) -> Selection:
+        return cls(None if office_ids is None else tuple(office_ids),
+                   None if service_ids is None else tuple(service_ids), start, end)
+
+    @property
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """[start 00:00, end+1 00:00) in Beijing time, as UTC moments."""
+        return (datetime.combine(self.start, time(0), SHANGHAI).astimezone(UTC),
+                datetime.combine(self.end + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC))
+
+
+def completed(c: Mapping[str, int]) -> int:
+    return sum(c.get(m, 0) for m in tp.COMPLETIONS)
+
+
+def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None,
+            prefix: str | None = None) -> sa.Select[Any]:
+    stmt = (sa.select(*group, DailyRollup.metric, sa.func.sum(DailyRollup.count))
+            .where(DailyRollup.day.between(sel.start, sel.end)))
+    if sel.office_ids is not None:
+        stmt = stmt.where(DailyRollup.office_id.in_(sel.office_ids))
+    if sel.service_ids is not None:
+        stmt = stmt.where(DailyRollup.service_id.in_(sel.service_ids))
+    if metrics is not None:
+        stmt = stmt.where(DailyRollup.metric.in_(sorted(metrics)))
+    elif prefix is not None:
+        stmt = stmt.where(DailyRollup.metric.like(prefix + "%"))
+    return stmt.group_by(*group, DailyRollup.metric)
+
+
+# The counters a throughput row shows (no histograms): the grouped queries stay small.
+ROW_METRICS = (tp.RECEIVED, tp.ACCEPTED, tp.NOT_ACCEPTED, tp.APPROVED, tp.APPROVED_TOLERATED,
+               tp.REFUSED, tp.WITHDRAWN, tp.CANCELLED, tp.ON_TIME, tp.LATE,
+               tp.SUPPLEMENT_REQUESTS, tp.PAUSED_DAYS, tp.WD_SUM)
+DAY_METRICS = (tp.RECEIVED, tp.ACCEPTED, tp.NOT_ACCEPTED, tp.APPROVED, tp.APPROVED_TOLERATED,
+               tp.REFUSED, tp.WITHDRAWN, tp.CANCELLED, tp.LATE)
+RATING_PREFIX = "rating:"
+
+
+def totals(sel: Selection) -> Counter[str]:
+    """Every counter over the selection (histograms and ratings included)."""
+    out: Counter[str] = Counter()
+    for metric, n in db.session.execute(_rollup(sel)):
+        out[metric] = int(n or 0)
+    return out
+
+
+def by_day(sel: Selection) -> dict[date, Counter[str]]:
+    out: dict[date, Counter[str]] = defaultdict(Counter)
+    for day, metric, n in db.session.execute(_rollup(sel, DailyRollup.day, metrics=DAY_METRICS)):
+        out[day][metric] = int(n or 0)
+    return dict(out)
+
+
+def by_office(sel: Selection, *, metrics: Collection[str] | None = ROW_METRICS,
+              prefix: str | None = None) -> dict[int, Counter[str]]:
+    out: dict[int, Counter[str]] = defaultdict(Counter)
+    for office_id, metric, n in db.session.execute(
+            _rollup(sel, DailyRollup.office_id, metrics=metrics if prefix is None else None,
+                    prefix=prefix)):
+        out[office_id][metric] = int(n or 0)
+    return dict(out)
+
+
+def by_service(sel: Selection) -> dict[int, Counter[str]]:
+    """Every counter per service, histograms included (for the median), ratings too."""
+    out: dict[int, Counter[str]] = defaultdict(Counter)
+    for service_id, metric, n in db.session.execute(_rollup(sel, DailyRollup.service_id)):
+        out[service_id][metric] = int(n or 0)
+    return dict(out)
+
+
+def merge(counters: Iterable[Mapping[str, int]]) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for c in counters:
+        out.update(c)
+    return out
+
+
+# ---- the state of things now (cases, through the queue indexes) ---------------------------
+
+
+def _open() -> sa.TextClause:
+    # Spelled exactly like the partial index's predicate so that the planner can use it.
+    return sa.text(f"cases.status IN ({OPEN_SQL})")
+
+
+def risk_until(today: date, at_risk_days: int) -> date:
+    try:
+        return get_calendar().add_working_days(today, at_risk_days)
+    except UnknownCalendarYear:
+        return today + timedelta(days=at_risk_days * 7 // 5 + 2)  # errs towards "at risk"
+
+
+@dataclass(frozen=True)
+class Current:
+    overdue: int = 0
+    at_risk: int = 0
+
+
+def current(office_ids: Collection[int], service_ids: Collection[int] | None, today: date,
+            until: date) -> dict[tuple[int, int], Current]:
+    """Open cases overdue (``act_by < today``) and at risk (``today <= act_by <= until``),
+    per (holding office, service): one query, range seeks on ix_cases_queue_open."""
+    stmt = (sa.select(Case.custody_office_id, Case.service_id,
+                      sa.func.sum(sa.case((Case.act_by < today, 1), else_=0)),
+                      sa.func.count(Case.id))
+            .where(_open(), Case.custody_office_id.in_(list(office_ids)), Case.act_by <= until)
+            .group_by(Case.custody_office_id, Case.service_id))
+    if service_ids is not None:
+        stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    return {(o, s): Current(int(over or 0), int(n) - int(over or 0))
+            for o, s, over, n in db.session.execute(stmt)}
+
+
+def current_by(rows: Mapping[tuple[int, int], Current], key: str) -> dict[int, Current]:
+    """Sum :func:`current` per office (``key="office"``) or per service."""
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (office_id, service_id), c in rows.items():
+        k = office_id if key == "office" else service_id
+        out[k][0] += c.overdue
+        out[k][1] += c.at_risk
+    return {k: Current(*v) for k, v in out.items()}
+
+
+BACKLOG_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 5), (6, 10), (11, 20), (21, None))
+
+
+def nth_working_day_back(today: date, n: int) -> date:
+    """The ``n``-th most recent working day on or before ``today`` (n >= 1). A case received
+    on or after it has been open for at most ``n - 1`` working days."""
+    cal = get_calendar()
+    d, seen = today, 0
+    while True:
+        try:
+            working = cal.is_working_day(d)
+        except UnknownCalendarYear:
+            working = d.weekday() < 5  # a year without a table: weekdays, the usual case
+        if working:
+            seen += 1
+            if seen == n:
+                return d
+        d -= timedelta(days=1)
+
+
+def backlog_boundaries(today: date) -> list[date]:
+    """The earliest receipt day of each bucket but the last: computed once per request, then
+    the cases are counted with range conditions (no calendar per case)."""
+    return [nth_working_day_back(today, hi + 1) for _, hi in BACKLOG_BUCKETS if hi is not None]
+
+
+def backlog(office_ids: Collection[int], service_ids: Collection[int] | None,
+            today: date) -> dict[int, list[int]]:
+    """Open cases per holding office by age in working days since receipt, one count per
+    bucket of ``BACKLOG_BUCKETS``."""
+    b5, b10, b20 = backlog_boundaries(today)
+    r = Case.received_on
+
+    def count(cond: sa.ColumnElement[bool]) -> Any:
+        return sa.func.sum(sa.case((cond, 1), else_=0))
+
+    stmt = (sa.select(Case.custody_office_id, count(r >= b5), count(sa.and_(r >= b10, r < b5)),
+                      count(sa.and_(r >= b20, r < b10)), count(r < b20))
+            .where(_open(), Case.custody_office_id.in_(list(office_ids)))
+            .group_by(Case.custody_office_id))
+    if service_ids is not None:
+        stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(stmt)}
+
+
+# ---- lists of cases (bounded; tracking numbers, never applicants) --------------------------
+
+_NUMBERS = (re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),  # mobiles
+            re.compile(r"(?<![0-9])[0-9]{7,}[0-9Xx]?(?![0-9])"))  # IDs, accounts, landlines
+
+
+def redact(text: str | None, names: Iterable[str] = ()) -> str:
+    """Free text as a supervisor may see it: runs of 7+ digits (phones, ID numbers, bank
+    accounts) and the given names masked."""
+    if not text:
+        return ""
+    out = text
+    for pattern in _NUMBERS:
+        out = pattern.sub(lambda m: "*" * len(m.group()), out)
+    for name in names:
+        if name and len(name) >= 2:
+            out = out.replace(name, name[0] + "*" * (len(name) - 1))
+    return out
+
+
+# Moves whose reasons explain time spent: supplements, special procedures, extensions…
+TRAIL_ACTIONS = (Action.REQUEST_SUPPLEMENT, Action.SUBMIT_SUPPLEMENT, Action.START_SPECIAL,
+                 Action.END_SPECIAL, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION,
+                 Action.REFUSE_EXTENSION, Action.DEEM_ACCEPTED, Action.FORWARD,
+                 Action.SUBTASK_NEGOTIATE, Action.SUBTASK_RESUME, Action.APPROVE_TOLERATED,
+                 Action.REFUSE, Action.REJECT)
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    at: datetime
+    action: str
+    office_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    id: int
+    tracking_number: str
+    service_id: int
+    office_id: int
+    status: CaseStatus
+    received_on: date
+    act_by: date | None
+    due_on: date | None
+    completed_at: datetime | None
+    days: int | None  # calendar days overdue (open) or late (completed)
+    trail: tuple[TrailEntry, ...] = ()
+
+
+def _trails(case_ids: Collection[int], names: Mapping[int, str]) -> dict[int, list[TrailEntry]]:
+    """The reason trail of each listed case, in one query."""
+    if not case_ids:
+        return {}
+    out: dict[int, list[TrailEntry]] = defaultdict(list)
+    stmt = (sa.select(CaseEvent.case_id, CaseEvent.at, CaseEvent.action, CaseEvent.office_id,
+                      CaseEvent.reason)
+            .where(CaseEvent.case_id.in_(list(case_ids)),
+                   sa.or_(CaseEvent.reason.is_not(None),
+                          CaseEvent.action.in_([a.value for a in TRAIL_ACTIONS])))
+            .order_by(CaseEvent.case_id, CaseEvent.id))
+    for case_id, at, action, office_id, reason in db.session.execute(stmt):
+        out[case_id].append(TrailEntry(at, action, office_id,
+                                       redact(reason, [names.get(case_id, "")])))
+    return out
+
+
+_CASE_COLUMNS = (Case.id, Case.tracking_number, Case.service_id, Case.custody_office_id,
+                 Case.competent_office_id, Case.status, Case.received_on, Case.act_by,
+                 Case.due_on, Case.completed_at, User.real_name)
+
+
+def overdue_cases(office_id: int, service_ids: Collection[int] | None, today: date,
+                  limit: int = 100) -> list[CaseLine]:
+    """The office's open cases past the day it had to act, longest overdue first; two
+    queries (cases, then their reason trails). The applicant's name is read only to mask it
+    in the trail's free text."""
+    stmt = (sa.select(*_CASE_COLUMNS).join(User, User.id == Case.applicant_id)
+            .where(_open(), Case.custody_office_id == office_id, Case.act_by < today)
+            .order_by(Case.act_by, Case.id).limit(limit))
+    if service_ids is not None:
+        stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    rows = db.session.execute(stmt).all()
+    trails = _trails([r.id for r in rows], {r.id: r.real_name for r in rows})
+    return [CaseLine(r.id, r.tracking_number, r.service_id, r.custody_office_id, r.status,
+                     r.received_on, r.act_by, r.due_on, r.completed_at,
+                     (today - r.act_by).days, tuple(trails.get(r.id, ())))
+            for r in rows]
+
+
+def local_day_sql(column: Any) -> Any:
+    """The Beijing calendar day of a stored UTC moment, in SQL (China has no daylight time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone("Asia/Shanghai", column))
+    # Whole seconds only: SQLite rounds fractions to milliseconds, which could cross midnight.
+    return sa.func.date(sa.func.substr(column, 1, 19), "+8 hours")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def late_completions(office_id: int, service_ids: Collection[int] | None, sel: Selection,
+                     limit: int = 100) -> list[CaseLine]:
+    """Cases the office decided in the range after their due date, latest first, with the
+    reasons that explain the time (the same rule as the ``late`` counter)."""
+    lo, hi = sel.utc_bounds
+    stmt = (sa.select(*_CASE_COLUMNS).join(User, User.id == Case.applicant_id)
+            .where(Case.competent_office_id == office_id,
+                   Case.status.in_(sorted(COMPLETED_STATES)),
+                   Case.completed_at >= lo, Case.completed_at < hi,
+                   Case.due_on.is_not(None), Case.due_on < local_day_sql(Case.completed_at))
+            .order_by(Case.completed_at.desc(), Case.id.desc()).limit(limit))
+    if service_ids is not None:
+        stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    rows = db.session.execute(stmt).all()
+    trails = _trails([r.id for r in rows], {r.id: r.real_name for r in rows})
+    from .calendar import local_date
+
+    return [CaseLine(r.id, r.tracking_number, r.service_id, r.competent_office_id, r.status,
+                     r.received_on, r.act_by, r.due_on, r.completed_at,
+                     (local_date(r.completed_at) - r.due_on).days,
+                     tuple(trails.get(r.id, ())))
+            for r in rows]
+
+
+# ---- ratings and rectification ------------------------------------------------------------
+
+RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+FOLLOWED_UP = tuple(s for s in STAGES if s != "verify")
+
+
+def rating_counts(c: Mapping[str, int]) -> dict[int, int]:
+    return {score: c.get(tp.rating_metric(score), 0) for score in (5, 4, 3, 2, 1)}
+
+
+@dataclass(frozen=True)
+class RectificationSummary:
+    total: int  # bad ratings (1 or 2) in the range: each opened one item
+    followed_up: int  # items moved past verification (or closed)
+    by_stage: dict[str, int]
+    overdue_open: int  # not closed, past the deadline, whenever opened
+
+    @property
+    def rate(self) -> float | None:
+        return tp.rectification_rate(self.total, self.followed_up)
+
+
+def rectification_summary(office_ids: Collection[int], sel: Selection,
+                          today: date) -> RectificationSummary:
+    """Two queries: the items opened in the range by stage; the open items past deadline."""
+    lo, hi = sel.utc_bounds
+    ids = list(office_ids)
+    by_stage = {s: 0 for s in STAGES}
+    for stage, n in db.session.execute(
+            sa.select(Rectification.stage, sa.func.count(Rectification.id))
+            .where(Rectification.office_id.in_(ids), Rectification.created_at >= lo,
+                   Rectification.created_at < hi)
+            .group_by(Rectification.stage)):
+        by_stage[stage] = int(n)
+    overdue = db.session.scalar(
+        sa.select(sa.func.count(Rectification.id))
+        .where(Rectification.office_id.in_(ids),
+               Rectification.stage.in_([s for s in STAGES if s != "closed"]),
+               Rectification.due_on < today)) or 0
+    return RectificationSummary(total=sum(by_stage.values()),
+                                followed_up=sum(by_stage[s] for s in FOLLOWED_UP),
+                                by_stage=by_stage, overdue_open=int(overdue))
+
+
+@dataclass(frozen=True)
+class RectificationLine:
+    id: int
+    tracking_number: str
+    office_id: int
+    service_id: int
+    score: int
+    comment: str
+    stage: str
+    due_on: date | None
+    created_at: datetime
+    closed_at: datetime | None
+    overdue: bool
+    history: tuple[dict[str, Any], ...]
+
+
+def _rect_stmt() -> sa.Select[Any]:
+    return (sa.select(Rectification, Case.tracking_number, Case.service_id, Rating.score,
+                      Rating.comment, User.real_name)
+            .join(Case, Case.id == Rectification.case_id)
+            .join(Rating, Rating.id == Rectification.rating_id)
+            .join(User, User.id == Case.applicant_id))
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _rect_line(row: Any, today: date) -> RectificationLine:
+    item: Rectification = row[0]
+    name = row.real_name
+    history = tuple({**h, "note": redact(h.get("note"), [name]), "at": _moment(h.get("at"))}
+                    for h in (item.history or []))
+    return RectificationLine(
+        id=item.id, tracking_number=row.tracking_number, office_id=item.office_id,
+        service_id=row.service_id, score=row.score, comment=redact(row.comment, [name]),
+        stage=item.stage, due_on=item.due_on, created_at=item.created_at,
+        closed_at=item.closed_at,
+        overdue=item.stage != "closed" and item.due_on is not None and item.due_on < today,
+        history=history)
+
+
+def rectifications(office_ids: Collection[int], sel: Selection, today: date, *,
+                   show: str = "open", limit: int = 200) -> list[RectificationLine]:
+    """``show``: "open" (every unfinished item, by deadline), "overdue" (unfinished and past
+    deadline), "all" (everything opened in the range, newest first)."""
+    stmt = _rect_stmt().where(Rectification.office_id.in_(list(office_ids)))
+    if show == "all":
+        lo, hi = sel.utc_bounds
+        stmt = stmt.where(Rectification.created_at >= lo, Rectification.created_at < hi
+                          ).order_by(Rectification.created_at.desc(), Rectification.id.desc())
+    else:
+        stmt = stmt.where(Rectification.stage != "closed")
+        if show == "overdue":
+            stmt = stmt.where(Rectification.due_on < today)
+        stmt = stmt.order_by(Rectification.due_on.is_(None), Rectification.due_on,
+                             Rectification.id)
+    return [_rect_line(row, today) for row in db.session.execute(stmt.limit(limit))]
+
+
+def rectification(item_id: int, today: date) -> RectificationLine | None:
+    row = db.session.execute(_rect_stmt().where(Rectification.id == item_id)).first()
+    return None if row is None else _rect_line(row, today)
+
+
+# ---- extensions awaiting a supervisor ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    case_id: int
+    tracking_number: str
+    version: int
+    service_id: int
+    office_id: int
+    status: CaseStatus
+    days: int
+    due_on: date | None
+    reason: str
+    requested_at: datetime | None
+
+
+def pending_extensions(office_ids: Collection[int], limit: int = 200) -> list[ExtensionRequest]:
+    """Open cases held by offices in scope with an extension request; two queries."""
+    rows = db.session.execute(
+        sa.select(Case.id, Case.tracking_number, Case.version, Case.service_id,
+                  Case.custody_office_id, Case.status, Case.extension_requested_days,
+                  Case.due_on, User.real_name)
+        .join(User, User.id == Case.applicant_id)
+        .where(_open(), Case.custody_office_id.in_(list(office_ids)),
+               Case.extension_requested_days.is_not(None))
+        .order_by(Case.due_on, Case.id).limit(limit)).all()
+    requests: dict[int, tuple[datetime, str | None]] = {}
+    if rows:
+        for case_id, at, reason in db.session.execute(
+                sa.select(CaseEvent.case_id, CaseEvent.at, CaseEvent.reason)
+                .where(CaseEvent.case_id.in_([r.id for r in rows]),
+                       CaseEvent.action == Action.REQUEST_EXTENSION.value)
+                .order_by(CaseEvent.id)):
+            requests[case_id] = (at, reason)  # the latest request wins
+    return [ExtensionRequest(r.id, r.tracking_number, r.version, r.service_id,
+                             r.custody_office_id, r.status, int(r.extension_requested_days),
+                             r.due_on, redact(requests.get(r.id, (None, ""))[1], [r.real_name]),
+                             requests.get(r.id, (None, None))[0])
+            for r in rows]
+
+
+# ---- clerk workload --------------------------------------------------------------------------
+
+DECISIONS = (Action.APPROVE.value, Action.APPROVE_TOLERATED.value, Action.REFUSE.value)
+
+
+@dataclass(frozen=True)
+class ClerkLoad:
+    user_id: int
+    username: str
+    name: str
+    office_id: int
+    open_cases: int
+    completions: dict[date, int]
+
+    @property
+    def completed(self) -> int:
+        return sum(self.completions.values())
+
+
+def workload(office_ids: Collection[int], sel: Selection) -> list[ClerkLoad]:
+    """Per clerk of the offices: open cases assigned now, and decisions per Beijing day in
+    the range. Three queries (clerks, open per assignee, decisions per clerk and day)."""
+    ids = list(office_ids)
+    clerks = db.session.execute(
+        sa.select(User.id, User.username, User.real_name, User.office_id)
+        .where(User.role == Role.CLERK, User.office_id.in_(ids))
+        .order_by(User.office_id, User.username)).all()
+    open_by = dict(db.session.execute(
+        sa.select(Case.assignee_id, sa.func.count(Case.id))
+        .where(_open(), Case.custody_office_id.in_(ids), Case.assignee_id.is_not(None))
+        .group_by(Case.assignee_id)).all())
+    lo, hi = sel.utc_bounds
+    day = local_day_sql(CaseEvent.at)
+    done: dict[int, dict[date, int]] = defaultdict(dict)
+    for actor_id, d, n in db.session.execute(
+            sa.select(CaseEvent.actor_id, day, sa.func.count(CaseEvent.id))
+            .where(CaseEvent.at >= lo, CaseEvent.at < hi, CaseEvent.action.in_(DECISIONS),
+                   CaseEvent.office_id.in_(ids), CaseEvent.actor_id.is_not(None))
+            .group_by(CaseEvent.actor_id, day)):
+        done[actor_id][_as_date(d)] = int(n)
+    return [ClerkLoad(c.id, c.username or "", c.real_name, c.office_id,
+                      int(open_by.get(c.id, 0)), done.get(c.id, {}))
+            for c in clerks]
+
+
+def unassigned_open(office_ids: Collection[int]) -> dict[int, int]:
+    """Open cases nobody has claimed, per holding office (one query)."""
+    return {o: int(n) for o, n in db.session.execute(
+        sa.select(Case.custody_office_id, sa.func.count(Case.id))
+        .where(_open(), Case.custody_office_id.in_(list(office_ids)), Case.assignee_id.is_(None))
+        .group_by(Case.custody_office_id))}

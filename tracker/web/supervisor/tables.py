@@ -1,0 +1,112 @@
+"""Tables that render as HTML and download as CSV from the same rows, so the two never
+disagree. A cell is a plain value, or one of the small types below (a link, a badge, a
+percentage, several lines); CSV writes each as text through ``tracker.domain.csvsafe``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import Response
+from markupsafe import Markup
+
+from ...domain import csvsafe
+
+
+@dataclass(frozen=True)
+class Col:
+    label: str
+    num: bool = False  # right-aligned, and summable
+    nowrap: bool = False  # dates and codes: kept on one line
+
+    @property
+    def css(self) -> str:
+        return " ".join(c for c, on in (("sv-num", self.num), ("sv-nowrap", self.nowrap)) if on)
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+
+    def __html__(self) -> str:
+        return Markup('<a href="{}">{}</a>').format(self.href, self.text)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A badge: the text says it; ``kind`` picks a style (CSS class ``sv-flag-<kind>``)."""
+
+    text: str
+    kind: str
+
+    def __html__(self) -> str:
+        return Markup('<span class="badge {}">{}</span>').format(self.kind, self.text)
+
+
+@dataclass(frozen=True)
+class Pct:
+    value: float | None
+
+    def __str__(self) -> str:
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number shown with fixed decimals (averages)."""
+
+    value: float | None
+    digits: int = 1
+
+    def __str__(self) -> str:
+        return "—" if self.value is None else f"{self.value:.{self.digits}f}"
+
+
+@dataclass(frozen=True)
+class Lines:
+    items: tuple[str, ...]
+
+    def __html__(self) -> str:
+        if not self.items:
+            return Markup('<span class="cell-empty">无记录</span>')
+        return Markup('<ul class="sv-lines">{}</ul>').format(
+            Markup("").join(Markup("<li>{}</li>").format(i) for i in self.items))
+
+
+@dataclass
+class Table:
+    key: str  # the ``table=`` of its CSV download
+    title: str
+    cols: list[Col]
+    rows: list[list[Any]] = field(default_factory=list)
+    foot: list[Any] | None = None  # a totals row
+    caption: str = ""  # said to screen readers; defaults to the title
+    empty: str = "没有数据"
+    note: str = ""  # shown under the table (e.g. "first 100 of 340")
+
+
+def text_of(cell: Any) -> csvsafe.Cell:
+    if isinstance(cell, Link | Flag):
+        return cell.text
+    if isinstance(cell, Pct):
+        return "" if cell.value is None else f"{cell.value * 100:.1f}%"
+    if isinstance(cell, Num):
+        return None if cell.value is None else round(cell.value, cell.digits)
+    if isinstance(cell, Lines):
+        return "；".join(cell.items)
+    if isinstance(cell, datetime | date | int | float | str) or cell is None:
+        return cell
+    return str(cell)
+
+
+def csv_response(table: Table, filename: str, fallback: str) -> Response:
+    rows = [[text_of(c) for c in row] for row in table.rows]
+    if table.foot:
+        rows.append([text_of(c) for c in table.foot])
+    body = csvsafe.to_csv([c.label for c in table.cols], rows)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = csvsafe.content_disposition(filename, fallback)
+    return response
