@@ -32,6 +32,18 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
                  sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
                  postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
         sa.Index("ix_cases_applicant", "applicant_id", "submitted_at"),
+        # Supervision at scale: late completions per office, backlog by age, workload,
+        # pending extensions (partial indexes hold only the rows those pages look at).
+        sa.Index("ix_cases_completed", "competent_office_id", "completed_at"),
+        sa.Index("ix_cases_open_received", "custody_office_id", "received_on",
+                 sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
+                 postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
+        sa.Index("ix_cases_open_assignee", "custody_office_id", "assignee_id",
+                 sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
+                 postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
+        sa.Index("ix_cases_extension_pending", "custody_office_id",
+                 sqlite_where=sa.text("extension_requested_days IS NOT NULL"),
+                 postgresql_where=sa.text("extension_requested_days IS NOT NULL")),
         sa.Index("ix_cases_competent", "competent_office_id", "status"),
         sa.Index("ix_cases_receiving", "receiving_office_id", "status"),
         sa.UniqueConstraint("applicant_id", "idempotency_key", name="uq_cases_idempotency"),
@@ -94,6 +106,7 @@ class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.Index("ix_case_events_case", "case_id", "id"),
         sa.Index("ix_case_events_at", "at", "action"),
+        sa.Index("ix_case_events_office_action_at", "office_id", "action", "at", "actor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

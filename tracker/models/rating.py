@@ -20,6 +20,7 @@ class Rectification(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("stage IN ('verify', 'rectify', 'reply', 'follow_up', 'review', "
                            "'closed')", name="stage"),
         sa.Index("ix_rectifications_office", "office_id", "stage", "due_on"),
+        sa.Index("ix_rectifications_office_created", "office_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,9 @@ from ..models import HolidayTable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-_cache: dict[str, Any] = {"key": None, "calendar": None}
+_cache: dict[str, Any] = {"key": None, "calendar": None, "checked": 0.0, "url": None}
+# How often a process looks for tables loaded by another process (a page may ask per row).
+RECHECK_SECONDS = 30.0
 
 
 def local_date(moment: datetime):  # type: ignore[no-untyped-def]
@@ -24,7 +27,16 @@ def local_date(moment: datetime):  # type: ignore[no-untyped-def]
 
 
 def get_calendar() -> WorkingCalendar:
-    """The calendar with every loaded table; rebuilt only when a table was loaded since."""
+    """The calendar with every loaded table; rebuilt only when a table was loaded since.
+
+    A process asks the database whether tables changed at most every ``RECHECK_SECONDS``;
+    a load in this process takes effect at once (``load_year_table`` clears the cache).
+    """
+    url = db.engine.url.render_as_string()
+    fresh = time.monotonic() - _cache["checked"] < RECHECK_SECONDS
+    if fresh and _cache["url"] == url and _cache["calendar"] is not None:
+        calendar: WorkingCalendar = _cache["calendar"]
+        return calendar
     key = db.session.execute(
         sa.select(sa.func.count(HolidayTable.year), sa.func.max(HolidayTable.loaded_at))
     ).one()
@@ -34,8 +46,9 @@ def get_calendar() -> WorkingCalendar:
                   for row in db.session.scalars(sa.select(HolidayTable))}
         _cache["calendar"] = WorkingCalendar(extra_tables=tables)
         _cache["key"] = key
-    calendar: WorkingCalendar = _cache["calendar"]
-    return calendar
+    _cache.update(checked=time.monotonic(), url=url)
+    found: WorkingCalendar = _cache["calendar"]
+    return found
 
 
 def load_year_table(data: dict[str, Any], *, loaded_by: str, now: datetime) -> YearTable:
@@ -53,4 +66,5 @@ def load_year_table(data: dict[str, Any], *, loaded_by: str, now: datetime) -> Y
         row.data = year_table_to_dict(table)
         row.loaded_at = now
         row.loaded_by = loaded_by
+    _cache.update(checked=0.0)  # this process sees the new table at once
     return table

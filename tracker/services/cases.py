@@ -23,7 +23,14 @@ from ..domain.identifiers import make_tracking_number, phone_last4
 from ..domain.messages import applicant_message
 from ..domain.offices import OfficeFacts, check_office_choice
 from ..domain.regions import region_lineage
-from ..domain.states import PAUSED_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
+from ..domain.states import (
+    OPEN_STATES,
+    PAUSED_STATES,
+    CaseStatus,
+    HandlingMode,
+    Role,
+    SubTaskStatus,
+)
 from ..domain.workflow import (
     Action,
     ActorFacts,
@@ -582,7 +589,10 @@ def refresh_act_by() -> int:
     """Recompute ``act_by`` where it waits for the calendar (after a year's table is loaded)."""
     changed = 0
     with write_transaction() as session:
-        waiting = session.scalars(sa.select(Case).where(Case.act_by == NO_DEADLINE))
+        # NO_DEADLINE waits for a calendar; NULL on an open case predates act_by (backfill).
+        waiting = session.scalars(sa.select(Case).where(
+            sa.or_(Case.act_by == NO_DEADLINE,
+                   sa.and_(Case.act_by.is_(None), Case.status.in_(sorted(OPEN_STATES))))))
         for case in waiting:
             arrived = max((p.ended_on for p in _pauses(case.id, session)
                            if p.kind == "supplement" and p.ended_on is not None), default=None)

@@ -255,8 +255,9 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
         counts[f"due:{due}"] = db.session.scalar(
             sa.select(sa.func.count(Case.id)).where(*_queue_where(
                 office_id, QueueFilters(due=due), user_id, today, risk_until))) or 0
-    counts["mine"] = db.session.scalar(sa.select(sa.func.count(Case.id)).where(
-        *_queue_where(office_id, QueueFilters(assigned="me"), user_id, today, risk_until))) or 0
+    for key, assigned in (("mine", "me"), ("unassigned", "unassigned")):
+        counts[key] = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*_queue_where(
+            office_id, QueueFilters(assigned=assigned), user_id, today, risk_until))) or 0
     return QueuePage(rows=list(rows), total=total, counts=counts)
 
 
