@@ -28,7 +28,9 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         # A clerk's queue: the office's cases by the day it must act (PERFORMANCE.md): one
         # index for filters by status, one for the default "everything open by deadline".
         sa.Index("ix_cases_queue", "custody_office_id", "status", "act_by", "id"),
-        sa.Index("ix_cases_queue_open", "custody_office_id", "act_by", "id",
+        # service_id trails the order columns: the supervisor's overdue/at-risk counts per
+        # office and service read this index alone (covering), the queue still sorts on it.
+        sa.Index("ix_cases_queue_open", "custody_office_id", "act_by", "id", "service_id",
                  sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
                  postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
         sa.Index("ix_cases_applicant", "applicant_id", "submitted_at"),
