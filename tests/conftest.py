@@ -60,6 +60,22 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def seeded_copy(template_db: Path, factory: pytest.TempPathFactory, *, today: object,
+                cases: int, seed: int) -> Path:
+    """A copy of the template with demo data made through the services (for modules that
+    only read: seed once per module, copy per test)."""
+    from tracker.services.demo import seed_demo
+
+    path = factory.mktemp("seeded") / "tracker.sqlite"
+    shutil.copy(template_db, path)
+    app = create_app(config_for(f"sqlite:///{path}"))
+    with app.app_context():
+        seed_demo(today=today, cases=cases, seed=seed)  # type: ignore[arg-type]
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
     path = tmp_path / "tracker.sqlite"

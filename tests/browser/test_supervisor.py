@@ -4,7 +4,6 @@ rectification moved a stage along with a note."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.builders import PASSWORD, supervisor
-from tests.conftest import config_for
-from tracker import create_app
+from tests.conftest import seeded_copy
 from tracker.extensions import db
 from tracker.models import Office, Rectification
-from tracker.services.demo import seed_demo
 from tracker.web.supervisor import views
 
 TODAY = date(2026, 11, 20)
@@ -25,14 +22,7 @@ NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def template_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "tracker.sqlite"
-    shutil.copy(template_db, path)
-    app = create_app(config_for(f"sqlite:///{path}"))
-    with app.app_context():
-        seed_demo(today=TODAY, cases=120, seed=5)
-        db.session.remove()
-        db.engine.dispose()
-    return path
+    return seeded_copy(template_db, tmp_path_factory, today=TODAY, cases=120, seed=5)
 
 
 @pytest.fixture(autouse=True)

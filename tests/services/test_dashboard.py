@@ -6,7 +6,6 @@ copied for each test (``template_db`` is overridden below)."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import statistics
 from collections import Counter
@@ -17,8 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.builders import supervisor
-from tests.conftest import config_for
-from tracker import create_app
+from tests.conftest import seeded_copy
 from tracker.domain import clock
 from tracker.domain import throughput as tp
 from tracker.domain.errors import DomainError
@@ -28,7 +26,6 @@ from tracker.models import AuditEntry, Case, ClockPause, Office, Rating, Rectifi
 from tracker.services import dashboard as dash
 from tracker.services import rectification
 from tracker.services.calendar import get_calendar, local_date
-from tracker.services.demo import seed_demo
 from tracker.services.opendata import COLUMNS, export_open_data
 
 TODAY = date(2026, 11, 20)
@@ -38,14 +35,7 @@ FIRST = TODAY - timedelta(days=70)  # before the first demo case
 
 @pytest.fixture(scope="module")
 def template_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "tracker.sqlite"
-    shutil.copy(template_db, path)
-    app = create_app(config_for(f"sqlite:///{path}"))
-    with app.app_context():
-        seed_demo(today=TODAY, cases=120, seed=5)
-        db.session.remove()
-        db.engine.dispose()
-    return path
+    return seeded_copy(template_db, tmp_path_factory, today=TODAY, cases=120, seed=5)
 
 
 def cases() -> list[Case]:

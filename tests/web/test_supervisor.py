@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.builders import citizen, clerk, login_as, office, submit, supervisor
-from tests.conftest import config_for
-from tracker import create_app
+from tests.conftest import seeded_copy
 from tracker.domain.states import COMPLETED_STATES, CaseStatus
 from tracker.domain.workflow import Action
 from tracker.extensions import db
@@ -36,7 +34,6 @@ from tracker.models import (
 )
 from tracker.services import cases as ops
 from tracker.services.calendar import local_date
-from tracker.services.demo import seed_demo
 from tracker.web.supervisor import views
 
 TODAY = date(2026, 11, 20)
@@ -49,14 +46,7 @@ PAGES = ["/supervisor/", "/supervisor/?group=office", "/supervisor/?group=servic
 
 @pytest.fixture(scope="module")
 def template_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "tracker.sqlite"
-    shutil.copy(template_db, path)
-    app = create_app(config_for(f"sqlite:///{path}"))
-    with app.app_context():
-        seed_demo(today=TODAY, cases=120, seed=5)
-        db.session.remove()
-        db.engine.dispose()
-    return path
+    return seeded_copy(template_db, tmp_path_factory, today=TODAY, cases=120, seed=5)
 
 
 @pytest.fixture(autouse=True)

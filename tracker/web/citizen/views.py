@@ -70,6 +70,19 @@ def _own_case(tracking_number: str) -> Case:
 # ---- apply ---------------------------------------------------------------------------------
 
 
+def _store_uploads(material_codes: list[str], errors: dict[str, str]) -> list[tuple[str, StoredFile]]:
+    """Store the files chosen for these materials (all or none); a refusal goes to errors."""
+    incoming = [(code, request.files[f"file_{code}"]) for code in material_codes
+                if request.files.get(f"file_{code}") and request.files[f"file_{code}"].filename]
+    try:
+        stored = uploads.store_many([(f.stream, f.filename or "") for _, f in incoming],
+                                    folder=_folder(), limits=UploadLimits())
+    except DomainError as exc:
+        errors["_files"] = exc.message
+        return []
+    return [(code, s) for (code, _), s in zip(incoming, stored, strict=True)]
+
+
 def _field_specs(service: Service) -> list[FieldSpec]:
     return [FieldSpec(f.name, f.label_zh, f.type, f.required, f.max_length, f.min_value,
                       f.max_value, tuple(c["value"] for c in (f.choices or ())))
@@ -130,17 +143,7 @@ def apply(code: str) -> str | Response:
         stored = _read_kept(request.form.get(f"kept_{m.code}", ""))
         if stored is not None:
             kept[m.code] = stored
-    new_files: list[tuple[str, StoredFile]] = []
-    try:
-        incoming = [(m.code, request.files[f"file_{m.code}"]) for m in service.materials
-                    if request.files.get(f"file_{m.code}")
-                    and request.files[f"file_{m.code}"].filename]
-        stored_list = uploads.store_many(
-            [(f.stream, f.filename or "") for _, f in incoming], folder=_folder(),
-            limits=UploadLimits())
-        new_files = [(code, s) for (code, _), s in zip(incoming, stored_list, strict=True)]
-    except DomainError as exc:
-        errors["_files"] = exc.message
+    new_files = _store_uploads([m.code for m in service.materials], errors)
     kept.update(dict(new_files))
 
     clean, field_errors = validate_answers(
@@ -264,15 +267,7 @@ def supplement(tracking_number: str) -> str | Response:
     materials = {m.code: m for m in c.service.materials}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        new_files: list[tuple[str, StoredFile]] = []
-        try:
-            incoming = [(m, request.files[f"file_{m}"]) for m in materials
-                        if request.files.get(f"file_{m}") and request.files[f"file_{m}"].filename]
-            stored = uploads.store_many([(f.stream, f.filename or "") for _, f in incoming],
-                                        folder=_folder(), limits=UploadLimits())
-            new_files = [(code, s) for (code, _), s in zip(incoming, stored, strict=True)]
-        except DomainError as exc:
-            errors["_files"] = exc.message
+        new_files = _store_uploads(list(materials), errors)
         licences = {m: request.form.get(f"licence_{m}", "").strip() for m in materials
                     if request.form.get(f"licence_{m}", "").strip()}
         asked = {i.get("material") for i in items if i.get("material") in materials}
