@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
@@ -155,7 +156,7 @@ def apply(code: str) -> str | Response:
                    material_problems(_material_specs(service), kept, licences).items()})
     receiving, competent = _offices_for(service, offices, form, errors)
     if not request.form.get("declaration"):
-        errors["declaration"] = "请阅读并勾选承诺"
+        errors["declaration"] = _("请阅读并勾选承诺")
     if errors:
         return _render_apply(service, offices, regions, form, errors, kept), 422  # type: ignore[return-value]
     assert receiving is not None and competent is not None
@@ -178,11 +179,11 @@ def _offices_for(service: Service, offices: dict[str, list[Office]], form: dict[
                  errors: dict[str, str]) -> tuple[Office | None, Office | None]:
     competent = _pick_office(offices["competent"], form.get("competent"))
     if competent is None:
-        errors["competent"] = "请选择办理地部门"
+        errors["competent"] = _("请选择办理地部门")
     if service.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
         receiving = _pick_office(offices["receiving"], form.get("receiving"))
         if receiving is None:
-            errors["receiving"] = "请选择收件地部门"
+            errors["receiving"] = _("请选择收件地部门")
     else:
         receiving = competent  # fully online and joint cases are received where they are decided
     return receiving, competent
@@ -215,14 +216,14 @@ def cases() -> str:
 def _next_step(case: Case) -> str:
     s = case.status
     if s is CaseStatus.SUPPLEMENT_REQUESTED:
-        return "请按补正通知补充或更正材料后重新提交，补正期间办理时限暂停。"
+        return _("请按补正通知补充或更正材料后重新提交，补正期间办理时限暂停。")
     if s is CaseStatus.RECEIVED:
-        return "等待部门受理，受理前您可以撤件。"
+        return _("等待部门受理，受理前您可以撤件。")
     if s in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED, CaseStatus.REFUSED):
-        return "办件已办结，欢迎对本次服务进行评价。"
+        return _("办件已办结，欢迎对本次服务进行评价。")
     if s.is_closed:
-        return "办件已结束。"
-    return "部门正在办理，请留意通知。"
+        return _("办件已结束。")
+    return _("部门正在办理，请留意通知。")
 
 
 @bp.get("/cases/<tracking_number>")
@@ -261,7 +262,7 @@ def supplement(tracking_number: str) -> str | Response:
     c = _own_case(tracking_number)
     pause = queries.open_supplement(c)
     if c.status is not CaseStatus.SUPPLEMENT_REQUESTED or pause is None:
-        flash("该办件当前不需要补正材料", "info")
+        flash(_("该办件当前不需要补正材料"), "info")
         return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
     items = pause.items or []
     materials = {m.code: m for m in c.service.materials}
@@ -275,9 +276,9 @@ def supplement(tracking_number: str) -> str | Response:
                    if m not in {code for code, _ in new_files} and m not in licences]
         note = request.form.get("note", "").strip()[:500]
         if missing and not errors:
-            errors["_form"] = "请补正：" + "、".join(missing)
+            errors["_form"] = _("请补正：%(items)s", items="、".join(missing))
         if not new_files and not licences and not note and not errors:
-            errors["_form"] = "请上传补正材料或填写说明"
+            errors["_form"] = _("请上传补正材料或填写说明")
         if not errors:
             try:
                 case_ops.act(c.id, Action.SUBMIT_SUPPLEMENT, current_user, _now(),
@@ -287,7 +288,7 @@ def supplement(tracking_number: str) -> str | Response:
                 uploads.discard([s for _, s in new_files], _folder())
                 errors["_form"] = exc.message
             else:
-                flash("补正材料已提交，办理时限恢复计算", "success")
+                flash(_("补正材料已提交，办理时限恢复计算"), "success")
                 return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
         else:
             uploads.discard([s for _, s in new_files], _folder())
@@ -310,7 +311,7 @@ def withdraw(tracking_number: str) -> Response:
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("已撤件" if action is Action.RETRACT else "已撤回申请", "success")
+        flash(_("已撤件") if action is Action.RETRACT else _("已撤回申请"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
 
 
@@ -323,7 +324,7 @@ def rate(tracking_number: str) -> Response:
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("感谢您的评价", "success")
+        flash(_("感谢您的评价"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
 
 

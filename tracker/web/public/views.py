@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from ...domain.errors import DomainError
 from ...extensions import db, limiter
@@ -40,15 +41,19 @@ def service(code: str) -> str:
     if svc.receiving == "any" and svc.mode.value != "fully_online":
         roles.append({"label_zh": "收件地（受理申请）", "label_en": "Receiving office",
                       "department": departments[svc.department_code],
-                      "task_zh": "核验身份、审查材料形式，受理或转办", "limit_days": None,
+                      "task_zh": "核验身份、审查材料形式，受理或转办",
+                      "task_en": "Checks identity and the form of the materials, then "
+                                 "accepts or forwards", "limit_days": None,
                       "provinces": queries.offices_by_province(svc.department_code)})
     roles.append({"label_zh": "办理地（作出决定）", "label_en": "Competent office",
                   "department": competent, "task_zh": "审核并作出决定",
+                  "task_en": "Reviews the application and decides",
                   "limit_days": svc.promised_days,
                   "provinces": queries.offices_by_province(competent.code)})
     for coop in svc.cooperations:
         roles.append({"label_zh": coop.role_zh, "label_en": coop.role_en,
                       "department": departments[coop.department_code], "task_zh": coop.task_zh,
+                      "task_en": coop.task_en,
                       "limit_days": coop.limit_days,
                       "provinces": queries.offices_by_province(coop.department_code)})
     return render_template("public/service.html", service=svc,
@@ -93,11 +98,11 @@ def track() -> str | tuple[str, int]:
             number = normalize_tracking_number(form["number"])
         last4 = form["last4"].strip()
         if not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
-            errors["last4"] = "请输入申请人手机号的后四位数字"
+            errors["last4"] = _("请输入申请人手机号的后四位数字")
         if not errors:
             case = queries.tracked_case(number, last4)
             if case is None:
-                errors["_form"] = "未找到办件：请核对办件编号和手机号后四位"
+                errors["_form"] = _("未找到办件：请核对办件编号和手机号后四位")
         if errors:
             return render_template("public/track.html", form=form, errors=errors, case=None), 422
     return render_template("public/track.html", form=form, errors=errors, case=case,
