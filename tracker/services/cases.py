@@ -360,6 +360,7 @@ def act(
         elif action is Action.FORWARD:
             values.update(custody_office_id=case.competent_office_id, assignee_id=None)
             payload.setdefault("to_office_id", case.competent_office_id)
+            payload.setdefault("to_office_name", case.competent_office.name_zh)
         elif action in (Action.ACCEPT, Action.DEEM_ACCEPTED):
             arrived = max((p.ended_on for p in pauses
                            if p.kind == "supplement" and p.ended_on is not None), default=None)
@@ -452,7 +453,8 @@ def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
                        status=SubTaskStatus.SENT, created_at=now)
         session.add(task)
         session.flush()
-        letters.append({"subtask_id": task.id, "letter_number": letter, "office": office.code})
+        letters.append({"subtask_id": task.id, "letter_number": letter, "office": office.code,
+                        "office_name": office.name_zh})
     payload["contact_letters"] = letters
 
 

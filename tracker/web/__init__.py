@@ -59,10 +59,20 @@ def answer(value: Any, field: Any) -> str:
     return str(value)
 
 
+def filesize(size: int | None) -> str:
+    """12 KB, 1.5 MB; a tiny file reads "<1 KB", not "0 KB"."""
+    n = size or 0
+    if n < 1024:
+        return "<1 KB"
+    if n < 1024 * 1024:
+        return f"{round(n / 1024)} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(loc=loc, get_locale=get_locale)
     app.jinja_env.filters.update(action_label=action_label, local_time=local_time, day=day,
-                                 answer=answer)
+                                 answer=answer, filesize=filesize)
 
     @app.context_processor
     def _unread() -> dict[str, Any]:
