@@ -45,6 +45,7 @@ from ..models import (
 )
 from ..models.case import OPEN_SQL
 from ..models.rating import STAGES
+from . import queries
 from .calendar import SHANGHAI, get_calendar
 
 # ---- the catalogue a page needs, loaded once per request ---------------------------------
@@ -261,10 +262,7 @@ def _open() -> sa.TextClause:
 
 
 def risk_until(today: date, at_risk_days: int) -> date:
-    try:
-        return get_calendar().add_working_days(today, at_risk_days)
-    except UnknownCalendarYear:
-        return today + timedelta(days=at_risk_days * 7 // 5 + 2)  # errs towards "at risk"
+    return queries.risk_until(today, at_risk_days)
 
 
 @dataclass(frozen=True)

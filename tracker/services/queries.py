@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..domain.clock import DueState
+from ..domain.clock import DueState, WorkingDays
 from ..domain.states import CLOSED_STATES, COMPLETED_STATES, PAUSED_STATES, CaseStatus
 from ..extensions import db
 from ..models import (
@@ -278,3 +278,81 @@ def office_subtasks(office_id: int, limit: int = QUEUE_PAGE) -> list[SubTask]:
 def office_subtask_count(office_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(
         _open_subtasks(office_id).subquery())) or 0
+
+
+# ---- what a clerk's office may see -----------------------------------------------------------
+
+
+def touched_by(office_id: int) -> sa.ColumnElement[bool]:
+    """The office holds the case, received it, decides it, or has a sub-task on it."""
+    return sa.or_(
+        Case.custody_office_id == office_id,
+        Case.receiving_office_id == office_id,
+        Case.competent_office_id == office_id,
+        sa.exists().where(SubTask.case_id == Case.id, SubTask.office_id == office_id),
+    )
+
+
+def visible_case(office_id: int, *where: sa.ColumnElement[bool]) -> Case | None:
+    """A case the office may see, as the database has it now (collections too)."""
+    return db.session.scalars(
+        sa.select(Case).where(*where, touched_by(office_id))
+        .options(selectinload(Case.subtasks).selectinload(SubTask.office),
+                 selectinload(Case.pauses), selectinload(Case.attachments))
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def office_clerks(office_id: int) -> list[User]:
+    from ..domain.states import Role
+
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == Role.CLERK, User.office_id == office_id,
+                              User.is_active_account).order_by(User.username)))
+
+
+def office_subtask_rows(office_id: int) -> list[tuple[SubTask, Case]]:
+    """The office's open sub-tasks with their cases (two queries, whatever the count)."""
+    tasks = office_subtasks(office_id)
+    if not tasks:
+        return []
+    cases = {c.id: c for c in db.session.scalars(
+        sa.select(Case).where(Case.id.in_({t.case_id for t in tasks}))
+        .options(selectinload(Case.custody_office), selectinload(Case.service)))}
+    return [(t, cases[t.case_id]) for t in tasks if t.case_id in cases]
+
+
+def risk_until(today: date, at_risk_days: int, calendar: WorkingDays | None = None) -> date:
+    """The last day that still counts as "at risk" (``at_risk_days`` working days ahead)."""
+    from ..domain.errors import UnknownCalendarYear
+    from .calendar import get_calendar
+
+    try:
+        return (calendar or get_calendar()).add_working_days(today, at_risk_days)
+    except UnknownCalendarYear:
+        # Next year's table not loaded yet: count calendar days (errs towards "at risk").
+        return today + timedelta(days=at_risk_days * 7 // 5 + 2)
+
+
+def office_clock(case: Case, today: date, risk_until: date, calendar: WorkingDays,
+                 at_risk_days: int) -> ClockView:
+    """The clock the office works to: before acceptance the Art. 32 acceptance deadline
+    (``act_by``, the column the queue sorts and filters on, so badge and filters agree);
+    after acceptance, the legal clock of :func:`case_clock`."""
+    from ..domain.clock import working_days_left
+    from ..domain.errors import UnknownCalendarYear
+    from ..models import NO_DEADLINE
+
+    if case.accepted_at is None and not case.status.is_closed:
+        if case.status in PAUSED_STATES:
+            return ClockView(state="paused", due_on=None, days_left=None, pending_year=None)
+        if case.act_by is not None and case.act_by != NO_DEADLINE:
+            try:
+                left: int | None = working_days_left(case.act_by, today, calendar)
+            except UnknownCalendarYear:
+                left = None
+            state = ("overdue" if case.act_by < today
+                     else "at_risk" if case.act_by <= risk_until else "on_time")
+            return ClockView(state=state, due_on=case.act_by, days_left=left,
+                             pending_year=None)
+    return case_clock(case, today, at_risk_days)

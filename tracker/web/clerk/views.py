@@ -12,7 +12,7 @@ an out-of-date version gets the 409 "this case changed" page and writes nothing)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +31,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from ...domain.calendar import WorkingCalendar
-from ...domain.clock import working_days_left
-from ...domain.errors import DomainError, UnknownCalendarYear
+from ...domain.errors import DomainError
 from ...domain.identifiers import mask_phone, mask_resident_id
-from ...domain.states import PAUSED_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
+from ...domain.states import CaseStatus, HandlingMode, Role, SubTaskStatus
 from ...domain.workflow import (
     CASE_ACTIONS,
     SUBTASK_TRANSITIONS_BY_ACTION,
@@ -48,7 +46,7 @@ from ...domain.workflow import (
     available_subtask_actions,
 )
 from ...extensions import db
-from ...models import NO_DEADLINE, Attachment, Case, Office, Region, Service, SubTask, User
+from ...models import Attachment, Case, Office, Region, Service, SubTask, User
 from ...services import cases as case_ops
 from ...services import office as office_ops
 from ...services import queries, uploads
@@ -97,24 +95,8 @@ def _clerks_only() -> None:
 # ---- which cases this clerk may see ----------------------------------------------------------
 
 
-def _touched_by(office_id: int) -> sa.ColumnElement[bool]:
-    """The office holds the case, received it, decides it, or has a sub-task on it."""
-    return sa.or_(
-        Case.custody_office_id == office_id,
-        Case.receiving_office_id == office_id,
-        Case.competent_office_id == office_id,
-        sa.exists().where(SubTask.case_id == Case.id, SubTask.office_id == office_id),
-    )
-
-
 def _load_visible(*where: sa.ColumnElement[bool]) -> Case | None:
-    # populate_existing: the page shows the case as the database has it now, collections too.
-    return db.session.scalars(
-        sa.select(Case).where(*where, _touched_by(_office_id()))
-        .options(selectinload(Case.subtasks).selectinload(SubTask.office),
-                 selectinload(Case.pauses), selectinload(Case.attachments))
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    return queries.visible_case(_office_id(), *where)
 
 
 def _find_case(tracking_number: str) -> Case | None:
@@ -133,11 +115,7 @@ def _case_or_404(tracking_number: str) -> Case:
 
 def _colleagues() -> list[User]:
     """Active clerks of the same office (assignment targets), the clerk first."""
-    users = db.session.scalars(
-        sa.select(User).where(User.role == Role.CLERK, User.office_id == _office_id(),
-                              User.is_active_account)
-        .order_by(User.username)).all()
-    return sorted(users, key=lambda u: u.id != current_user.id)
+    return sorted(queries.office_clerks(_office_id()), key=lambda u: u.id != current_user.id)
 
 
 def _colleague(raw: str | None) -> User | None:
@@ -151,33 +129,13 @@ def _colleague(raw: str | None) -> User | None:
 
 
 def _risk_until(today: date, calendar: WorkingCalendar) -> date:
-    days = current_app.config["AT_RISK_WORKING_DAYS"]
-    try:
-        return calendar.add_working_days(today, days)
-    except UnknownCalendarYear:
-        # Next year's table not loaded yet: count calendar days (errs towards "at risk").
-        return today + timedelta(days=days * 7 // 5 + 2)
+    return queries.risk_until(today, current_app.config["AT_RISK_WORKING_DAYS"], calendar)
 
 
 def _office_clock(case: Case, today: date, risk_until: date,
                   calendar: WorkingCalendar) -> queries.ClockView:
-    """The clock the office works to: before acceptance that is the Art. 32 acceptance
-    deadline (``act_by``, the column the queue sorts and filters on), so that the badge and
-    the due filters agree; after acceptance, the legal clock of ``case_clock``."""
-    if case.accepted_at is None and not case.status.is_closed:
-        if case.status in PAUSED_STATES:
-            return queries.ClockView(state="paused", due_on=None, days_left=None,
-                                     pending_year=None)
-        if case.act_by is not None and case.act_by != NO_DEADLINE:
-            try:
-                left: int | None = working_days_left(case.act_by, today, calendar)
-            except UnknownCalendarYear:
-                left = None
-            state = ("overdue" if case.act_by < today
-                     else "at_risk" if case.act_by <= risk_until else "on_time")
-            return queries.ClockView(state=state, due_on=case.act_by, days_left=left,
-                                     pending_year=None)
-    return queries.case_clock(case, today, current_app.config["AT_RISK_WORKING_DAYS"])
+    return queries.office_clock(case, today, risk_until, calendar,
+                                current_app.config["AT_RISK_WORKING_DAYS"])
 
 
 def _office_services(office: Office) -> list[Service]:
@@ -188,11 +146,7 @@ def _office_services(office: Office) -> list[Service]:
 
 
 def _subtask_rows(office_id: int) -> list[tuple[SubTask, Case]]:
-    tasks = queries.office_subtasks(office_id)
-    cases = {c.id: c for c in db.session.scalars(
-        sa.select(Case).where(Case.id.in_({t.case_id for t in tasks}))
-        .options(selectinload(Case.custody_office), selectinload(Case.service)))} if tasks else {}
-    return [(t, cases[t.case_id]) for t in tasks if t.case_id in cases]
+    return queries.office_subtask_rows(office_id)
 
 
 @bp.get("/")
