@@ -58,9 +58,10 @@ def completed_on(case: Case) -> date | None:
 
 @pytest.mark.parametrize(("start", "end"), [(FIRST, TODAY), (TODAY - timedelta(days=29), TODAY),
                                             (TODAY - timedelta(days=13), TODAY - timedelta(days=7))])
-def test_range_totals_equal_counts_from_the_cases(app, start, end):
+@pytest.mark.parametrize("area", [None, "*"])  # the fine grain, the area grain
+def test_range_totals_equal_counts_from_the_cases(app, start, end, area):
     everything = cases()
-    sel = dash.Selection.of(None, None, start, end)
+    sel = dash.Selection.of(None, None, start, end, area=area)
     totals = dash.totals(sel)
     received = [c for c in everything if start <= c.received_on <= end]
     done = [c for c in everything if (d := completed_on(c)) and start <= d <= end]
@@ -88,15 +89,16 @@ def test_scope_sees_only_its_own_offices(app):
     assert sichuan.offices and all(o.region_code.startswith("51") for o in sichuan.offices.values())
     assert all(o.region_code.startswith("50") for o in chongqing.offices.values())
     assert not set(sichuan.offices) & set(chongqing.offices)
-    for scope, prefix in ((sichuan, "51"), (chongqing, "50")):
-        sel = dash.Selection.of(scope.office_ids(), None, FIRST, TODAY)
+    for scope, prefix, area in ((sichuan, "51", None), (chongqing, "50", None),
+                                (sichuan, "51", "510000"), (chongqing, "50", "500000")):
+        sel = dash.Selection.of(scope.office_ids(), None, FIRST, TODAY, area=area)
         totals = dash.totals(sel)
         assert totals[tp.RECEIVED] == sum(
             region_of[c.receiving_office_id].startswith(prefix) for c in everything)
         assert dash.completed(totals) == sum(
             completed_on(c) is not None and region_of[c.competent_office_id].startswith(prefix)
             for c in everything)
-        by_office = dash.by_office(sel)
+        by_office = dash.by_office(sel, scope.office_ids())
         assert set(by_office) <= set(scope.offices)
     # The two provinces together are everything.
     both = [dash.totals(dash.Selection.of(s.office_ids(), None, FIRST, TODAY))
@@ -122,6 +124,52 @@ def test_regions_below_the_scope(app):
     assert sichuan.covers_region("510100") and sichuan.covers_region("510000")
     assert not sichuan.covers_region("500112") and not sichuan.covers_region("999999")
     assert not dash.load_scope("510100").covers_region("510000")  # no looking upwards
+
+
+@pytest.mark.parametrize("region", [None, "510000", "500000", "510100", "500112"])
+@pytest.mark.parametrize(("department", "service"), [(None, None), ("hf", None), ("mi", None),
+                                                     (None, "first"), (None, "last")])
+def test_the_area_grain_says_what_the_fine_grain_says(app, region, department, service):
+    """Every selection a page makes of a region (or everything) — all services, one
+    department, one service — sums the same from the area grain as from the fine grain:
+    totals, per day, per child region, per office and per service."""
+    scope = dash.load_scope(region)
+    service_id = None if service is None else sorted(scope.services)[0 if service == "first"
+                                                                     else -1]
+    office_ids = scope.office_ids(department=department)
+    services = None if service_id is None else [service_id]
+    area, subset = dash.area_key(region=region, department=department, service_id=service_id)
+    assert area == (region or "*")
+    for start, end in ((FIRST, TODAY), (TODAY - timedelta(days=29), TODAY - timedelta(days=3))):
+        fine = dash.Selection.of(office_ids, services, start, end)
+        coarse = dash.Selection.of(office_ids, services, start, end, area=area, subset=subset)
+        assert dash.totals(coarse) == dash.totals(fine)
+        assert dash.by_day(coarse) == dash.by_day(fine)
+        per_office = dash.by_office(fine, office_ids)
+        children: dict[str, list[int]] = {}
+        for i in office_ids:
+            child = scope.child_region(region, scope.offices[i])
+            if child is not None:
+                children.setdefault(child, []).append(i)
+        per_region = {code: dash.merge(per_office.get(i, Counter()) for i in ids)
+                      for code, ids in children.items()}
+        assert dash.by_region(coarse, children) == {k: v for k, v in per_region.items() if v}
+        assert dash.by_office(coarse, office_ids) == per_office
+        if department is None:
+            assert (dash.by_service(coarse, list(scope.services))
+                    == dash.by_service(fine, list(scope.services)))
+    if service is None and region in (None, "510000", "500000"):  # it compares something
+        whole = dash.Selection.of(office_ids, services, FIRST, TODAY)
+        assert dash.totals(whole)[tp.RECEIVED] > 0
+
+
+def test_an_office_or_a_department_with_a_service_has_no_area_key():
+    assert dash.area_key(office_id=7) == ("o:7", "*")
+    assert dash.area_key(office_id=7, department="hf") == ("o:7", "*")
+    assert dash.area_key(office_id=7, service_id=3)[0] is None
+    assert dash.area_key(region="510000", department="hf", service_id=3)[0] is None
+    assert dash.area_key(region="510000", department="hf") == ("510000", "d:hf")
+    assert dash.area_key(service_id=3) == ("*", "s:3")
 
 
 # ---- the state of things now ----------------------------------------------------------------
@@ -205,7 +253,10 @@ def test_mean_and_median_working_days_per_service_from_the_histogram(app):
         paused[c.service_id] += sum(cal.working_days_between(max(p.start, c.clock_start_on),
                                                              p.end or done)
                                     for p in spans if p.kind == "supplement")
-    per_service = dash.by_service(dash.Selection.of(None, None, FIRST, TODAY))
+    services = list(dash.load_scope(None).services)
+    per_service = dash.by_service(dash.Selection.of(None, None, FIRST, TODAY), services)
+    assert per_service == dash.by_service(  # the area grain says the same
+        dash.Selection.of(None, None, FIRST, TODAY, area="*"), services)
     assert len(used) >= 3
     for service_id, days in used.items():
         c = per_service[service_id]
@@ -224,8 +275,8 @@ def test_late_completions_list_the_late_cases_with_their_reasons(app):
     assert sorted(line.tracking_number for line in lines) == sorted(
         c.tracking_number for c in late if c.competent_office_id == office_id)
     assert all(line.days and line.days > 0 for line in lines)
-    counted = dash.by_office(dash.Selection.of([office_id], None, FIRST, TODAY))[office_id]
-    assert counted[tp.LATE] == len(lines)
+    sel = dash.Selection.of([office_id], None, FIRST, TODAY)
+    assert dash.by_office(sel, [office_id])[office_id][tp.LATE] == len(lines)
 
 
 def test_free_text_is_redacted():

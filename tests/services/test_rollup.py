@@ -1,5 +1,6 @@
-"""The daily rollup kept by each event equals a full recount of the history (PERFORMANCE.md:
-dashboards read counters, so the counters must be right)."""
+"""The daily rollups kept by each event equal a full recount of the history (PERFORMANCE.md:
+dashboards read counters, so the counters must be right); the area grain kept by each event
+equals the fine grain summed per area and subset."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tracker.domain.states import CaseStatus
+from tracker.domain.states import OPEN_STATES, CaseStatus
 from tracker.extensions import db
 from tracker.models import Case, DailyRollup
 from tracker.services import rollup
@@ -18,14 +19,57 @@ from tracker.services.demo import seed_demo
 def test_incremental_counters_equal_a_full_recount_and_replays_change_nothing(app):
     seed_demo(today=date(2026, 11, 20), cases=150, seed=7)
     db.session.rollback()
-    incremental = rollup.snapshot()
+    incremental, areas = rollup.snapshot(), rollup.area_snapshot()
     assert incremental, "events should have moved counters"
+    assert len(areas) > len(incremental)
     rollup.rebuild(batch=97)  # an odd batch size crosses case boundaries
     db.session.rollback()
     assert rollup.snapshot() == incremental
+    # The area grain kept event by event equals the fine grain summed in SQL.
+    assert rollup.area_snapshot() == areas
     rollup.rebuild()
     db.session.rollback()
     assert rollup.snapshot() == incremental
+    assert rollup.area_snapshot() == areas
+
+
+def recounted_open_days() -> dict:
+    kept = rollup.open_days_snapshot()
+    db.session.rollback()
+    with db.session.begin():
+        rollup.recount_open_days(db.session)
+    recount = rollup.open_days_snapshot()
+    db.session.rollback()
+    return {"kept": kept, "recount": recount}
+
+
+def test_open_case_histogram_follows_every_write_to_the_cases(app):
+    """The triggers keep open cases per office and day equal to a count of the cases, after
+    every move the services make and after writes that bypass them."""
+    seed_demo(today=date(2026, 11, 20), cases=150, seed=7)
+    db.session.rollback()
+    first = recounted_open_days()
+    assert first["kept"] == first["recount"]
+    assert sum(n for (_, kind, _, _), n in first["kept"].items() if kind == "received_on") == (
+        db.session.scalar(sa.select(sa.func.count(Case.id)).where(
+            Case.status.in_(sorted(OPEN_STATES)))))
+    # Raw SQL, as an operator might: close one case, move another's deadline and office.
+    some = db.session.scalars(sa.select(Case).where(Case.status.in_(sorted(OPEN_STATES)),
+                                                    Case.act_by.is_not(None))
+                              .order_by(Case.id).limit(2)).all()
+    closed, moved = some[0].id, some[1].id
+    other_office = db.session.scalar(sa.select(Case.custody_office_id)
+                                     .where(Case.custody_office_id != some[1].custody_office_id))
+    db.session.rollback()
+    with db.session.begin():
+        db.session.execute(sa.text("UPDATE cases SET status = 'withdrawn', act_by = NULL "
+                                   "WHERE id = :i"), {"i": closed})
+        db.session.execute(sa.text("UPDATE cases SET act_by = '2026-12-01', "
+                                   "custody_office_id = :o WHERE id = :i"),
+                           {"i": moved, "o": other_office})
+    after = recounted_open_days()
+    assert after["kept"] == after["recount"] != first["kept"]
+    assert all(n > 0 for n in after["kept"].values())  # emptied rows are dropped
 
 
 def test_counters_agree_with_the_cases_themselves(app):

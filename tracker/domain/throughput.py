@@ -62,6 +62,13 @@ class EventFacts:
     score: int | None = None  # ratings
 
 
+SCALAR_METRICS = (RECEIVED, ACCEPTED, NOT_ACCEPTED, APPROVED, APPROVED_TOLERATED, REFUSED,
+                  WITHDRAWN, CANCELLED, ON_TIME, LATE, SUPPLEMENT_REQUESTS, PAUSED_DAYS, WD_SUM)
+WD_METRICS = tuple(wd_bucket(days) for days in range(MAX_WD_BUCKET + 1))
+RATING_METRICS = tuple(rating_metric(score) for score in (5, 4, 3, 2, 1))
+ALL_METRICS = SCALAR_METRICS + WD_METRICS + RATING_METRICS  # every counter metrics_for can add
+
+
 def completed_on_time(done: date, due: date | None, pending_year: int | None) -> bool | None:
     """On time if completed by the due date. With the due date waiting for a year's calendar,
     it lies in that year or later, so a completion before that year is known to be on time;

@@ -25,11 +25,11 @@ from .holiday import HolidayTable
 from .notes import CannedNote
 from .notify import OutboxMessage
 from .rating import Rectification
-from .rollup import DailyRollup
+from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .user import User
 
 __all__ = [
-    "DailyRollup",
+    "AreaRollup", "DailyRollup", "OpenCaseDay",
     "CannedNote",
     "NO_DEADLINE",
     "AuditEntry", "OutboxMessage", "Rectification",

@@ -2,7 +2,8 @@
 
 It writes what the services would write for the same histories — cases with their version,
 act_by and due dates, events, clock pauses, sub-tasks, attachments cited as e-licences,
-ratings with rectification items, and the daily rollup — but in batches (executemany on
+ratings with rectification items, and the daily rollups (the fine grain per batch, the area
+grain summed from it in SQL at the end) — but in batches (executemany on
 SQLite, COPY on PostgreSQL, one transaction per batch) instead of one transaction per move.
 Applicant notifications are not generated (they are not read by any benchmarked page).
 
@@ -36,6 +37,7 @@ from ..domain.workflow import Action
 from ..extensions import db
 from ..models import NO_DEADLINE, Case, Office, Service, TrackingSequence, User
 from .calendar import SHANGHAI, get_calendar
+from .rollup import derive_areas
 
 # China has observed no daylight saving since 1991: a fixed offset converts much faster.
 BEIJING = timezone(timedelta(hours=8))
@@ -325,6 +327,7 @@ def _generate(*, cases: int, seed: int, today: date, batch: int,
     finally:
         writer.close()
     _rectifications_and_sequences(serials)
+    derive_areas(db.session)  # the area grain, summed from the fine counters just written
     db.session.commit()
     if writer.dialect == "postgresql":
         for table in ("cases", "case_events", "users"):

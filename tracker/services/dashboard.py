@@ -1,10 +1,14 @@
 """What a supervisor reads: throughput, the legal clock, ratings, workload. Read-only.
 
 Performance by design (PERFORMANCE.md): every figure over a date range comes from the daily
-rollup (day × office × service × metric), summed in SQL with one ``GROUP BY`` per table;
-figures about *now* (overdue, at risk, backlog, open work) come from the cases through the
-queue indexes, each table in one grouped query. Nothing here loops over cases in Python, and
-no page issues a query per row.
+rollups, summed in SQL with one ``GROUP BY`` per table. A selection that is one area (the
+scope's region, a region below it, an office) and one subset (every service, a department, a
+service) reads the area grain, whose rows per day do not grow with the number of cases; any
+other selection reads the fine grain (day × office × service). Figures about *now* (overdue,
+at risk, backlog by age) come from the open-case histogram, a row per office, day and
+service kept by triggers on the cases; open work per clerk and the lists of cases come from
+the cases through the queue indexes. Each table is one grouped query. Nothing here loops over cases in Python, and no page issues a query per
+row.
 
 Scope (SECURITY.md): a supervisor watches a region (a province, a prefecture, a district, or
 all). The scope is resolved once per request to the list of its offices, and every query is
@@ -32,11 +36,13 @@ from ..domain.states import COMPLETED_STATES, CaseStatus, Role
 from ..domain.workflow import Action
 from ..extensions import db
 from ..models import (
+    AreaRollup,
     Case,
     CaseEvent,
     DailyRollup,
     Department,
     Office,
+    OpenCaseDay,
     Rating,
     Rectification,
     Region,
@@ -47,6 +53,7 @@ from ..models.case import OPEN_SQL
 from ..models.rating import STAGES
 from . import queries
 from .calendar import SHANGHAI, get_calendar
+from .rollup import EVERYTHING, department_subset, office_area, service_subset
 
 # ---- the catalogue a page needs, loaded once per request ---------------------------------
 
@@ -147,16 +154,20 @@ class Scope:
 
 
 def load_scope(region_code: str | None) -> Scope:
-    """Four small queries: regions, offices, services, departments."""
-    regions = {r.code: RegionRef(r.code, r.parent_code, r.level, r.name_zh, r.name_en)
-               for r in db.session.scalars(sa.select(Region))}
-    offices = {o.id: OfficeRef(o.id, o.code, o.name_zh, o.name_en, o.region_code,
-                               o.department_code)
-               for o in db.session.scalars(sa.select(Office).order_by(Office.code))}
-    services = {s.id: ServiceRef(s.id, s.code, s.name_zh, s.name_en, s.department_code)
-                for s in db.session.scalars(sa.select(Service).order_by(Service.code))}
-    departments = {d.code: DepartmentRef(d.code, d.name_zh, d.name_en)
-                   for d in db.session.scalars(sa.select(Department).order_by(Department.code))}
+    """Four small queries: regions, offices, services, departments (plain rows, no ORM
+    objects: building 413 offices as entities cost more than the whole dashboard's SQL)."""
+    regions = {r[0]: RegionRef(*r) for r in db.session.execute(
+        sa.select(Region.code, Region.parent_code, Region.level, Region.name_zh,
+                  Region.name_en))}
+    offices = {o[0]: OfficeRef(*o) for o in db.session.execute(
+        sa.select(Office.id, Office.code, Office.name_zh, Office.name_en, Office.region_code,
+                  Office.department_code).order_by(Office.code))}
+    services = {s[0]: ServiceRef(*s) for s in db.session.execute(
+        sa.select(Service.id, Service.code, Service.name_zh, Service.name_en,
+                  Service.department_code).order_by(Service.code))}
+    departments = {d[0]: DepartmentRef(*d) for d in db.session.execute(
+        sa.select(Department.code, Department.name_zh, Department.name_en)
+        .order_by(Department.code))}
     return Scope(region_code, regions, offices, services, departments)
 
 
@@ -165,18 +176,25 @@ def load_scope(region_code: str | None) -> Scope:
 
 @dataclass(frozen=True)
 class Selection:
-    """Offices (None: all, no filter), services (None: all), and a range of Beijing days."""
+    """Offices (None: all, no filter), services (None: all), and a range of Beijing days.
+
+    ``area`` and ``subset``, when set, name the same offices and services as one row key of
+    the area grain (``tracker/models/rollup.py``), which the sums then read instead."""
 
     office_ids: tuple[int, ...] | None
     service_ids: tuple[int, ...] | None
     start: date
     end: date
+    area: str | None = None
+    subset: str = EVERYTHING
 
     @classmethod
     def of(cls, office_ids: Iterable[int] | None, service_ids: Iterable[int] | None,
-           start: date, end: date) -> Selection:
+           start: date, end: date, *, area: str | None = None,
+           subset: str = EVERYTHING) -> Selection:
         return cls(None if office_ids is None else tuple(office_ids),
-                   None if service_ids is None else tuple(service_ids), start, end)
+                   None if service_ids is None else tuple(service_ids), start, end,
+                   area, subset)
 
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
@@ -185,12 +203,29 @@ class Selection:
                 datetime.combine(self.end + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC))
 
 
+def area_key(*, region: str | None = None, office_id: int | None = None,
+             department: str | None = None, service_id: int | None = None
+             ) -> tuple[str | None, str]:
+    """The area grain's (area, subset) for the offices of ``region`` (None: everywhere) or
+    one office, of one department or all, for one service or all; area None when no single
+    row key says it (one office and one service; one department's offices and one service,
+    as a service may be received by another department): the fine grain answers those."""
+    if office_id is not None:
+        return (office_area(office_id), EVERYTHING) if service_id is None else (None, EVERYTHING)
+    area = region or EVERYTHING
+    if service_id is not None:
+        return (None, EVERYTHING) if department is not None else (area, service_subset(service_id))
+    if department is not None:
+        return area, department_subset(department)
+    return area, EVERYTHING
+
+
 def completed(c: Mapping[str, int]) -> int:
     return sum(c.get(m, 0) for m in tp.COMPLETIONS)
 
 
-def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None,
-            prefix: str | None = None) -> sa.Select[Any]:
+def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None
+            ) -> sa.Select[Any]:
     stmt = (sa.select(*group, DailyRollup.metric, sa.func.sum(DailyRollup.count))
             .where(DailyRollup.day.between(sel.start, sel.end)))
     if sel.office_ids is not None:
@@ -199,8 +234,6 @@ def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None,
         stmt = stmt.where(DailyRollup.service_id.in_(sel.service_ids))
     if metrics is not None:
         stmt = stmt.where(DailyRollup.metric.in_(sorted(metrics)))
-    elif prefix is not None:
-        stmt = stmt.where(DailyRollup.metric.like(prefix + "%"))
     return stmt.group_by(*group, DailyRollup.metric)
 
 
@@ -210,40 +243,80 @@ ROW_METRICS = (tp.RECEIVED, tp.ACCEPTED, tp.NOT_ACCEPTED, tp.APPROVED, tp.APPROV
                tp.SUPPLEMENT_REQUESTS, tp.PAUSED_DAYS, tp.WD_SUM)
 DAY_METRICS = (tp.RECEIVED, tp.ACCEPTED, tp.NOT_ACCEPTED, tp.APPROVED, tp.APPROVED_TOLERATED,
                tp.REFUSED, tp.WITHDRAWN, tp.CANCELLED, tp.LATE)
-RATING_PREFIX = "rating:"
+
+
+def _area(sel: Selection, *group: Any, areas: Collection[str], subsets: Collection[str],
+          metrics: Collection[str]) -> sa.Select[Any]:
+    """Sums over the area grain: every condition is on the primary key (area, subset, metric,
+    day), so each (area, subset, metric) is one contiguous run of the range's days."""
+    a = AreaRollup
+    return (sa.select(*group, a.metric, sa.func.sum(a.count))
+            .where(a.area.in_(sorted(areas)), a.subset.in_(sorted(subsets)),
+                   a.metric.in_(sorted(metrics)), a.day.between(sel.start, sel.end))
+            .group_by(*group, a.metric))
+
+
+def _counters(rows: Iterable[Any]) -> dict[Any, Counter[str]]:
+    out: dict[Any, Counter[str]] = defaultdict(Counter)
+    for key, metric, n in rows:
+        out[key][metric] += int(n or 0)
+    return dict(out)
 
 
 def totals(sel: Selection) -> Counter[str]:
     """Every counter over the selection (histograms and ratings included)."""
+    stmt = (_area(sel, areas=[sel.area], subsets=[sel.subset], metrics=tp.ALL_METRICS)
+            if sel.area is not None else _rollup(sel))
     out: Counter[str] = Counter()
-    for metric, n in db.session.execute(_rollup(sel)):
+    for metric, n in db.session.execute(stmt):
         out[metric] = int(n or 0)
     return out
 
 
 def by_day(sel: Selection) -> dict[date, Counter[str]]:
-    out: dict[date, Counter[str]] = defaultdict(Counter)
-    for day, metric, n in db.session.execute(_rollup(sel, DailyRollup.day, metrics=DAY_METRICS)):
-        out[day][metric] = int(n or 0)
-    return dict(out)
+    if sel.area is not None:
+        stmt = _area(sel, AreaRollup.day, areas=[sel.area], subsets=[sel.subset],
+                     metrics=DAY_METRICS)
+    else:
+        stmt = _rollup(sel, DailyRollup.day, metrics=DAY_METRICS)
+    return {_as_date(d): c for d, c in _counters(db.session.execute(stmt)).items()}
 
 
-def by_office(sel: Selection, *, metrics: Collection[str] | None = ROW_METRICS,
-              prefix: str | None = None) -> dict[int, Counter[str]]:
-    out: dict[int, Counter[str]] = defaultdict(Counter)
-    for office_id, metric, n in db.session.execute(
-            _rollup(sel, DailyRollup.office_id, metrics=metrics if prefix is None else None,
-                    prefix=prefix)):
-        out[office_id][metric] = int(n or 0)
-    return dict(out)
+def by_office(sel: Selection, office_ids: Collection[int], *,
+              metrics: Collection[str] = ROW_METRICS) -> dict[int, Counter[str]]:
+    """Counters per office of ``office_ids`` (a subset of the selection's offices); the area
+    grain when the selection is every service (one row key per office)."""
+    if sel.service_ids is None:
+        areas = {office_area(i): i for i in office_ids}
+        rows = db.session.execute(_area(sel, AreaRollup.area, areas=areas,
+                                        subsets=[EVERYTHING], metrics=metrics))
+        return {areas[k]: c for k, c in _counters(rows).items()}
+    narrowed = Selection.of(office_ids, sel.service_ids, sel.start, sel.end)
+    return _counters(db.session.execute(_rollup(narrowed, DailyRollup.office_id,
+                                                metrics=metrics)))
 
 
-def by_service(sel: Selection) -> dict[int, Counter[str]]:
-    """Every counter per service, histograms included (for the median), ratings too."""
-    out: dict[int, Counter[str]] = defaultdict(Counter)
-    for service_id, metric, n in db.session.execute(_rollup(sel, DailyRollup.service_id)):
-        out[service_id][metric] = int(n or 0)
-    return dict(out)
+def by_region(sel: Selection, codes: Collection[str]) -> dict[str, Counter[str]]:
+    """Counters per region (each with everything below it), in the selection's subset; only
+    for a selection with an area key."""
+    if sel.area is None:
+        raise ValueError("by_region needs a selection of the area grain")
+    return _counters(db.session.execute(_area(sel, AreaRollup.area, areas=codes,
+                                              subsets=[sel.subset], metrics=ROW_METRICS)))
+
+
+def by_service(sel: Selection, service_ids: Collection[int]) -> dict[int, Counter[str]]:
+    """Every counter per service of ``service_ids``, histograms included (for the median),
+    ratings too; the area grain when the selection is a region (or everything) and every
+    service or one."""
+    region_area = sel.area is not None and not sel.area.startswith("o:")
+    if region_area and (sel.subset == EVERYTHING or sel.subset.startswith("s:")):
+        wanted = ({service_subset(i): i for i in service_ids} if sel.subset == EVERYTHING
+                  else {sel.subset: int(sel.subset[2:])})
+        rows = db.session.execute(_area(sel, AreaRollup.subset, areas=[sel.area or ""],
+                                        subsets=wanted, metrics=tp.ALL_METRICS))
+        return {wanted[k]: c for k, c in _counters(rows).items() if wanted[k] in service_ids}
+    return _counters(db.session.execute(_rollup(sel, DailyRollup.service_id)))
 
 
 def merge(counters: Iterable[Mapping[str, int]]) -> Counter[str]:
@@ -274,15 +347,17 @@ class Current:
 def current(office_ids: Collection[int], service_ids: Collection[int] | None, today: date,
             until: date) -> dict[tuple[int, int], Current]:
     """Open cases overdue (``act_by < today``) and at risk (``today <= act_by <= until``),
-    per (holding office, service): one query, range seeks on ix_cases_queue_open."""
-    stmt = (sa.select(Case.custody_office_id, Case.service_id,
-                      sa.func.sum(sa.case((Case.act_by < today, 1), else_=0)),
-                      sa.func.count(Case.id))
-            .where(_open(), Case.custody_office_id.in_(list(office_ids)), Case.act_by <= until)
-            .group_by(Case.custody_office_id, Case.service_id))
+    per (holding office, service): one query over the open-case histogram (a row per office,
+    day and service, whatever the number of cases behind it)."""
+    d = OpenCaseDay
+    stmt = (sa.select(d.office_id, d.service_id,
+                      sa.func.sum(sa.case((d.day < today, d.count), else_=0)),
+                      sa.func.sum(d.count))
+            .where(d.office_id.in_(sorted(office_ids)), d.kind == "act_by", d.day <= until)
+            .group_by(d.office_id, d.service_id))
     if service_ids is not None:
-        stmt = stmt.where(Case.service_id.in_(list(service_ids)))
-    return {(o, s): Current(int(over or 0), int(n) - int(over or 0))
+        stmt = stmt.where(d.service_id.in_(sorted(service_ids)))
+    return {(o, s): Current(int(over or 0), int(n or 0) - int(over or 0))
             for o, s, over, n in db.session.execute(stmt)}
 
 
@@ -327,17 +402,18 @@ def backlog(office_ids: Collection[int], service_ids: Collection[int] | None,
     """Open cases per holding office by age in working days since receipt, one count per
     bucket of ``BACKLOG_BUCKETS``."""
     b5, b10, b20 = backlog_boundaries(today)
-    r = Case.received_on
+    d = OpenCaseDay
+    r = d.day
 
     def count(cond: sa.ColumnElement[bool]) -> Any:
-        return sa.func.sum(sa.case((cond, 1), else_=0))
+        return sa.func.sum(sa.case((cond, d.count), else_=0))
 
-    stmt = (sa.select(Case.custody_office_id, count(r >= b5), count(sa.and_(r >= b10, r < b5)),
+    stmt = (sa.select(d.office_id, count(r >= b5), count(sa.and_(r >= b10, r < b5)),
                       count(sa.and_(r >= b20, r < b10)), count(r < b20))
-            .where(_open(), Case.custody_office_id.in_(list(office_ids)))
-            .group_by(Case.custody_office_id))
+            .where(d.office_id.in_(sorted(office_ids)), d.kind == "received_on")
+            .group_by(d.office_id))
     if service_ids is not None:
-        stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+        stmt = stmt.where(d.service_id.in_(sorted(service_ids)))
     return {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(stmt)}
 
 
@@ -561,18 +637,23 @@ def rectifications(office_ids: Collection[int], sel: Selection, today: date, *,
                    show: str = "open", limit: int = 200) -> list[RectificationLine]:
     """``show``: "open" (every unfinished item, by deadline), "overdue" (unfinished and past
     deadline), "all" (everything opened in the range, newest first)."""
-    stmt = _rect_stmt().where(Rectification.office_id.in_(list(office_ids)))
+    r = Rectification
+    pick = sa.select(r.id).where(r.office_id.in_(sorted(office_ids)))
     if show == "all":
         lo, hi = sel.utc_bounds
-        stmt = stmt.where(Rectification.created_at >= lo, Rectification.created_at < hi
-                          ).order_by(Rectification.created_at.desc(), Rectification.id.desc())
+        pick = pick.where(r.created_at >= lo, r.created_at < hi)
+        order: tuple[Any, ...] = (r.created_at.desc(), r.id.desc())
     else:
-        stmt = stmt.where(Rectification.stage != "closed")
+        pick = pick.where(r.stage != "closed")
         if show == "overdue":
-            stmt = stmt.where(Rectification.due_on < today)
-        stmt = stmt.order_by(Rectification.due_on.is_(None), Rectification.due_on,
-                             Rectification.id)
-    return [_rect_line(row, today) for row in db.session.execute(stmt.limit(limit))]
+            pick = pick.where(r.due_on < today)
+        order = (r.due_on.is_(None), r.due_on, r.id)
+    # The page's items first, from the rectifications' indexes alone; then their cases,
+    # ratings and applicants (joined for every open item before the limit, this took 90 ms
+    # at 1M cases).
+    chosen = pick.order_by(*order).limit(limit).subquery()
+    stmt = _rect_stmt().join(chosen, chosen.c.id == r.id).order_by(*order)
+    return [_rect_line(row, today) for row in db.session.execute(stmt)]
 
 
 def rectification(item_id: int, today: date) -> RectificationLine | None:

@@ -1,8 +1,12 @@
-"""Keep the daily rollup in step with the event history.
+"""Keep the daily rollups in step with the event history.
 
 ``record`` runs inside the transaction that writes each event (so the counters can never
-disagree with the history); ``rebuild`` recounts everything from the history, idempotently,
-for a database loaded by other means or to check the counters.
+disagree with the history) and adds to both grains (``tracker/models/rollup.py``);
+``rebuild`` recounts the fine grain from the history, idempotently, for a database loaded by
+other means or to check the counters, and ``derive_areas`` sums the fine grain into the area
+grain in SQL (the bulk generator and the migration that created the table use it too).
+The open-case histogram (``OpenCaseDay``) is kept by database triggers; ``rebuild`` recounts
+it too.
 """
 
 from __future__ import annotations
@@ -22,10 +26,34 @@ from ..domain.states import CaseStatus
 from ..domain.throughput import EventFacts, completed_on_time, metrics_for
 from ..domain.workflow import Action
 from ..extensions import db
-from ..models import Case, CaseEvent, ClockPause, DailyRollup
+from ..models import (
+    AreaRollup,
+    Case,
+    CaseEvent,
+    ClockPause,
+    DailyRollup,
+    Office,
+    OpenCaseDay,
+    Region,
+)
+from ..models.case import OPEN_SQL
 from .calendar import get_calendar, local_date
 
 Key = tuple[date, int, int, str]
+AreaKey = tuple[str, str, str, date]  # area, subset, metric, day
+EVERYTHING = "*"
+
+
+def office_area(office_id: int) -> str:
+    return f"o:{office_id}"
+
+
+def department_subset(code: str) -> str:
+    return f"d:{code}"
+
+
+def service_subset(service_id: int) -> str:
+    return f"s:{service_id}"
 DECISIONS = (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE)
 
 
@@ -55,18 +83,39 @@ def _office(event: CaseEvent, case: Case) -> int:
     return case.receiving_office_id if event.action == Action.SUBMIT else case.competent_office_id
 
 
-def _upsert(session: Session, counts: Counter[Key]) -> None:
-    if not counts:
+def _add(session: Session, table: type[DailyRollup] | type[AreaRollup],
+         rows: list[dict[str, object]]) -> None:
+    """Add ``rows`` (column → value, ``count`` included) to the counters, creating the missing."""
+    if not rows:
         return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    rows = [{"day": d, "office_id": o, "service_id": s, "metric": m, "count": n}
-            for (d, o, s, m), n in counts.items()]
-    stmt = insert(DailyRollup)
+    stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "office_id", "service_id", "metric"],
-        set_={"count": DailyRollup.count + stmt.excluded.count})
+        index_elements=[c.name for c in table.__table__.primary_key.columns],
+        set_={"count": table.count + stmt.excluded.count})
     for start in range(0, len(rows), 500):
         session.execute(stmt, rows[start:start + 500])
+
+
+def _upsert(session: Session, counts: Counter[Key]) -> None:
+    _add(session, DailyRollup, [{"day": d, "office_id": o, "service_id": s, "metric": m,
+                                 "count": n} for (d, o, s, m), n in counts.items()])
+
+
+def areas_of(session: Session, office_id: int, service_id: int) -> list[tuple[str, str]]:
+    """The (area, subset) pairs an office's event for a service counts in: every region on the
+    office's line (and everything) × every service, its department, the service; the office
+    itself × every service. Catalogue rows come from the session's identity map when loaded."""
+    office = session.get(Office, office_id)
+    if office is None:
+        return []
+    subsets = (EVERYTHING, department_subset(office.department_code), service_subset(service_id))
+    areas, code = [EVERYTHING], office.region_code
+    while code and code not in areas:
+        areas.append(code)
+        region = session.get(Region, code)
+        code = region.parent_code if region is not None else None
+    return [(office_area(office_id), EVERYTHING)] + [(a, s) for a in areas for s in subsets]
 
 
 def record(session: Session, event: CaseEvent, case: Case) -> None:
@@ -75,8 +124,57 @@ def record(session: Session, event: CaseEvent, case: Case) -> None:
               if event.action in DECISIONS else ())
     metrics = metrics_for(_facts(event, case, pauses))
     if metrics:
-        key = (local_date(event.at), _office(event, case), case.service_id)
-        _upsert(session, Counter({(*key, m): n for m, n in metrics.items()}))
+        day, office_id = local_date(event.at), _office(event, case)
+        _upsert(session, Counter({(day, office_id, case.service_id, m): n
+                                  for m, n in metrics.items()}))
+        _add(session, AreaRollup, [
+            {"area": area, "subset": subset, "metric": m, "day": day, "count": n}
+            for area, subset in areas_of(session, office_id, case.service_id)
+            for m, n in metrics.items()])
+
+
+# The area grain as SQL over the fine grain (SQLite and PostgreSQL alike). ``lineage`` pairs
+# each office with every region on its line; the four inserts are the office areas, then the
+# region areas (and everything) for every service, per department and per service.
+_LINEAGE = """WITH RECURSIVE lineage(office_id, code) AS (
+    SELECT id, region_code FROM offices
+    UNION ALL
+    SELECT lineage.office_id, regions.parent_code FROM lineage
+    JOIN regions ON regions.code = lineage.code WHERE regions.parent_code IS NOT NULL
+), areas(office_id, area) AS (
+    SELECT office_id, code FROM lineage UNION ALL SELECT id, '*' FROM offices
+)
+"""
+_INSERT = "INSERT INTO area_rollups (area, subset, metric, day, count) "
+
+
+def _from_lineage(select: str) -> str:
+    return _INSERT + _LINEAGE + select  # noqa: S608 (this module's constants, no input)
+
+
+DERIVE_AREAS_SQL = (
+    _INSERT + "SELECT 'o:' || CAST(office_id AS VARCHAR(12)), '*', metric, day, sum(count) "
+    "FROM daily_rollups GROUP BY office_id, metric, day",
+    _from_lineage("SELECT areas.area, '*', r.metric, r.day, sum(r.count) "
+                  "FROM daily_rollups r JOIN areas ON areas.office_id = r.office_id "
+                  "GROUP BY areas.area, r.metric, r.day"),
+    _from_lineage("SELECT areas.area, 'd:' || o.department_code, r.metric, r.day, sum(r.count) "
+                  "FROM daily_rollups r JOIN areas ON areas.office_id = r.office_id "
+                  "JOIN offices o ON o.id = r.office_id "
+                  "GROUP BY areas.area, o.department_code, r.metric, r.day"),
+    _from_lineage("SELECT areas.area, 's:' || CAST(r.service_id AS VARCHAR(12)), r.metric, "
+                  "r.day, sum(r.count) FROM daily_rollups r "
+                  "JOIN areas ON areas.office_id = r.office_id "
+                  "GROUP BY areas.area, r.service_id, r.metric, r.day"),
+)
+
+
+def derive_areas(session: Session) -> None:
+    """Replace the area grain by the fine grain summed per area and subset (in the caller's
+    transaction): after a bulk load or a rebuild."""
+    session.execute(sa.delete(AreaRollup))
+    for statement in DERIVE_AREAS_SQL:
+        session.execute(sa.text(statement))
 
 
 def rebuild(batch: int = 5000) -> int:
@@ -106,9 +204,38 @@ def rebuild(batch: int = 5000) -> int:
             session.expunge_all()
         session.execute(sa.delete(DailyRollup))
         _upsert(session, counts)
+        derive_areas(session)
+        recount_open_days(session)
     return len(counts)
+
+
+OPEN_DAY_KINDS = ("act_by", "received_on")
+
+
+def recount_open_days(session: Session) -> None:
+    """Replace the open-case histogram by a count of the open cases (the triggers keep it so
+    between recounts; this repairs a database whose triggers were dropped)."""
+    session.execute(sa.delete(OpenCaseDay))
+    for kind in OPEN_DAY_KINDS:
+        day = getattr(Case, kind)
+        session.execute(sa.insert(OpenCaseDay).from_select(
+            ["office_id", "kind", "day", "service_id", "count"],
+            sa.select(Case.custody_office_id, sa.literal(kind), day, Case.service_id,
+                      sa.func.count())
+            .where(sa.text(f"cases.status IN ({OPEN_SQL})"), day.is_not(None))
+            .group_by(Case.custody_office_id, day, Case.service_id)))
+
+
+def open_days_snapshot() -> dict[tuple[int, str, date, int], int]:
+    return {(r.office_id, r.kind, r.day, r.service_id): r.count
+            for r in db.session.scalars(sa.select(OpenCaseDay))}
 
 
 def snapshot() -> dict[Key, int]:
     return {(r.day, r.office_id, r.service_id, r.metric): r.count
             for r in db.session.scalars(sa.select(DailyRollup))}
+
+
+def area_snapshot() -> dict[AreaKey, int]:
+    return {(r.area, r.subset, r.metric, r.day): r.count
+            for r in db.session.scalars(sa.select(AreaRollup))}

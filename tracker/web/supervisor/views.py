@@ -162,8 +162,14 @@ def _office_ids(f: Filters, region: str | None = None) -> list[int]:
     return _scope().office_ids(department=f.dept, region=region)
 
 
-def _selection(f: Filters, office_ids: list[int] | None) -> dash.Selection:
-    return dash.Selection.of(office_ids, f.service_ids(_scope()), f.start, f.end)
+def _selection(f: Filters, office_ids: list[int] | None, *, region: str | None = None,
+               office_id: int | None = None) -> dash.Selection:
+    """The figures' selection; ``region`` or ``office_id`` (else the scope) also names it as
+    a key of the area grain when one key says it."""
+    area, subset = dash.area_key(region=region or _scope().region_code, office_id=office_id,
+                                 department=f.dept, service_id=f.service)
+    return dash.Selection.of(office_ids, f.service_ids(_scope()), f.start, f.end, area=area,
+                             subset=subset)
 
 
 def _all_offices(f: Filters) -> bool:
@@ -296,28 +302,30 @@ def _throughput(f: Filters, sel: dash.Selection, key: str, where: str) -> tuple[
     return chart, table
 
 
-def _region_rows(f: Filters, under: str | None, office_ids: list[int],
-                 counts: dict[int, Counter[str]], cur: dict[int, dash.Current],
-                 table: Table) -> int:
+def _region_rows(f: Filters, under: str | None, office_ids: list[int], sel: dash.Selection,
+                 cur: dict[int, dash.Current], table: Table) -> tuple[int, Counter[str]]:
     """Rows for the regions directly below ``under`` and the offices sitting in ``under``
-    itself; returns how many regions had nothing to show (left out)."""
+    itself; returns how many regions had nothing to show (left out), and the sum of all."""
     scope = _scope()
-    regions: dict[str, tuple[Counter[str], list[int]]] = {}
+    members: dict[str, list[int]] = {}
     direct: list[int] = []
     for office_id in office_ids:
         child = scope.child_region(under, scope.offices[office_id])
         if child is None:
             direct.append(office_id)
         else:
-            c, cu = regions.setdefault(child, (Counter(), [0, 0]))  # type: ignore[arg-type]
-            c.update(counts.get(office_id, {}))
-            oc = cur.get(office_id, dash.Current())
-            cu[0] += oc.overdue
-            cu[1] += oc.at_risk
+            members.setdefault(child, []).append(office_id)
+    if sel.area is not None:  # one row key per region: the area grain
+        per_region = dash.by_region(sel, members)
+    else:
+        per_office = dash.by_office(sel, [i for ids in members.values() for i in ids])
+        per_region = {code: dash.merge(per_office.get(i, Counter()) for i in ids)
+                      for code, ids in members.items()}
+    per_direct = dash.by_office(sel, direct) if direct else {}
     hidden = 0
-    for code in sorted(regions):
-        c, (over, risk) = regions[code]
-        current_ = dash.Current(over, risk)
+    for code in sorted(members):
+        c = per_region.get(code, Counter())
+        current_ = _sum_current(cur.get(i, dash.Current()) for i in members[code])
         if not _active(c, current_):
             hidden += 1
             continue
@@ -325,10 +333,10 @@ def _region_rows(f: Filters, under: str | None, office_ids: list[int],
         table.rows.append([Link(_name(region), url_for("supervisor.region", code=code,
                                                        **f.args()))] + _figures(c, current_))
     for office_id in direct:
-        c, current_ = counts.get(office_id, Counter()), cur.get(office_id, dash.Current())
+        c, current_ = per_direct.get(office_id, Counter()), cur.get(office_id, dash.Current())
         if _active(c, current_):
             table.rows.append(_office_cell(f, office_id) + _figures(c, current_))
-    return hidden
+    return hidden, dash.merge([*per_region.values(), *per_direct.values()])
 
 
 def _office_cell(f: Filters, office_id: int) -> list[Any]:
@@ -343,7 +351,7 @@ def _breakdown(f: Filters, group: str, under: str | None, office_ids: list[int],
     table = Table(key=f"by_{group}", title=f"分{first}办件情况", cols=_figure_cols(first),
                   empty="区间内没有办件，也没有在办的逾期或临期办件")
     if group == "service":
-        counts = dash.by_service(sel)
+        counts = dash.by_service(sel, list(scope.services))
         cur = dash.current_by(now, "service")
         for service_id in sorted(scope.services, key=lambda i: scope.services[i].code):
             c, cu = counts.get(service_id, Counter()), cur.get(service_id, dash.Current())
@@ -353,18 +361,18 @@ def _breakdown(f: Filters, group: str, under: str | None, office_ids: list[int],
                     + _figures(c, cu))
         total_c, total_cur = dash.merge(counts.values()), _sum_current(cur.values())
     else:
-        counts = dash.by_office(sel)
         cur = dash.current_by(now, "office")
         if group == "region":
-            hidden = _region_rows(f, under, office_ids, counts, cur, table)
+            hidden, total_c = _region_rows(f, under, office_ids, sel, cur, table)
             if hidden:
                 table.note = f"另有 {hidden} 个地区区间内没有办件，未列出。"
         else:
+            counts = dash.by_office(sel, office_ids)
             for office_id in office_ids:
                 c, cu = counts.get(office_id, Counter()), cur.get(office_id, dash.Current())
                 if _active(c, cu):
                     table.rows.append(_office_cell(f, office_id) + _figures(c, cu))
-        total_c = dash.merge(counts.get(i, Counter()) for i in office_ids)
+            total_c = dash.merge(counts.values())
         total_cur = _sum_current(cur.get(i, dash.Current()) for i in office_ids)
     if table.rows:
         table.foot = ["合计", *_figures(total_c, total_cur)]
@@ -383,7 +391,7 @@ def _overview(f: Filters, office_ids: list[int], *, rollup_all: bool, where: str
               group: str, under: str | None) -> dict[str, Any]:
     """Headline, chart and breakdown for a set of offices: what the dashboard and the region
     page show. Queries: totals, by day, breakdown, current, rectification (2)."""
-    sel = _selection(f, None if rollup_all else office_ids)
+    sel = _selection(f, None if rollup_all else office_ids, region=under)
     services = f.service_ids(_scope())
     now = dash.current(office_ids, services, f.today, _risk_until(f))
     totals = dash.totals(sel)
@@ -461,9 +469,9 @@ def office(office_id: int) -> Any:
     f = _filters()
     office_ref = scope.offices[office_id]
     services = f.service_ids(scope)
-    sel = _selection(f, [office_id])
+    sel = _selection(f, [office_id], office_id=office_id)
     now = dash.current([office_id], services, f.today, _risk_until(f))
-    per_service = dash.by_service(sel)
+    per_service = dash.by_service(sel, list(scope.services))
     totals = dash.merge(per_service.values())
     rect = dash.rectification_summary([office_id], sel, f.today) if f.service is None else None
     chart, daily = _throughput(f, sel, "daily", _name(office_ref))
@@ -535,7 +543,7 @@ def clock() -> Any:
     office_ids = _office_ids(f)
     services = f.service_ids(scope)
     sel = _selection(f, None if _all_offices(f) else office_ids)
-    per_service = dash.by_service(sel)
+    per_service = dash.by_service(sel, list(scope.services))
     totals = dash.merge(per_service.values())
     now = dash.current(office_ids, services, f.today, _risk_until(f))
     cur = dash.current_by(now, "office")
@@ -631,8 +639,8 @@ def ratings() -> Any:
     scope, f = _scope(), _filters()
     office_ids = _office_ids(f)
     sel = _selection(f, None if _all_offices(f) else office_ids)
-    per_office = dash.by_office(sel, metrics=None, prefix=dash.RATING_PREFIX)
-    per_service = dash.by_service(sel)
+    per_office = dash.by_office(sel, office_ids, metrics=tp.RATING_METRICS)
+    per_service = dash.by_service(sel, list(scope.services))
     totals = dash.merge(per_office.get(i, Counter()) for i in office_ids)
 
     office_table = Table(key="ratings_office", title="各部门好差评", cols=_rating_cols("部门"),
