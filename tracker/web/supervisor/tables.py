@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from flask import Response
@@ -20,8 +21,8 @@ class Col:
     num: bool = False  # right-aligned, and summable
     nowrap: bool = False  # dates and codes: kept on one line
 
-    @property
-    def css(self) -> str:
+    @cached_property
+    def css(self) -> str:  # read once per cell: computed once per column
         return " ".join(c for c, on in (("sv-num", self.num), ("sv-nowrap", self.nowrap)) if on)
 
 
