@@ -24,7 +24,7 @@ from tracker.domain.states import COMPLETED_STATES, OPEN_STATES, CaseStatus
 from tracker.extensions import db
 from tracker.models import AuditEntry, Case, ClockPause, Office, Rating, Rectification, User
 from tracker.services import dashboard as dash
-from tracker.services import rectification
+from tracker.services import queries, rectification
 from tracker.services.calendar import get_calendar, local_date
 from tracker.services.opendata import COLUMNS, export_open_data
 
@@ -193,6 +193,25 @@ def test_overdue_and_at_risk_equal_counts_from_the_cases(app, today):
     assert sorted(line.tracking_number for line in lines) == sorted(
         c.tracking_number for c in open_here if c.act_by < today)
     assert all(line.days == (today - line.act_by).days > 0 for line in lines)
+
+
+@pytest.mark.parametrize("today", [TODAY, TODAY + timedelta(days=10), TODAY + timedelta(days=40)])
+def test_a_queue_s_due_counts_equal_its_filtered_lists(app, today):
+    """The clerk queue's badge counts come from the open-case histogram; each equals the
+    number of cases its filter lists (counted from the cases)."""
+    everything = cases()
+    until = dash.risk_until(today, 3)
+    busiest = Counter(c.custody_office_id for c in everything if c.status in OPEN_STATES)
+    clerk_id = db.session.scalar(sa.select(User.id).limit(1))
+    for office_id, _ in busiest.most_common(5):
+        page = queries.office_queue(office_id, queries.QueueFilters(), user_id=clerk_id,
+                                    today=today, risk_until=until)
+        assert page.total == busiest[office_id]
+        for due in queries.DUE_FILTERS:
+            listed = queries.office_queue(office_id, queries.QueueFilters(due=due),
+                                          user_id=clerk_id, today=today, risk_until=until)
+            assert page.counts[f"due:{due}"] == listed.total, (office_id, due)
+        assert sum(page.counts[f"due:{d}"] for d in queries.DUE_FILTERS) <= page.total
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 20), date(2026, 11, 22), date(2026, 10, 5),

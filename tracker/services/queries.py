@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..domain.clock import DueState, WorkingDays
-from ..domain.states import CLOSED_STATES, COMPLETED_STATES, PAUSED_STATES, CaseStatus
+from ..domain.states import (
+    CLOSED_STATES,
+    COMPLETED_STATES,
+    OPEN_STATES,
+    PAUSED_STATES,
+    CaseStatus,
+)
 from ..extensions import db
 from ..models import (
     Case,
@@ -19,6 +26,7 @@ from ..models import (
     Department,
     Notification,
     Office,
+    OpenCaseDay,
     Rating,
     Region,
     Service,
@@ -236,11 +244,28 @@ def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
     return where
 
 
+def _due_counts(office_id: int, today: date, risk_until: date) -> dict[str, int]:
+    """Open cases by due filter, from the open-case histogram (a row per day and service,
+    kept by triggers on the cases): the same sets as ``_queue_where``'s due filters."""
+    from ..models.case import NO_DEADLINE
+
+    d = OpenCaseDay
+
+    def count(cond: sa.ColumnElement[bool]) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, d.count), else_=0)), 0)
+
+    overdue, at_risk, on_time = db.session.execute(
+        sa.select(count(d.day < today), count(d.day.between(today, risk_until)),
+                  count(sa.and_(d.day > risk_until, d.day < NO_DEADLINE)))
+        .where(d.office_id == office_id, d.kind == "act_by")).one()
+    return {"due:overdue": int(overdue), "due:at_risk": int(at_risk),
+            "due:on_time": int(on_time)}
+
+
 def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
                  risk_until: date) -> QueuePage:
     """Fifty cases the office holds, by the day it must act, with counts for the filters."""
     where = _queue_where(office_id, f, user_id, today, risk_until)
-    total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where)) or 0
     rows = db.session.scalars(
         sa.select(Case).where(*where)
         .options(selectinload(Case.service), selectinload(Case.applicant),
@@ -251,21 +276,24 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
     counts = {status.value: n for status, n in db.session.execute(
         sa.select(Case.status, sa.func.count(Case.id)).where(*open_where)
         .group_by(Case.status))}
-    for due in DUE_FILTERS:
-        counts[f"due:{due}"] = db.session.scalar(
-            sa.select(sa.func.count(Case.id)).where(*_queue_where(
-                office_id, QueueFilters(due=due), user_id, today, risk_until))) or 0
+    counts.update(_due_counts(office_id, today, risk_until))
+    counts["due:paused"] = sum(counts.get(s.value, 0) for s in PAUSED_STATES)
     for key, assigned in (("mine", "me"), ("unassigned", "unassigned")):
         counts[key] = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*_queue_where(
             office_id, QueueFilters(assigned=assigned), user_id, today, risk_until))) or 0
+    if f == QueueFilters(page=f.page):  # the whole open queue: its size is the sum above
+        total = sum(counts.get(s.value, 0) for s in OPEN_STATES)
+    else:
+        total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*where)) or 0
     return QueuePage(rows=list(rows), total=total, counts=counts)
 
 
 def _open_subtasks(office_id: int) -> sa.Select[tuple[SubTask]]:
-    from ..domain.states import SubTaskStatus
+    from ..models.case import OPEN_SUBTASK_SQL
 
-    return sa.select(SubTask).where(SubTask.office_id == office_id, SubTask.status.in_(
-        [SubTaskStatus.SENT, SubTaskStatus.ACCEPTED, SubTaskStatus.NEGOTIATING]))
+    # Spelled exactly like the partial index's predicate so that the planner can use it.
+    return sa.select(SubTask).where(SubTask.office_id == office_id,
+                                    sa.text(f"subtasks.status IN ({OPEN_SUBTASK_SQL})"))
 
 
 def office_subtasks(office_id: int, limit: int = QUEUE_PAGE) -> list[SubTask]:
