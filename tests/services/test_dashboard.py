@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.builders import supervisor
+from tests.builders import clerk, supervisor
 from tests.conftest import seeded_copy
 from tracker.domain import clock
 from tracker.domain import throughput as tp
@@ -23,6 +23,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.states import COMPLETED_STATES, OPEN_STATES, CaseStatus
 from tracker.extensions import db
 from tracker.models import AuditEntry, Case, ClockPause, Office, Rating, Rectification, User
+from tracker.services import cases as case_ops
 from tracker.services import dashboard as dash
 from tracker.services import queries, rectification
 from tracker.services.calendar import get_calendar, local_date
@@ -212,6 +213,31 @@ def test_a_queue_s_due_counts_equal_its_filtered_lists(app, today):
                                           user_id=clerk_id, today=today, risk_until=until)
             assert page.counts[f"due:{due}"] == listed.total, (office_id, due)
         assert sum(page.counts[f"due:{d}"] for d in queries.DUE_FILTERS) <= page.total
+
+
+def test_open_work_per_clerk_and_unassigned_per_office_equal_counts_from_the_cases(app):
+    scope = dash.load_scope("510000")
+    # Two clerks of the busiest Sichuan office claim some of its open cases.
+    open_cases = [c for c in cases() if c.status in OPEN_STATES
+                  and c.custody_office_id in scope.offices]
+    office_id = Counter(c.custody_office_id for c in open_cases).most_common(1)[0][0]
+    mine = [c.id for c in open_cases if c.custody_office_id == office_id]
+    code = db.session.get(Office, office_id).code
+    first, second = clerk(code), clerk(code)
+    for i, case_id in enumerate(mine[:3]):
+        case_ops.assign(case_id, first, first if i < 2 else second, NOW)
+    everything = cases()
+    open_here = [c for c in everything if c.status in OPEN_STATES
+                 and c.custody_office_id in scope.offices]
+    grouped = dash.open_by_assignee(scope.office_ids())
+    assert grouped == dict(Counter((c.custody_office_id, c.assignee_id) for c in open_here))
+    assert dash.unassigned_open(grouped) == dict(Counter(
+        c.custody_office_id for c in open_here if c.assignee_id is None))
+    loads = dash.workload(scope.office_ids(), dash.Selection.of(None, None, FIRST, TODAY),
+                          grouped)
+    assigned = Counter(c.assignee_id for c in open_here if c.assignee_id is not None)
+    assert assigned, "the demo data should have assigned open cases"
+    assert {x.user_id: x.open_cases for x in loads if x.open_cases} == dict(assigned)
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 20), date(2026, 11, 22), date(2026, 10, 5),

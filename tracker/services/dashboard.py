@@ -679,14 +679,20 @@ class ExtensionRequest:
 
 
 def pending_extensions(office_ids: Collection[int], limit: int = 200) -> list[ExtensionRequest]:
-    """Open cases held by offices in scope with an extension request; two queries."""
+    """Open cases held by offices in scope with an extension request; two queries.
+
+    The requests are picked through their partial index first: asked together with the
+    open-status term, SQLite preferred the queue index (its statistics know nothing of an
+    empty partial index) and read every open case in scope (135 ms at 1M cases)."""
+    pending = (sa.select(Case.id)
+               .where(Case.custody_office_id.in_(sorted(office_ids)),
+                      Case.extension_requested_days.is_not(None))).subquery()
     rows = db.session.execute(
         sa.select(Case.id, Case.tracking_number, Case.version, Case.service_id,
                   Case.custody_office_id, Case.status, Case.extension_requested_days,
                   Case.due_on, User.real_name)
         .join(User, User.id == Case.applicant_id)
-        .where(_open(), Case.custody_office_id.in_(list(office_ids)),
-               Case.extension_requested_days.is_not(None))
+        .where(Case.id.in_(sa.select(pending.c.id)), _open())
         .order_by(Case.due_on, Case.id).limit(limit)).all()
     requests: dict[int, tuple[datetime, str | None]] = {}
     if rows:
@@ -722,18 +728,31 @@ class ClerkLoad:
         return sum(self.completions.values())
 
 
-def workload(office_ids: Collection[int], sel: Selection) -> list[ClerkLoad]:
-    """Per clerk of the offices: open cases assigned now, and decisions per Beijing day in
-    the range. Three queries (clerks, open per assignee, decisions per clerk and day)."""
+def open_by_assignee(office_ids: Collection[int]) -> dict[tuple[int, int | None], int]:
+    """Open cases per (holding office, assignee or None), in one grouped read of the partial
+    index on (office, assignee) alone. Grouped by both, SQLite takes that index; asked for
+    "assignee IS NULL" it judged the index unselective (most cases wait unassigned) and read
+    every open case's row instead (100 ms for a province at 1M cases)."""
+    return {(o, a): int(n) for o, a, n in db.session.execute(
+        sa.select(Case.custody_office_id, Case.assignee_id, sa.func.count(Case.id))
+        .where(_open(), Case.custody_office_id.in_(sorted(office_ids)))
+        .group_by(Case.custody_office_id, Case.assignee_id))}
+
+
+def workload(office_ids: Collection[int], sel: Selection,
+             open_cases: Mapping[tuple[int, int | None], int]) -> list[ClerkLoad]:
+    """Per clerk of the offices: open cases assigned now (``open_cases``, from
+    :func:`open_by_assignee`), and decisions per Beijing day in the range. Two queries
+    (clerks, decisions per clerk and day)."""
     ids = list(office_ids)
     clerks = db.session.execute(
         sa.select(User.id, User.username, User.real_name, User.office_id)
         .where(User.role == Role.CLERK, User.office_id.in_(ids))
         .order_by(User.office_id, User.username)).all()
-    open_by = dict(db.session.execute(
-        sa.select(Case.assignee_id, sa.func.count(Case.id))
-        .where(_open(), Case.custody_office_id.in_(ids), Case.assignee_id.is_not(None))
-        .group_by(Case.assignee_id)).all())
+    open_by: Counter[int] = Counter()
+    for (_, assignee), n in open_cases.items():
+        if assignee is not None:
+            open_by[assignee] += n
     lo, hi = sel.utc_bounds
     day = local_day_sql(CaseEvent.at)
     done: dict[int, dict[date, int]] = defaultdict(dict)
@@ -744,13 +763,11 @@ def workload(office_ids: Collection[int], sel: Selection) -> list[ClerkLoad]:
             .group_by(CaseEvent.actor_id, day)):
         done[actor_id][_as_date(d)] = int(n)
     return [ClerkLoad(c.id, c.username or "", c.real_name, c.office_id,
-                      int(open_by.get(c.id, 0)), done.get(c.id, {}))
+                      open_by[c.id], done.get(c.id, {}))
             for c in clerks]
 
 
-def unassigned_open(office_ids: Collection[int]) -> dict[int, int]:
-    """Open cases nobody has claimed, per holding office (one query)."""
-    return {o: int(n) for o, n in db.session.execute(
-        sa.select(Case.custody_office_id, sa.func.count(Case.id))
-        .where(_open(), Case.custody_office_id.in_(list(office_ids)), Case.assignee_id.is_(None))
-        .group_by(Case.custody_office_id))}
+def unassigned_open(open_cases: Mapping[tuple[int, int | None], int]) -> dict[int, int]:
+    """Open cases nobody has claimed, per holding office (from :func:`open_by_assignee`)."""
+    return {office_id: n for (office_id, assignee), n in open_cases.items()
+            if assignee is None and n}

@@ -278,9 +278,14 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
         .group_by(Case.status))}
     counts.update(_due_counts(office_id, today, risk_until))
     counts["due:paused"] = sum(counts.get(s.value, 0) for s in PAUSED_STATES)
-    for key, assigned in (("mine", "me"), ("unassigned", "unassigned")):
-        counts[key] = db.session.scalar(sa.select(sa.func.count(Case.id)).where(*_queue_where(
-            office_id, QueueFilters(assigned=assigned), user_id, today, risk_until))) or 0
+    # Open cases per assignee in one grouped read of ix_cases_open_assignee (index only).
+    # Counted apart, "assignee IS NULL" looked unselective to SQLite's statistics when most
+    # cases wait unassigned, and it read every open case's row (45 ms at 10,000 open cases).
+    by_assignee = dict(db.session.execute(
+        sa.select(Case.assignee_id, sa.func.count(Case.id)).where(*open_where)
+        .group_by(Case.assignee_id)).all())
+    counts["mine"] = int(by_assignee.get(user_id, 0))
+    counts["unassigned"] = int(by_assignee.get(None, 0))
     if f == QueueFilters(page=f.page):  # the whole open queue: its size is the sum above
         total = sum(counts.get(s.value, 0) for s in OPEN_STATES)
     else:

@@ -811,7 +811,9 @@ MATRIX_DAYS = 14
 def _workload_table(f: Filters, office_ids: list[int], *, key: str, title: str,
                     loads: list[dash.ClerkLoad] | None = None) -> Table:
     scope = _scope()
-    loads = loads if loads is not None else dash.workload(office_ids, _selection(f, office_ids))
+    if loads is None:
+        loads = dash.workload(office_ids, _selection(f, office_ids),
+                              dash.open_by_assignee(office_ids))
     table = Table(key=key, title=title,
                   cols=[Col("经办人员", nowrap=True), Col("姓名"), Col("部门"),
                         Col("在办（已分派）", True),
@@ -834,7 +836,8 @@ def _workload_table(f: Filters, office_ids: list[int], *, key: str, title: str,
 def workload() -> Any:
     scope, f = _scope(), _filters()
     office_ids = _office_ids(f)
-    loads = dash.workload(office_ids, _selection(f, office_ids))
+    open_cases = dash.open_by_assignee(office_ids)
+    loads = dash.workload(office_ids, _selection(f, office_ids), open_cases)
     summary = _workload_table(f, office_ids, key="workload", title="经办人员工作量", loads=loads)
     shown = [f.end - timedelta(days=i) for i in range(min(MATRIX_DAYS, f.days) - 1, -1, -1)]
     matrix = Table(key="daily_matrix", title=f"最近 {len(shown)} 天每人每日办结",
@@ -850,7 +853,7 @@ def workload() -> Any:
         for d in sorted(load.completions):
             daily.rows.append([load.username, _name(scope.offices[load.office_id]), d,
                                load.completions[d]])
-    unassigned = dash.unassigned_open(office_ids)
+    unassigned = dash.unassigned_open(open_cases)
     queue = Table(key="unassigned", title="各部门未分派的在办办件",
                   cols=[Col("部门"), Col("未分派", True)], empty="没有未分派的在办办件")
     for office_id in office_ids:
