@@ -54,6 +54,8 @@ def department_subset(code: str) -> str:
 
 def service_subset(service_id: int) -> str:
     return f"s:{service_id}"
+
+
 DECISIONS = (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE)
 
 
