@@ -22,6 +22,8 @@ def _database_url() -> str:
 
 class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # Seals the audit log (docs/security.md); unset: derived from SECRET_KEY.
+    AUDIT_KEY: str | None = os.environ.get("AUDIT_KEY") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": False}
     SQLALCHEMY_SESSION_OPTIONS = {"expire_on_commit": False}

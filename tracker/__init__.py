@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
@@ -99,11 +100,30 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervisor_bp)
 
 
+# Pages behind a role: a signed-in user refused there (403), or sent to something that does
+# not exist for them (404: other offices' cases, ids out of scope), is audited.
+AUDITED_BLUEPRINTS = frozenset({"citizen", "clerk", "supervisor"})
+
+
+def _audit_denial(status: int) -> None:
+    from flask_login import current_user
+
+    from .services.audit import record_denial
+
+    if not getattr(current_user, "is_authenticated", False) or g.get("denial_audited"):
+        return
+    db.session.rollback()
+    record_denial(user_id=current_user.id, path=request.path, method=request.method,
+                  status=status, ip=request.remote_addr, now=datetime.now(UTC))
+
+
 def _register_errors(app: Flask) -> None:
     log = logging.getLogger("tracker.errors")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if exc.code in (403, 404) and request.blueprint in AUDITED_BLUEPRINTS:
+            _audit_denial(exc.code)
         return render_template("errors/http.html", error=exc), exc.code or 500
 
     @app.errorhandler(Exception)

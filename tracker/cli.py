@@ -153,6 +153,28 @@ def rollup_command(rebuild: bool) -> None:
     click.echo(f"rollup: {do_rebuild()} counter rows rebuilt from the event history")
 
 
+@tracker_cli.group("audit")
+def audit_cli() -> None:
+    """The sealed audit log (SECURITY.md #17)."""
+
+
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """Check every row's seal and link; exit 1 naming the first row that does not fit.
+
+    Prints the head (rows and last seal): keep it somewhere outside the database, since
+    cutting rows off the end leaves a shorter chain that is still valid."""
+    from .services.audit import verify
+
+    verdict = verify()
+    if verdict.broken is not None:
+        click.echo(f"audit log: BROKEN at row {verdict.broken.row_id} — "
+                   f"{verdict.broken.reason} ({verdict.rows - 1} rows before it are intact)",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"audit log: {verdict.rows} rows intact; head {verdict.head or '(empty)'}")
+
+
 @tracker_cli.command("generate")
 @click.option("--cases", default=1_000_000, show_default=True, type=int)
 @click.option("--seed", default=1, show_default=True)

@@ -27,7 +27,7 @@ from tracker.models import (
     SubTask,
 )
 from tracker.services import cases as ops
-from tracker.services import uploads
+from tracker.services import audit, uploads
 from tracker.web.clerk import views
 
 CD_HF, CQ_HF = "510100-hf", "500112-hf"
@@ -138,6 +138,20 @@ def test_another_office_gets_404_on_every_route(app, tmp_path):
     assert footprint(case) == before
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
         AuditEntry.action == "reveal_resident_id")) == 0
+    # Every refusal is audited (SECURITY.md #3), in the sealed log; the own clerk's 404 on a
+    # number that does not exist is audited too, with its own user id.
+    db.session.rollback()
+    denied = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "denied")
+                                .order_by(AuditEntry.id)).all()
+    others = [(a.target, a.detail["status"], a.detail["method"]) for a in denied
+              if a.user_id != denied[0].user_id]
+    assert [t for t, _, _ in others] == [
+        f"/clerk/cases/{number}", f"/clerk/cases/{number}/act",
+        f"/clerk/cases/{number}/assign", f"/clerk/cases/{number}/reveal",
+        f"/clerk/cases/{number}/files/{attachment.id}"]
+    assert {(s, m) for _, s, m in others} == {(404, "GET"), (404, "POST")}
+    assert denied[0].target == "/clerk/cases/512699990000000"
+    assert audit.verify().ok
 
 
 def test_a_file_of_another_case_is_404_through_a_visible_case(app, tmp_path):

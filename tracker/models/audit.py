@@ -1,4 +1,5 @@
-"""Security events: sign-ins, lockouts, refused access, reveals of personal data."""
+"""Security events: sign-ins, lockouts, refused access, reveals of personal data. Rows are
+appended by ``tracker.services.audit.record`` only, each sealed to the one before it."""
 
 from __future__ import annotations
 
@@ -25,3 +26,7 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     target: Mapped[str | None] = mapped_column(sa.String(128))  # path or object
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Tamper evidence (tracker/domain/auditchain.py): the previous row's seal and this row's,
+    # written by tracker.services.audit.record only.
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))

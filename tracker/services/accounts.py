@@ -41,6 +41,7 @@ from ..domain.states import Role
 from ..extensions import db
 from ..models import AuditEntry, Office, User
 from ..models.user import new_nonce
+from . import audit
 from .calendar import local_date
 
 __all__ = [
@@ -132,9 +133,8 @@ def normalize_real_name(text: str) -> str:
 def _audit(session: Session, *, action: str, success: bool, now: datetime, ip: str | None,
            user: User | None = None, target: str | None = None,
            detail: dict[str, Any] | None = None) -> None:
-    session.add(AuditEntry(at=now, user_id=user.id if user else None, action=action,
-                           success=success, ip=(ip or None) and ip[:45], target=target,
-                           detail=detail or {}))
+    audit.record(session, at=now, user_id=user.id if user else None, action=action,
+                 success=success, ip=ip, target=target, detail=detail)
 
 
 @cache

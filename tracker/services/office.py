@@ -13,7 +13,8 @@ from ..domain import clock
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.states import CaseStatus, Role
 from ..domain.workflow import Action
-from ..models import AuditEntry, CannedNote, Case, ClockPause, Notification, User
+from ..models import CannedNote, Case, ClockPause, Notification, User
+from . import audit
 from .calendar import SHANGHAI, get_calendar, local_date
 
 
@@ -55,9 +56,9 @@ def reveal_resident_id(actor: User, case: Case, reason: str, now: datetime,
             case.custody_office_id, case.receiving_office_id, case.competent_office_id):
         raise DomainError("无权查看", code="forbidden")
     with write_transaction() as session:
-        session.add(AuditEntry(at=now, user_id=actor.id, action="reveal_resident_id",
-                               success=True, ip=ip, target=f"case:{case.tracking_number}",
-                               detail={"reason": reason}))
+        audit.record(session, at=now, user_id=actor.id, action="reveal_resident_id",
+                     success=True, ip=ip, target=f"case:{case.tracking_number}",
+                     detail={"reason": reason})
     return case.applicant.resident_id or ""
 
 

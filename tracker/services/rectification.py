@@ -19,8 +19,9 @@ from ..database import write_transaction
 from ..domain.errors import DomainError
 from ..domain.regions import in_scope
 from ..domain.states import Role
-from ..models import AuditEntry, Office, Rectification, User
+from ..models import Office, Rectification, User
 from ..models.rating import STAGES
+from . import audit
 
 NEXT_STAGE = dict(zip(STAGES[:-1], STAGES[1:], strict=True))
 STAGE_LABELS = {"verify": "核实", "rectify": "整改", "reply": "反馈", "follow_up": "回访",
@@ -67,9 +68,9 @@ def _move(session: Session, item: Rectification, supervisor: User, text: str, no
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleRectification("该整改事项已被他人推进，请查看最新情况")
-    session.add(AuditEntry(at=now, user_id=supervisor.id, action="rectification_move",
-                           success=True, ip=ip, target=f"rectification:{item.id}",
-                           detail={"from": item.stage, "to": target}))
+    audit.record(session, at=now, user_id=supervisor.id, action="rectification_move",
+                 success=True, ip=ip, target=f"rectification:{item.id}",
+                 detail={"from": item.stage, "to": target})
     session.flush()
     session.refresh(item)
 
@@ -93,9 +94,9 @@ def advance(item_id: int, supervisor: User, note: str | None, now: datetime, *,
         if item is None or office is None or supervisor.role is not Role.SUPERVISOR or (
                 not in_scope(supervisor.scope_region_code, office.region_code)):
             # The refusal is recorded (this transaction commits only the audit row).
-            session.add(AuditEntry(at=now, user_id=supervisor.id, action="denied",
-                                   success=False, ip=ip, target=f"rectification:{item_id}",
-                                   detail={"move": "advance"}))
+            audit.record(session, at=now, user_id=supervisor.id, action="denied",
+                         success=False, ip=ip, target=f"rectification:{item_id}",
+                         detail={"move": "advance"})
             item = None
         else:
             _move(session, item, supervisor, text, now, expected_stage, ip)

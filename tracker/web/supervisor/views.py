@@ -723,6 +723,7 @@ def rectification_item(item_id: int) -> Any:
                                   expected_stage=request.form.get("stage") or None,
                                   ip=request.remote_addr)
         except rectification.RectificationNotFound:
+            g.denial_audited = True  # the service recorded the refusal with the move
             abort(404)
         except rectification.StaleRectification as exc:
             error, status = exc.message, 409
