@@ -147,6 +147,18 @@ def session(base: str, username: str | None = None) -> tuple[str, str]:
     return "; ".join(f"{k}={v}" for k, v in cookies.items()), token
 
 
+def preflight(base: str, path: str, cookie: str) -> None:
+    """The scenario's page answers 200 for its session: a failed login would otherwise be
+    measured as fast redirects (wrk counts only 4xx/5xx as errors)."""
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    try:
+        status = urllib.request.build_opener(_NoRedirect).open(request).status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if status != 200:
+        raise SystemExit(f"{path} answered {status}, not 200: is the bench session logged in?")
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         return None
@@ -235,6 +247,10 @@ def main() -> None:
             if name in NOT_YET:
                 print(f"{name:10} not run: {NOT_YET[name]}")
                 continue
+            first = {"queue": ("/clerk/", clerk_cookie), "dashboard": ("/supervisor/", sup_cookie),
+                     "case": (f"/clerk/cases/{info['office_cases'][0]}", clerk_cookie)}
+            if name in first:
+                preflight(base, *first[name])  # type: ignore[arg-type]
             results[name] = wrk(base, scripts[name], args.seconds, args.connections)
     finally:
         server.terminate()
