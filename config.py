@@ -26,7 +26,9 @@ class Config:
     AUDIT_KEY: str | None = os.environ.get("AUDIT_KEY") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": False}
-    SQLALCHEMY_SESSION_OPTIONS = {"expire_on_commit": False}
+    # (No session options here: Flask-SQLAlchemy 3.1 reads them only from SQLAlchemy(...)'s
+    # arguments. A SQLALCHEMY_SESSION_OPTIONS line that sat here did nothing; sessions keep
+    # SQLAlchemy's expire_on_commit=True, which the services are written and tested for.)
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
