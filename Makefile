@@ -9,7 +9,15 @@ STAMP := $(VENV)/.installed
 MO := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k _l -k lazy_gettext
 
-.PHONY: help install run test lint db demo bench clean messages
+# Security scans (SECURITY.md test 20, docs/security.md): bandit on our code at medium severity
+# and confidence and above; pip-audit --strict on the pinned requirements, where an audit that
+# could not reach its vulnerability database says NOT RUN (and fails under CI=true).
+LINT_PATHS := tracker tests bench .ci config.py wsgi.py
+BANDIT := $(BIN)/bandit -c pyproject.toml -q --severity-level medium --confidence-level medium \
+    -r tracker config.py wsgi.py
+PIP_AUDIT := $(BIN)/python .ci/pip_audit.py requirements.txt requirements-dev.txt
+
+.PHONY: help install run test lint security db demo bench clean messages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,14 +49,20 @@ run: db  ## install, migrate, load demo data, serve on 127.0.0.1:5000
 	@echo "Serving on http://127.0.0.1:5000/  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install  ## everything the project checks: lint, types, all tests
-	$(BIN)/ruff check tracker tests bench config.py wsgi.py
+test: install  ## everything the project checks: lint, types, security scans, all tests
+	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BANDIT) && echo "bandit: no medium or high finding"
+	$(PIP_AUDIT)
 	$(BIN)/python -m pytest
 
 lint: install  ## ruff and mypy only
-	$(BIN)/ruff check tracker tests bench config.py wsgi.py
+	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/mypy
+
+security: install  ## bandit and pip-audit only (docs/security.md)
+	$(BANDIT) && echo "bandit: no medium or high finding"
+	$(PIP_AUDIT)
 
 bench: install  ## benchmark under gunicorn + wrk (BENCH_CASES=1000000 by default; see bench/run.py)
 	$(BIN)/python bench/run.py

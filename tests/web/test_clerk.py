@@ -26,8 +26,8 @@ from tracker.models import (
     Notification,
     SubTask,
 )
-from tracker.services import cases as ops
 from tracker.services import audit, uploads
+from tracker.services import cases as ops
 from tracker.web.clerk import views
 
 CD_HF, CQ_HF = "510100-hf", "500112-hf"

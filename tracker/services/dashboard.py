@@ -694,18 +694,18 @@ def pending_extensions(office_ids: Collection[int], limit: int = 200) -> list[Ex
         .join(User, User.id == Case.applicant_id)
         .where(Case.id.in_(sa.select(pending.c.id)), _open())
         .order_by(Case.due_on, Case.id).limit(limit)).all()
-    requests: dict[int, tuple[datetime, str | None]] = {}
+    latest: dict[int, tuple[datetime, str | None]] = {}
     if rows:
         for case_id, at, reason in db.session.execute(
                 sa.select(CaseEvent.case_id, CaseEvent.at, CaseEvent.reason)
                 .where(CaseEvent.case_id.in_([r.id for r in rows]),
                        CaseEvent.action == Action.REQUEST_EXTENSION.value)
                 .order_by(CaseEvent.id)):
-            requests[case_id] = (at, reason)  # the latest request wins
+            latest[case_id] = (at, reason)  # the latest request wins
     return [ExtensionRequest(r.id, r.tracking_number, r.version, r.service_id,
                              r.custody_office_id, r.status, int(r.extension_requested_days),
-                             r.due_on, redact(requests.get(r.id, (None, ""))[1], [r.real_name]),
-                             requests.get(r.id, (None, None))[0])
+                             r.due_on, redact(latest.get(r.id, (None, ""))[1], [r.real_name]),
+                             latest.get(r.id, (None, None))[0])
             for r in rows]
 
 
