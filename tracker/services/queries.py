@@ -281,8 +281,9 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
     # Open cases per assignee in one grouped read of ix_cases_open_assignee (index only).
     # Counted apart, "assignee IS NULL" looked unselective to SQLite's statistics when most
     # cases wait unassigned, and it read every open case's row (45 ms at 10,000 open cases).
+    # count(*), not count(id): PostgreSQL can then answer from the index alone.
     by_assignee = dict(db.session.execute(
-        sa.select(Case.assignee_id, sa.func.count(Case.id)).where(*open_where)
+        sa.select(Case.assignee_id, sa.func.count()).where(*open_where)
         .group_by(Case.assignee_id)).all())
     counts["mine"] = int(by_assignee.get(user_id, 0))
     counts["unassigned"] = int(by_assignee.get(None, 0))
