@@ -113,8 +113,13 @@ def _audit_denial(status: int) -> None:
     if not getattr(current_user, "is_authenticated", False) or g.get("denial_audited"):
         return
     db.session.rollback()
-    record_denial(user_id=current_user.id, path=request.path, method=request.method,
-                  status=status, ip=request.remote_addr, now=datetime.now(UTC))
+    try:
+        record_denial(user_id=current_user.id, path=request.path, method=request.method,
+                      status=status, ip=request.remote_addr, now=datetime.now(UTC))
+    except Exception:  # the refusal still stands; a failed audit write is an error to see
+        logging.getLogger("tracker.errors").exception(
+            "could not audit a %s on %s %s", status, request.method, request.path)
+        db.session.rollback()
 
 
 def _register_errors(app: Flask) -> None:

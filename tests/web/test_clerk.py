@@ -154,6 +154,18 @@ def test_another_office_gets_404_on_every_route(app, tmp_path):
     assert audit.verify().ok
 
 
+def test_a_refusal_stands_when_its_audit_row_cannot_be_written(app, monkeypatch, caplog):
+    client = signed_in(app, clerk(CD_HF))
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(audit, "record_denial", broken)
+    response = client.get("/clerk/cases/512699990000000")
+    assert response.status_code == 404 and "页面不存在" in html_of(response)
+    assert "could not audit a 404" in caplog.text
+
+
 def test_a_file_of_another_case_is_404_through_a_visible_case(app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
     stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4\n" + b"y" * 100), "a.pdf",
