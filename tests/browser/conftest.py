@@ -47,6 +47,12 @@ def browser() -> Iterator[object]:
 def live_server(app: Flask) -> Iterator[str]:
     """Serve ``app`` (its own SQLite copy) on a free loopback port in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Requests still in flight when the test ends (Chromium fetching the favicon as the page
+    # closes) finish before the next test starts: a request thread cut loose once left a
+    # static file to be closed by the garbage collector in a later test (ResourceWarning,
+    # an error under filterwarnings=error). server_close() joins them.
+    server.daemon_threads = False
+    server.block_on_close = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -54,6 +60,7 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+        server.server_close()
 
 
 @pytest.hookimpl(hookwrapper=True)
