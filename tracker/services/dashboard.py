@@ -338,27 +338,15 @@ def risk_until(today: date, at_risk_days: int) -> date:
     return queries.risk_until(today, at_risk_days)
 
 
-@dataclass(frozen=True)
-class Current:
-    overdue: int = 0
-    at_risk: int = 0
+Current = queries.DueCounts  # overdue and at risk now (on_time is not read here)
 
 
 def current(office_ids: Collection[int], service_ids: Collection[int] | None, today: date,
             until: date) -> dict[tuple[int, int], Current]:
     """Open cases overdue (``act_by < today``) and at risk (``today <= act_by <= until``),
-    per (holding office, service): one query over the open-case histogram (a row per office,
-    day and service, whatever the number of cases behind it)."""
-    d = OpenCaseDay
-    stmt = (sa.select(d.office_id, d.service_id,
-                      sa.func.sum(sa.case((d.day < today, d.count), else_=0)),
-                      sa.func.sum(d.count))
-            .where(d.office_id.in_(sorted(office_ids)), d.kind == "act_by", d.day <= until)
-            .group_by(d.office_id, d.service_id))
-    if service_ids is not None:
-        stmt = stmt.where(d.service_id.in_(sorted(service_ids)))
-    return {(o, s): Current(int(over or 0), int(n or 0) - int(over or 0))
-            for o, s, over, n in db.session.execute(stmt)}
+    per (holding office, service): the queue's own rule, one query over the open-case
+    histogram (a row per office, day and service, whatever the number of cases behind it)."""
+    return queries.due_counts(office_ids, today, until, service_ids=service_ids)
 
 
 def current_by(rows: Mapping[tuple[int, int], Current], key: str) -> dict[int, Current]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -244,22 +245,37 @@ def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
     return where
 
 
-def _due_counts(office_id: int, today: date, risk_until: date) -> dict[str, int]:
-    """Open cases by due filter, from the open-case histogram (a row per day and service,
-    kept by triggers on the cases): the same sets as ``_queue_where``'s due filters."""
+@dataclass(frozen=True)
+class DueCounts:
+    """Open cases by where their deadline (``act_by``) stands today."""
+
+    overdue: int = 0  # before today
+    at_risk: int = 0  # today to the at-risk horizon
+    on_time: int = 0  # later (cases paused or waiting for a calendar have no deadline)
+
+
+def due_counts(office_ids: Collection[int], today: date, risk_until: date, *,
+               service_ids: Collection[int] | None = None,
+               on_time: bool = False) -> dict[tuple[int, int], DueCounts]:
+    """Per (holding office, service), from the open-case histogram (a row per office, day
+    and service, kept by triggers on the cases): the same sets as the queue's due filters.
+    Without ``on_time`` only the rows up to the at-risk horizon are read."""
     from ..models.case import NO_DEADLINE
 
     d = OpenCaseDay
 
     def count(cond: sa.ColumnElement[bool]) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((cond, d.count), else_=0)), 0)
+        return sa.func.sum(sa.case((cond, d.count), else_=0))
 
-    overdue, at_risk, on_time = db.session.execute(
-        sa.select(count(d.day < today), count(d.day.between(today, risk_until)),
-                  count(sa.and_(d.day > risk_until, d.day < NO_DEADLINE)))
-        .where(d.office_id == office_id, d.kind == "act_by")).one()
-    return {"due:overdue": int(overdue), "due:at_risk": int(at_risk),
-            "due:on_time": int(on_time)}
+    stmt = (sa.select(d.office_id, d.service_id, count(d.day < today),
+                      count(d.day.between(today, risk_until)), count(d.day > risk_until))
+            .where(d.office_id.in_(sorted(office_ids)), d.kind == "act_by",
+                   d.day < NO_DEADLINE if on_time else d.day <= risk_until)
+            .group_by(d.office_id, d.service_id))
+    if service_ids is not None:
+        stmt = stmt.where(d.service_id.in_(sorted(service_ids)))
+    return {(o, s): DueCounts(int(a or 0), int(b or 0), int(c or 0))
+            for o, s, a, b, c in db.session.execute(stmt)}
 
 
 def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
@@ -276,7 +292,9 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
     counts = {status.value: n for status, n in db.session.execute(
         sa.select(Case.status, sa.func.count(Case.id)).where(*open_where)
         .group_by(Case.status))}
-    counts.update(_due_counts(office_id, today, risk_until))
+    due = due_counts([office_id], today, risk_until, on_time=True).values()
+    for key in ("overdue", "at_risk", "on_time"):
+        counts[f"due:{key}"] = sum(getattr(x, key) for x in due)
     counts["due:paused"] = sum(counts.get(s.value, 0) for s in PAUSED_STATES)
     # Open cases per assignee in one grouped read of ix_cases_open_assignee (index only).
     # Counted apart, "assignee IS NULL" looked unselective to SQLite's statistics when most
