@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from tests.browser.conftest import RESULTS
 from tests.builders import NOW, PASSWORD, citizen, clerk, office, submit
@@ -27,8 +28,7 @@ from tracker.domain.states import CaseStatus, Role, SubTaskStatus
 from tracker.extensions import db
 from tracker.models import Attachment, Case, CaseEvent, ClockPause, SubTask, User
 from tracker.services.calendar import get_calendar
-from tracker.web.citizen import views as citizen_views
-from tracker.web.clerk import views as clerk_views
+from tracker.web import wallclock
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -45,10 +45,13 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(monkeypatch: pytest.MonkeyPatch, app: Flask) -> Clock:
     c = Clock(NOW)  # Monday 2026-11-02, 10:00 in Shanghai
-    monkeypatch.setattr(clerk_views, "_now", lambda: c.now)
-    monkeypatch.setattr(citizen_views, "_now", lambda: c.now)
+    monkeypatch.setattr(wallclock, "now", lambda: c.now)
+    # The journeys move the one web clock on by hours and days; sessions (which read the
+    # same clock) must outlast them, as the session timeouts are not what is tested here.
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 60 * 24 * 30)
+    monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_HOURS", 24 * 30)
     return c
 
 

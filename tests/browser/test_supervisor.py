@@ -14,7 +14,7 @@ from tests.builders import PASSWORD, supervisor
 from tests.conftest import seeded_copy
 from tracker.extensions import db
 from tracker.models import Office, Rectification
-from tracker.web.supervisor import views
+from tracker.web import wallclock
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
@@ -27,7 +27,7 @@ def template_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "_now", lambda: NOW)
+    monkeypatch.setattr(wallclock, "now", lambda: NOW)
 
 
 def log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from tracker.extensions import db
 from tracker.models import AuditEntry, User
 from tracker.services import accounts
 from tracker.services.accounts import LOGIN_REFUSED, create_user
-from tracker.web.auth import sessions, views
+from tracker.web import wallclock
 
 LOCKED_TEXT = "账号已暂时锁定"
 TIMEOUT_TEXT = "登录已超时，请重新登录"
@@ -50,8 +50,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Freeze the clock the auth views and the session guard read."""
     c = Clock(NOW)
-    monkeypatch.setattr(views, "_now", lambda: c.now)
-    monkeypatch.setattr(sessions, "_now", lambda: c.now)
+    monkeypatch.setattr(wallclock, "now", lambda: c.now)
     return c
 
 

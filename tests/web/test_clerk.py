@@ -28,7 +28,7 @@ from tracker.models import (
 )
 from tracker.services import audit, uploads
 from tracker.services import cases as ops
-from tracker.web.clerk import views
+from tracker.web import wallclock
 
 CD_HF, CQ_HF = "510100-hf", "500112-hf"
 AHDT = "hf-retirement-withdrawal"  # accept here, decide there
@@ -37,7 +37,7 @@ JOINT = "hf-transfer"  # joint: transfer-in centre leads, transfer-out centre ha
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "_now", lambda: NOW)
+    monkeypatch.setattr(wallclock, "now", lambda: NOW)
 
 
 def at(d: date, hour: int = 10) -> datetime:

@@ -34,7 +34,7 @@ from tracker.models import (
 )
 from tracker.services import cases as ops
 from tracker.services.calendar import local_date
-from tracker.web.supervisor import views
+from tracker.web import wallclock
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 19:00 in Shanghai
@@ -51,7 +51,7 @@ def template_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "_now", lambda: NOW)
+    monkeypatch.setattr(wallclock, "now", lambda: NOW)
 
 
 def signed_in(app, user):  # type: ignore[no-untyped-def]

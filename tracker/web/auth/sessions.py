@@ -10,20 +10,17 @@ cookie, so staff never get one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Flask, current_app, flash, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ...models import User
+from .. import wallclock
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def start_session(user: User, now: datetime) -> None:
@@ -66,7 +63,7 @@ def init_sessions(app: Flask) -> None:
     def _session_timeouts() -> None:
         if request.endpoint == "static" or not current_user.is_authenticated:
             return
-        now = _now()
+        now = wallclock.now()
         if _expired(now):
             end_session()
             flash(_("登录已超时，请重新登录"), "warning")

@@ -7,7 +7,6 @@ only shows the button.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -31,6 +30,7 @@ from ...domain.passwords import RULES
 from ...domain.states import Role
 from ...extensions import limiter
 from ...services import accounts
+from .. import wallclock
 from .forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
 from .sessions import end_session, start_session
 
@@ -42,10 +42,6 @@ ROLE_HOMES: dict[Role, str] = {
     Role.SUPERVISOR: "/supervisor/",
     Role.ADMIN: "/admin/",
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _login_limit() -> str:
@@ -105,7 +101,7 @@ def register() -> Response | str:
         return redirect(role_home(current_user.role))
     form = RegisterForm()
     if form.validate_on_submit():
-        now = _now()
+        now = wallclock.now()
         try:
             user = accounts.register_citizen(
                 real_name=form.real_name.data or "", resident_id=form.resident_id.data or "",
@@ -121,7 +117,7 @@ def register() -> Response | str:
         # The form's own checks failed: show the domain's verdict on the rest too, at once.
         problems = accounts.registration_problems(
             real_name=form.real_name.data or "", resident_id=form.resident_id.data or "",
-            phone=form.phone.data or "", password=form.password.data or "", now=_now())
+            phone=form.phone.data or "", password=form.password.data or "", now=wallclock.now())
         _show_errors(form, {name: messages for name, messages in problems.items()
                             if not getattr(form, name).errors
                             and (getattr(form, name).data or "")})
@@ -137,7 +133,7 @@ def login() -> Response | str:
         return _to_home_or_next(current_user.role)
     form = LoginForm()
     if form.validate_on_submit():
-        now = _now()
+        now = wallclock.now()
         config = current_app.config
         try:
             user = accounts.authenticate(
@@ -163,7 +159,7 @@ def logout() -> Response | str:
         return redirect(url_for("public.home"))
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
-        accounts.end_sessions(current_user._get_current_object(), _now(), ip=_ip())
+        accounts.end_sessions(current_user._get_current_object(), wallclock.now(), ip=_ip())
         end_session()
         flash(_("您已安全退出，所有设备上的登录均已结束。"), "success")
         return redirect(url_for("public.home"))
@@ -177,7 +173,7 @@ def password() -> Response | str:
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        now = _now()
+        now = wallclock.now()
         try:
             accounts.change_password(user, old=form.old.data or "", new=form.new.data or "",
                                      now=now, ip=_ip())

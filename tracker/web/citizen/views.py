@@ -7,7 +7,6 @@ tracking number answers 404, exactly like a number that does not exist.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,9 @@ from ...services import cases as case_ops
 from ...services import queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
+from .. import wallclock
 
 bp = Blueprint("citizen", __name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @bp.before_request
@@ -148,7 +144,7 @@ def apply(code: str) -> str | Response:
     kept.update(dict(new_files))
 
     clean, field_errors = validate_answers(
-        _field_specs(service), request.form, today=local_date(_now()), regions=regions)
+        _field_specs(service), request.form, today=local_date(wallclock.now()), regions=regions)
     errors.update(field_errors)
     licences = {m.code: request.form.get(f"licence_{m.code}", "").strip()
                 for m in service.materials if request.form.get(f"licence_{m.code}", "").strip()}
@@ -163,7 +159,7 @@ def apply(code: str) -> str | Response:
     try:
         case = case_ops.submit_case(
             applicant=current_user, service=service, receiving_office=receiving,
-            competent_office=competent, form_data=clean, now=_now(),
+            competent_office=competent, form_data=clean, now=wallclock.now(),
             idempotency_key=form.get("token", "")[:64] or None, ip=_client_ip(),
             files=list(kept.items()), licences=licences)
     except DomainError as exc:
@@ -206,7 +202,7 @@ def cases() -> str:
     page = request.args.get("page", "1")
     page_no = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
     rows, total = queries.applicant_cases(current_user, page_no)
-    today = local_date(_now())
+    today = local_date(wallclock.now())
     risk = current_app.config["AT_RISK_WORKING_DAYS"]
     return render_template("citizen/cases.html", rows=[(c, queries.case_clock(c, today, risk))
                                                        for c in rows],
@@ -229,7 +225,7 @@ def _next_step(case: Case) -> str:
 @bp.get("/cases/<tracking_number>")
 def case(tracking_number: str) -> str:
     c = _own_case(tracking_number)
-    today = local_date(_now())
+    today = local_date(wallclock.now())
     return render_template(
         "citizen/case.html", case=c, events=queries.timeline(c),
         clock=queries.case_clock(c, today, current_app.config["AT_RISK_WORKING_DAYS"]),
@@ -281,7 +277,7 @@ def supplement(tracking_number: str) -> str | Response:
             errors["_form"] = _("请上传补正材料或填写说明")
         if not errors:
             try:
-                case_ops.act(c.id, Action.SUBMIT_SUPPLEMENT, current_user, _now(),
+                case_ops.act(c.id, Action.SUBMIT_SUPPLEMENT, current_user, wallclock.now(),
                              expected_version=_int(request.form.get("version")), reason=note,
                              files=new_files, licences=licences, ip=_client_ip())
             except DomainError as exc:
@@ -305,7 +301,7 @@ def withdraw(tracking_number: str) -> Response:
     c = _own_case(tracking_number)
     action = Action.RETRACT if c.accepted_at is None else Action.WITHDRAW
     try:
-        case_ops.act(c.id, action, current_user, _now(),
+        case_ops.act(c.id, action, current_user, wallclock.now(),
                      expected_version=_int(request.form.get("version")),
                      reason=request.form.get("reason", "")[:500], ip=_client_ip())
     except DomainError as exc:
@@ -320,7 +316,7 @@ def rate(tracking_number: str) -> Response:
     c = _own_case(tracking_number)
     score = _int(request.form.get("score"))
     try:
-        case_ops.rate(c.id, current_user, score or 0, request.form.get("comment", ""), _now())
+        case_ops.rate(c.id, current_user, score or 0, request.form.get("comment", ""), wallclock.now())
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -339,5 +335,5 @@ def notifications() -> str:
 
 @bp.post("/notifications/read")
 def notifications_read() -> Response:
-    case_ops.mark_notifications_read(current_user, _now())
+    case_ops.mark_notifications_read(current_user, wallclock.now())
     return redirect(url_for("citizen.notifications"))

@@ -12,7 +12,7 @@ an out-of-date version gets the 409 "this case changed" page and writes nothing)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ from ...services import cases as case_ops
 from ...services import office as office_ops
 from ...services import queries, uploads
 from ...services.calendar import get_calendar, local_date
-from .. import action_label, loc
+from .. import action_label, loc, wallclock
 from . import forms
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
@@ -61,10 +61,6 @@ CANNED_KIND = {Action.REQUEST_SUPPLEMENT: "supplement", Action.REJECT: "rejectio
 DANGER = {Action.REJECT, Action.REFUSE, Action.CANCEL, Action.SUBTASK_CANCEL}
 NOTE_KINDS = {"supplement": _l("补正告知"), "rejection": _l("不予受理理由"), "other": _l("其他")}
 CONFLICT_EVENTS = 5
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _ip() -> str | None:
@@ -155,7 +151,7 @@ def queue() -> str:
     assert office is not None
     services = _office_services(office)
     args = forms.queue_args(request.args, {s.id for s in services})
-    today = local_date(_now())
+    today = local_date(wallclock.now())
     calendar = get_calendar()
     risk_until = _risk_until(today, calendar)
     page = queries.office_queue(_office_id(), args.filters, user_id=current_user.id,
@@ -195,7 +191,7 @@ def bulk() -> str | Response:
     if problem:
         flash(problem, "error")
         return redirect(url_for("clerk.queue"))
-    me, now, results = _me(), _now(), []
+    me, now, results = _me(), wallclock.now(), []
     for number in numbers:
         case = _find_case(number)
         if case is None:
@@ -264,7 +260,7 @@ def _render_case(case: Case, *, status: int = 200, errors: dict[str, str] | None
                  reveal_reason: str = "") -> tuple[str, int]:
     me = _me()
     office_id = _office_id()
-    today = local_date(_now())
+    today = local_date(wallclock.now())
     calendar = get_calendar()
     clock = queries.case_clock(case, today, current_app.config["AT_RISK_WORKING_DAYS"])
     facts = case_ops.case_facts(case)
@@ -359,7 +355,7 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
     if data.errors:
         return _render_case(case, status=422, errors=data.errors, posted=posted)
     try:
-        case_ops.act(case.id, action, _me(), _now(), expected_version=version,
+        case_ops.act(case.id, action, _me(), wallclock.now(), expected_version=version,
                      reason=data.reason or None, payload=data.payload, ip=_ip())
     except case_ops.StaleCase:
         return _conflict(case.id, version, action_label(action.value))
@@ -384,7 +380,7 @@ def assign(tracking_number: str) -> tuple[str, int] | Response:
     if version != case.version:
         return _conflict(case.id, version, action_label(op))
     try:
-        case_ops.assign(case.id, _me(), assignee, _now(), expected_version=version, ip=_ip())
+        case_ops.assign(case.id, _me(), assignee, wallclock.now(), expected_version=version, ip=_ip())
     except case_ops.StaleCase:
         return _conflict(case.id, version, action_label(op))
     except DomainError as exc:
@@ -401,7 +397,7 @@ def reveal(tracking_number: str) -> tuple[str, int]:
     case = _case_or_404(tracking_number)
     reason = forms.clean_text(request.form.get("reason"), 200)
     try:
-        full = office_ops.reveal_resident_id(_me(), case, reason, _now(), ip=_ip())
+        full = office_ops.reveal_resident_id(_me(), case, reason, wallclock.now(), ip=_ip())
     except DomainError as exc:
         return _render_case(case, status=403 if exc.code == "forbidden" else 422,
                             errors={"_reveal": exc.message}, reveal_reason=reason)
@@ -433,7 +429,7 @@ def subtask_act(subtask_id: int) -> tuple[str, int] | Response:
     version = _version()
     reason = forms.clean_text(request.form.get("reason"), forms.REASON_MAX)
     try:
-        case_ops.act_on_subtask(task.id, action, _me(), _now(), expected_version=version,
+        case_ops.act_on_subtask(task.id, action, _me(), wallclock.now(), expected_version=version,
                                 reason=reason or None, ip=_ip())
     except case_ops.StaleCase:
         return _conflict(case.id, None, action_label(action.value))
@@ -457,7 +453,7 @@ def notes() -> tuple[str, int] | Response:
         form = {"kind": request.form.get("kind", ""),
                 "text": forms.clean_text(request.form.get("text"), 600)}
         try:
-            office_ops.add_canned_note(_me(), form["kind"], form["text"], _now())
+            office_ops.add_canned_note(_me(), form["kind"], form["text"], wallclock.now())
         except DomainError as exc:
             error = exc.message
         else:

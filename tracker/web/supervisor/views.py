@@ -18,7 +18,7 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from ...services import cases as case_ops
 from ...services import dashboard as dash
 from ...services import opendata, rectification
 from ...services.calendar import local_date
-from .. import action_label, loc
+from .. import action_label, loc, wallclock
 from .charts import Bucket, hbar_svg, throughput_svg
 from .tables import Col, Flag, Lines, Link, Num, Pct, Table, csv_response
 
@@ -57,10 +57,6 @@ GROUPS = {"region": "按地区", "office": "按部门", "service": "按事项"}
 DEFAULT_DAYS, MAX_DAYS, WEEKLY_AFTER = 30, 366, 92
 LIST_LIMIT = 100
 REASON_MAX = 500
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _me() -> User:
@@ -124,7 +120,7 @@ def _filters() -> Filters:
     """The range and grouping from the query string; anything odd falls back to the default
     (the last 30 days ending today, by region), never an error."""
     scope, args = _scope(), request.args
-    today = local_date(_now())
+    today = local_date(wallclock.now())
     end = _day(args.get("to")) or today
     end = min(end, today)
     start = _day(args.get("from")) or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -719,7 +715,7 @@ def rectification_item(item_id: int) -> Any:
     if request.method == "POST":
         note = (request.form.get("note") or "")[:rectification.NOTE_MAX + 100]
         try:
-            rectification.advance(item.id, _me(), note, _now(),
+            rectification.advance(item.id, _me(), note, wallclock.now(),
                                   expected_stage=request.form.get("stage") or None,
                                   ip=request.remote_addr)
         except rectification.RectificationNotFound:
@@ -792,7 +788,7 @@ def decide_extension(case_id: int) -> Any:
                                 status=422)
     version = request.form.get("version", "")
     try:
-        case_ops.act(case.id, action, _me(), _now(),
+        case_ops.act(case.id, action, _me(), wallclock.now(),
                      expected_version=int(version) if version.isdigit() else None,
                      reason=reason, ip=request.remote_addr)
     except case_ops.StaleCase:
