@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from ...domain.states import CaseStatus
 from ...domain.workflow import Action
 from ...services.queries import DUE_FILTERS, QueueFilters
+from ..inputs import clean_text, parse_date, parse_int
 
 REASON_MAX = 1000
 NOTE_MAX = 200
@@ -34,32 +34,6 @@ DEFAULT_APPEAL_RIGHTS = (
     "如对本决定不服，可自收到本决定之日起六十日内依法申请行政复议，"
     "或者在六个月内依法向人民法院提起行政诉讼。"
 )
-
-
-def parse_int(value: str | None, lo: int = 1, hi: int = 2**31 - 1) -> int | None:
-    """A whole number in [lo, hi] written in ASCII digits, else None."""
-    value = (value or "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 10:
-        return None
-    number = int(value)
-    return number if lo <= number <= hi else None
-
-
-def parse_date(value: str | None) -> date | None:
-    value = (value or "").strip()
-    if len(value) != 10 or not value.isascii():
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2999 else None
-
-
-def clean_text(value: str | None, limit: int) -> str:
-    """Trimmed text without control characters (newlines kept), cut to ``limit``."""
-    text = "".join(c for c in (value or "") if c in "\n\t" or (ord(c) >= 0x20 and ord(c) != 0x7F))
-    return text.replace("\r", "").strip()[:limit]
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from ...services import dashboard as dash
 from ...services import opendata, rectification
 from ...services.calendar import local_date
 from .. import action_label, loc, wallclock
+from ..inputs import parse_date
 from .charts import Bucket, hbar_svg, throughput_svg
 from .tables import Col, Flag, Lines, Link, Num, Pct, Table, csv_response
 
@@ -106,24 +107,14 @@ class Filters:
         return scope.service_ids(service_id=self.service)
 
 
-def _day(raw: str | None) -> date | None:
-    if not raw or len(raw) > 10:
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        return None
-    return value if 2000 <= value.year <= 2100 else None
-
-
 def _filters() -> Filters:
     """The range and grouping from the query string; anything odd falls back to the default
     (the last 30 days ending today, by region), never an error."""
     scope, args = _scope(), request.args
     today = local_date(wallclock.now())
-    end = _day(args.get("to")) or today
+    end = parse_date(args.get("to")) or today
     end = min(end, today)
-    start = _day(args.get("from")) or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = parse_date(args.get("from")) or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end or (end - start).days + 1 > MAX_DAYS:
         start, end = today - timedelta(days=DEFAULT_DAYS - 1), today
     group = args.get("group", "region")
