@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.effects import NO_DEADLINE  # noqa: F401  (re-exported: models.NO_DEADLINE)
 from ..domain.states import OPEN_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..extensions import db
 from ._types import UTCDateTime, enum_column, utcnow
@@ -15,9 +16,6 @@ from .catalogue import Office, Service
 from .user import User
 
 _status = enum_column(CaseStatus, "case_status")
-# act_by of an open case with nothing due from its office (paused, or the day not yet known):
-# sorts last in the queue's index, where NULL would sort first on SQLite.
-NO_DEADLINE = date(9999, 12, 31)
 # The open states as SQL, for the partial queue index (and queries that must match it).
 OPEN_SQL = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
 

@@ -9,7 +9,7 @@ raises ``StaleCase`` (HTTP 409) and writes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -18,6 +18,15 @@ from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..domain import clock
+from ..domain.effects import (
+    NO_DEADLINE,
+    CaseChanges,
+    Timing,
+    act_by,
+    due,
+    effects,
+    latest_supplement_arrival,
+)
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.identifiers import make_tracking_number, phone_last4
 from ..domain.messages import applicant_message
@@ -27,7 +36,6 @@ from ..domain.states import (
     OPEN_STATES,
     PAUSED_STATES,
     CaseStatus,
-    HandlingMode,
     Role,
     SubTaskStatus,
 )
@@ -38,10 +46,8 @@ from ..domain.workflow import (
     SubTaskFacts,
     check,
     check_subtask,
-    next_status,
 )
 from ..models import (
-    NO_DEADLINE,
     Attachment,
     Case,
     CaseEvent,
@@ -122,37 +128,18 @@ def _pauses(case_id: int, session: Session) -> list[ClockPause]:
         sa.select(ClockPause).where(ClockPause.case_id == case_id).order_by(ClockPause.id)))
 
 
-def _due_fields(clock_start_on: date | None, promised_days: int, extension_days: int,
-                pauses: list[ClockPause]) -> dict[str, Any]:
-    """Due date from the clock intervals; a year without an official calendar leaves it pending."""
-    if clock_start_on is None:
-        return {"due_on": None, "due_pending_year": None}
-    domain_pauses = [clock.Pause(p.started_on, p.ended_on, p.kind) for p in pauses  # type: ignore[arg-type]
-                     if p.ended_on is None or p.ended_on > clock_start_on]
-    try:
-        due = clock.due_date(clock_start_on, promised_days, domain_pauses, extension_days,
-                             get_calendar())
-    except UnknownCalendarYear as exc:
-        return {"due_on": None, "due_pending_year": exc.year}
-    return {"due_on": due, "due_pending_year": None}
+def _spans(pauses: Sequence[ClockPause]) -> tuple[clock.Pause, ...]:
+    return tuple(clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
+                 for p in pauses)
 
 
-def _act_by(status: CaseStatus, accepted: bool, received_on: date, arrived_on: date | None,
-            due_on: date | None) -> date | None:
-    """The day the holding office must act by: the Art. 32 acceptance deadline before
-    acceptance, the due date after. ``NO_DEADLINE`` when nothing is due from the office
-    (paused) or the day is not known yet (its year's calendar); None once closed. The queue
-    sorts on this column through an index, which is why open cases never hold NULL here."""
-    if status.is_closed:
-        return None
-    if status in PAUSED_STATES:
-        return NO_DEADLINE
-    if accepted:
-        return due_on or NO_DEADLINE
-    try:
-        return clock.acceptance_deadline(arrived_on or received_on, get_calendar())
-    except UnknownCalendarYear:
-        return NO_DEADLINE
+def timing_of(case: Case, pauses: Sequence[ClockPause]) -> Timing:
+    """The clock facts of a case for ``effects`` (its pauses loaded by the caller)."""
+    return Timing(received_on=case.received_on, promised_days=case.promised_days,
+                  statutory_days=case.service.statutory_days,
+                  clock_start_on=case.clock_start_on, extension_days=case.extension_days,
+                  extension_requested_days=case.extension_requested_days, due_on=case.due_on,
+                  due_pending_year=case.due_pending_year, pauses=_spans(pauses))
 
 
 def _notify(session: Session, case: Case, action: Action, reason: str | None,
@@ -179,7 +166,8 @@ def _notify(session: Session, case: Case, action: Action, reason: str | None,
 
 def _event(session: Session, case: Case, action: Action, actor: User | None,
            from_status: CaseStatus | None, now: datetime, reason: str | None = None,
-           payload: Mapping[str, Any] | None = None, ip: str | None = None) -> CaseEvent:
+           payload: Mapping[str, Any] | None = None, ip: str | None = None,
+           metrics: Mapping[str, int] | None = None) -> CaseEvent:
     event = CaseEvent(
         case_id=case.id, at=now, actor_id=actor.id if actor else None,
         actor_role=actor.role if actor else Role.SYSTEM,
@@ -190,7 +178,7 @@ def _event(session: Session, case: Case, action: Action, actor: User | None,
     session.add(event)
     from . import rollup  # the counters move in the same transaction as the history
 
-    rollup.record(session, event, case)
+    rollup.record(session, event, case, metrics)
     return event
 
 
@@ -299,7 +287,7 @@ def submit_case(
             mode=service.mode, promised_days=service.promised_days, submitted_at=now,
             received_on=today, applicant_phone_last4=phone_last4(applicant.phone),
             idempotency_key=idempotency_key, form_data=dict(form_data), updated_at=now,
-            act_by=_act_by(CaseStatus.RECEIVED, False, today, None, None),
+            act_by=act_by(CaseStatus.RECEIVED, False, today, None, None, get_calendar()),
         )
         case.service = service
         session.add(case)
@@ -346,87 +334,44 @@ def act(
             raise StaleCase(case)
         facts = case_facts(case)
         check(action, facts, actor_facts(actor), reason)
-        from_status = case.status
-        today = local_date(now)
-        values: dict[str, Any] = {"status": next_status(action, facts), "updated_at": now}
+        from_status, today = case.status, local_date(now)
         pauses = _pauses(case.id, session)
-        open_pause = next((p for p in pauses if p.ended_on is None), None)
-        recompute = False
-
-        if action is Action.FORMAL_CHECK:
-            values["formal_checked_at"] = now
-        elif action is Action.IDENTITY_CHECK:
-            values["identity_checked_at"] = now
-        elif action is Action.FORWARD:
-            values.update(custody_office_id=case.competent_office_id, assignee_id=None)
-            payload.setdefault("to_office_id", case.competent_office_id)
-            payload.setdefault("to_office_name", case.competent_office.name_zh)
-        elif action in (Action.ACCEPT, Action.DEEM_ACCEPTED):
-            arrived = max((p.ended_on for p in pauses
-                           if p.kind == "supplement" and p.ended_on is not None), default=None)
-            # Deemed acceptance counts from receipt of the (complete) materials (Art. 32).
-            start = (arrived or case.received_on) if action is Action.DEEM_ACCEPTED else today
-            values.update(accepted_at=now, clock_start_on=clock.clock_start(start, arrived))
-            recompute = True
-        elif action in (Action.REQUEST_SUPPLEMENT, Action.START_SPECIAL):
-            kind = "supplement" if action is Action.REQUEST_SUPPLEMENT else "special_procedure"
-            pause = ClockPause(case_id=case.id, kind=kind, started_on=today, reason=reason or "",
-                               items=list(payload.get("items", [])))
-            session.add(pause)
-            pauses.append(pause)
-            recompute = True
-        elif action in (Action.SUBMIT_SUPPLEMENT, Action.END_SPECIAL):
-            if open_pause is not None:
-                open_pause.ended_on = today
-            recompute = True
-        elif (action in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS)
-              and case.mode is HandlingMode.JOINT):
-            _send_contact_letters(session, case, payload, now)
-        elif action is Action.REQUEST_EXTENSION:
-            days = int(payload.get("days", 0))
-            if not 1 <= days <= case.service.statutory_days:
-                raise DomainError("延长的工作日数须在1至法定时限之间", code="extension_days")
-            values["extension_requested_days"] = days
-        elif action is Action.APPROVE_EXTENSION:
-            payload["days"] = case.extension_requested_days
-            values.update(extension_days=case.extension_days + (case.extension_requested_days or 0),
-                          extension_requested_days=None)
-            recompute = True
-        elif action is Action.REFUSE_EXTENSION:
-            values["extension_requested_days"] = None
-        elif action is Action.DELIVER:
-            method = payload.get("delivery_method", "online")
-            if method not in ("online", "post", "counter"):
-                raise DomainError("送达方式须为网上、邮寄或窗口领取", code="delivery_method")
-            values.update(delivered_at=now, delivery_method=method,
-                          delivery_ref=str(payload.get("delivery_ref", ""))[:64] or None)
-
-        if values["status"].is_closed and from_status is not values["status"]:
-            values["completed_at"] = now
-            if open_pause is not None:
-                open_pause.ended_on = today
-            for task in case.subtasks:
-                if task.status not in (SubTaskStatus.DONE, SubTaskStatus.CANCELLED):
-                    task.status = SubTaskStatus.CANCELLED
-        if recompute:
-            session.flush()
-            values.update(_due_fields(values.get("clock_start_on", case.clock_start_on),
-                                      case.promised_days,
-                                      values.get("extension_days", case.extension_days),
-                                      _pauses(case.id, session)))
-        arrived = max((p.ended_on for p in _pauses(case.id, session)
-                       if p.kind == "supplement" and p.ended_on is not None), default=None)
-        values["act_by"] = _act_by(values["status"],
-                                   values.get("accepted_at", case.accepted_at) is not None,
-                                   case.received_on, arrived, values.get("due_on", case.due_on))
-        _write(session, case, values)
+        changes = effects(action, facts, timing_of(case, pauses), today, get_calendar(), payload)
+        _persist(session, case, changes, pauses, now, reason, payload)
         if files or licences:
-            assert actor is not None
+            if actor is None:
+                raise DomainError("只有申请人可以提交材料", code="not_applicant")
             _attach(session, case, actor, now, files, licences or {})
             payload["materials"] = sorted({c for c, _ in files} | set(licences or {}))
-        _event(session, case, action, actor, from_status, now, reason, payload, ip)
+        _event(session, case, action, actor, from_status, now, reason,
+               {**payload, **changes.record}, ip, metrics=changes.metrics)
         _notify(session, case, action, reason, now)
     return case
+
+
+def _persist(session: Session, case: Case, changes: CaseChanges, pauses: list[ClockPause],
+             now: datetime, reason: str | None, payload: dict[str, Any]) -> None:
+    """Write what ``effects`` decided: the pause rows, the sub-tasks, the case's columns."""
+    today = local_date(now)
+    if changes.closes_pause:
+        for pause in pauses:
+            if pause.ended_on is None:
+                pause.ended_on = today
+    if changes.opens_pause is not None:
+        session.add(ClockPause(case_id=case.id, kind=changes.opens_pause.kind, started_on=today,
+                               reason=reason or "", items=list(payload.get("items", []))))
+    if changes.cancels_subtasks:
+        for task in case.subtasks:
+            if task.status not in (SubTaskStatus.DONE, SubTaskStatus.CANCELLED):
+                task.status = SubTaskStatus.CANCELLED
+    if changes.sends_contact_letters:
+        _send_contact_letters(session, case, payload, now)
+    values = {**changes.values, **dict.fromkeys(changes.stamps, now),
+              "status": changes.status, "act_by": changes.act_by, "updated_at": now}
+    if "custody_office_id" in changes.values:  # forwarded: the event names where to
+        payload.setdefault("to_office_id", case.competent_office_id)
+        payload.setdefault("to_office_name", case.competent_office.name_zh)
+    _write(session, case, values)
 
 
 def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
@@ -562,13 +507,14 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime,
 def fill_pending_due_dates() -> int:
     """Compute the due dates that waited for a year's official calendar; returns how many."""
     filled = 0
+    calendar = get_calendar()
     with write_transaction() as session:
         waiting = session.scalars(sa.select(Case).where(Case.due_pending_year.is_not(None)))
         for case in waiting:
-            fields = _due_fields(case.clock_start_on, case.promised_days, case.extension_days,
-                                 _pauses(case.id, session))
-            filled += fields["due_pending_year"] is None
-            case.due_on, case.due_pending_year = fields["due_on"], fields["due_pending_year"]
+            case.due_on, case.due_pending_year = due(
+                case.clock_start_on, case.promised_days, case.extension_days,
+                _spans(_pauses(case.id, session)), calendar)
+            filled += case.due_pending_year is None
             if case.accepted_at is not None and not case.status.is_closed and (
                     case.status not in PAUSED_STATES):
                 case.act_by = case.due_on or NO_DEADLINE
@@ -590,16 +536,16 @@ def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None
 def refresh_act_by() -> int:
     """Recompute ``act_by`` where it waits for the calendar (after a year's table is loaded)."""
     changed = 0
+    calendar = get_calendar()
     with write_transaction() as session:
         # NO_DEADLINE waits for a calendar; NULL on an open case predates act_by (backfill).
         waiting = session.scalars(sa.select(Case).where(
             sa.or_(Case.act_by == NO_DEADLINE,
                    sa.and_(Case.act_by.is_(None), Case.status.in_(sorted(OPEN_STATES))))))
         for case in waiting:
-            arrived = max((p.ended_on for p in _pauses(case.id, session)
-                           if p.kind == "supplement" and p.ended_on is not None), default=None)
-            value = _act_by(case.status, case.accepted_at is not None, case.received_on,
-                            arrived, case.due_on)
+            arrived = latest_supplement_arrival(_spans(_pauses(case.id, session)))
+            value = act_by(case.status, case.accepted_at is not None, case.received_on,
+                           arrived, case.due_on, calendar)
             if value != case.act_by:
                 case.act_by = value
                 changed += 1

@@ -12,7 +12,7 @@ it too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import sqlalchemy as sa
@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..domain import clock
-from ..domain.errors import UnknownCalendarYear
+from ..domain.effects import DECISIONS, Timing, completion_facts, event_metrics
 from ..domain.states import CaseStatus
-from ..domain.throughput import EventFacts, completed_on_time, metrics_for
 from ..domain.workflow import Action
 from ..extensions import db
 from ..models import (
@@ -56,28 +55,20 @@ def service_subset(service_id: int) -> str:
     return f"s:{service_id}"
 
 
-DECISIONS = (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE)
-
-
-def _facts(event: CaseEvent, case: Case, pauses: Iterable[ClockPause]) -> EventFacts:
+def _metrics(event: CaseEvent, case: Case, pauses: Iterable[ClockPause]) -> dict[str, int]:
+    """The counters an event of the history adds to, by the domain's rules (a decision's
+    completion figures from the case's clock as it stands now)."""
     action = Action(event.action)
-    facts = EventFacts(action=action, to_status=event.to_status,
-                       score=(event.payload or {}).get("score"))
-    if action in DECISIONS and case.clock_start_on is not None:
-        done = local_date(event.at)
-        spans = [clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
-                 for p in pauses if p.ended_on is not None and p.ended_on > case.clock_start_on]
-        try:
-            cal = get_calendar()
-            used = clock.working_days_used(case.clock_start_on, spans, done, cal)
-            paused = sum(cal.working_days_between(max(p.start, case.clock_start_on), p.end or done)
-                         for p in spans if p.kind == "supplement")
-        except UnknownCalendarYear:
-            used = paused = None  # type: ignore[assignment]
-        facts = EventFacts(action=action, to_status=event.to_status,
-                           on_time=completed_on_time(done, case.due_on, case.due_pending_year),
-                           working_days=used, paused_days=paused)
-    return facts
+    completion = None
+    if action in DECISIONS:
+        timing = Timing(received_on=case.received_on, promised_days=case.promised_days,
+                        statutory_days=0, clock_start_on=case.clock_start_on,
+                        due_on=case.due_on, due_pending_year=case.due_pending_year,
+                        pauses=tuple(clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
+                                     for p in pauses))
+        completion = completion_facts(timing, local_date(event.at), get_calendar())
+    return event_metrics(action, event.to_status, completion,
+                         score=(event.payload or {}).get("score"))
 
 
 def _office(event: CaseEvent, case: Case) -> int:
@@ -120,11 +111,14 @@ def areas_of(session: Session, office_id: int, service_id: int) -> list[tuple[st
     return [(office_area(office_id), EVERYTHING)] + [(a, s) for a in areas for s in subsets]
 
 
-def record(session: Session, event: CaseEvent, case: Case) -> None:
-    """Add one event's counters (called by the case services before they commit)."""
-    pauses = (session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id)).all()
-              if event.action in DECISIONS else ())
-    metrics = metrics_for(_facts(event, case, pauses))
+def record(session: Session, event: CaseEvent, case: Case,
+           metrics: Mapping[str, int] | None = None) -> None:
+    """Add one event's counters (called by the case services before they commit);
+    ``metrics`` when the caller has them from ``domain.effects`` already."""
+    if metrics is None:
+        pauses = (session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id))
+                  .all() if event.action in DECISIONS else ())
+        metrics = _metrics(event, case, pauses)
     if metrics:
         day, office_id = local_date(event.at), _office(event, case)
         _upsert(session, Counter({(day, office_id, case.service_id, m): n
@@ -182,8 +176,8 @@ def derive_areas(session: Session) -> None:
 def rebuild(batch: int = 5000) -> int:
     """Recount every counter from the event history; returns the number of counter rows."""
     counts: Counter[Key] = Counter()
-    relevant = [a.value for a in Action if metrics_for(EventFacts(a, CaseStatus.APPROVED,
-                                                                    score=5)) or a in DECISIONS]
+    relevant = [a.value for a in Action
+                if event_metrics(a, CaseStatus.APPROVED, score=5) or a in DECISIONS]
     with write_transaction() as session:
         last = 0
         while True:
@@ -201,7 +195,7 @@ def rebuild(batch: int = 5000) -> int:
                 pauses.setdefault(p.case_id, []).append(p)
             for e in events:
                 case = cases[e.case_id]
-                for metric, n in metrics_for(_facts(e, case, pauses.get(case.id, []))).items():
+                for metric, n in _metrics(e, case, pauses.get(case.id, [])).items():
                     counts[(local_date(e.at), _office(e, case), case.service_id, metric)] += n
             session.expunge_all()
         session.execute(sa.delete(DailyRollup))
