@@ -59,7 +59,7 @@ from tracker.extensions import db
 from tracker.models import Case, Office, User
 from tracker.domain.states import Role
 from tracker.services.accounts import create_user
-from tracker.services.bulk import generate
+from bench.generate import generate
 app = create_app()
 with app.app_context():
     have = db.session.scalar(sa.select(sa.func.count(Case.id)))

@@ -175,22 +175,6 @@ def audit_verify_command() -> None:
     click.echo(f"audit log: {verdict.rows} rows intact; head {verdict.head or '(empty)'}")
 
 
-@tracker_cli.command("generate")
-@click.option("--cases", default=1_000_000, show_default=True, type=int)
-@click.option("--seed", default=1, show_default=True)
-@click.option("--today", default=None, help="Last day of the 180-day history (YYYY-MM-DD).")
-def generate_command(cases: int, seed: int, today: str | None) -> None:
-    """Bulk-generate benchmark cases with their history (see PERFORMANCE.md)."""
-    from .services.bulk import generate
-
-    report = generate(cases=cases, seed=seed, today=_today(today))
-    uri = db.engine.url
-    if uri.get_backend_name() == "sqlite" and uri.database:
-        report.database_bytes = sum(p.stat().st_size for p in Path(uri.database).parent.glob(
-            Path(uri.database).name + "*"))
-    click.echo(f"generated: {report}")
-
-
 @tracker_cli.command("open-data")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--from", "start", required=True, help="First Beijing day, YYYY-MM-DD.")

@@ -8,13 +8,13 @@ from itertools import groupby
 import pytest
 import sqlalchemy as sa
 
+from bench.generate import generate
 from tracker.domain.identifiers import parse_tracking_number
 from tracker.domain.states import CaseStatus
 from tracker.domain.workflow import Action, WorkflowGraph
 from tracker.extensions import db
 from tracker.models import Case, CaseEvent
 from tracker.services import rollup
-from tracker.services.bulk import generate
 
 EDGES = {(src, action, dst) for src, action, dst in WorkflowGraph().edges}
 SIDE_EVENTS = {Action.RATE, Action.SUBMIT}  # recorded beside the transition table

@@ -1,9 +1,16 @@
 """Bulk generator for benchmarks: N cases with a realistic spread, straight into the real tables.
 
-It writes what the services would write for the same histories — cases with their version,
-act_by and due dates, events, clock pauses, sub-tasks, attachments cited as e-licences,
-ratings with rectification items, and the daily rollups (the fine grain per batch, the area
-grain summed from it in SQL at the end) — but in batches (executemany on
+    python bench/generate.py --cases 100000 [--seed 1] [--today YYYY-MM-DD]
+
+(into the database the app is configured for: ``DATABASE_URL``, else instance/tracker.sqlite).
+
+It writes what the services would write for the same histories — each history is replayed
+move by move through the domain's ``effects`` (tracker/domain/effects.py), the function the
+case services persist, so status, custody, acceptance, clock start, pauses, due date, act-by
+day and the daily counters are the services' own — cases with their version, events, clock
+pauses, sub-tasks, attachments cited as e-licences, ratings with rectification items, and the
+daily rollups (the fine grain per batch, the area grain summed from it in SQL at the end) —
+but in batches (executemany on
 SQLite, COPY on PostgreSQL, one transaction per batch) instead of one transaction per move.
 Applicant notifications are not generated (they are not read by any benchmarked page).
 
@@ -28,16 +35,15 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from ..domain import clock
-from ..domain.errors import UnknownCalendarYear
-from ..domain.identifiers import iso7064_mod11_2, mask_resident_id
-from ..domain.states import CaseStatus, HandlingMode, SubTaskStatus
-from ..domain.throughput import EventFacts, completed_on_time, metrics_for
-from ..domain.workflow import Action
-from ..extensions import db
-from ..models import NO_DEADLINE, Case, Office, Service, TrackingSequence, User
-from .calendar import SHANGHAI, get_calendar
-from .rollup import derive_areas
+from tracker.domain.effects import CaseChanges, Timing, act_by, effects, event_metrics, facts_after
+from tracker.domain.errors import UnknownCalendarYear
+from tracker.domain.identifiers import iso7064_mod11_2, mask_resident_id
+from tracker.domain.states import CaseStatus, HandlingMode, SubTaskStatus
+from tracker.domain.workflow import Action, CaseFacts
+from tracker.extensions import db
+from tracker.models import Case, Office, Service, TrackingSequence, User
+from tracker.services.calendar import SHANGHAI, get_calendar
+from tracker.services.rollup import derive_areas
 
 # China has observed no daylight saving since 1991: a fixed offset converts much faster.
 BEIJING = timezone(timedelta(hours=8))
@@ -71,13 +77,14 @@ class _Service:
     department: str
     competent_department: str
     promised_days: int
+    statutory_days: int
     cooperations: tuple[tuple[str, str, str, int | None], ...]
     licences: tuple[str, ...]
 
     @classmethod
     def of(cls, s: Service) -> _Service:
         return cls(s.id, s.code, s.mode, s.department_code, s.competent_department_code,
-                   s.promised_days,
+                   s.promised_days, s.statutory_days,
                    tuple((c.department_code, c.role_zh, c.task_zh, c.limit_days)
                          for c in s.cooperations),
                    tuple(m.code for m in s.materials if m.e_licence and m.required))
@@ -131,22 +138,14 @@ class _Workdays:
         return self.days[i]
 
     def add_working_days(self, start: date, n: int) -> date:
-        found = self.add(start, n)
-        if found is None:
-            raise UnknownCalendarYear(self.last_known.year + 1)
-        return found
-
-    def working_days_between(self, start: date, end: date) -> int:
-        return self.between(start, end)
-
-    def add(self, start: date, n: int) -> date | None:
-        """The n-th working day after start; None past the known calendar (due date pending)."""
         if n == 0:
             return start
         i = bisect.bisect_right(self.days, start) + n - 1
-        return self.days[i] if i < len(self.days) else None
+        if i >= len(self.days):
+            raise UnknownCalendarYear(self.last_known.year + 1)
+        return self.days[i]
 
-    def between(self, start: date, end: date) -> int:
+    def working_days_between(self, start: date, end: date) -> int:
         return max(0, bisect.bisect_right(self.days, end) - bisect.bisect_right(self.days, start))
 
 
@@ -425,46 +424,21 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
             target = rng.choices([m[0] for m in mix], weights=[m[1] for m in mix])[0]
             events, extra = _history(rng, svc.mode, target, submitted, now, receiving.id,
                                      competent.id)
-            status = events[-1][2]
+            case = _replay(svc, receiving.id, competent.id, applicant_id, day, events,
+                           extra.get("score"), workdays)
+            status, timing, stamps = case.facts.status, case.timing, case.stamps
             t_of = {a: at for a, at, _s in events}
-            accepted_at = t_of.get(Action.ACCEPT) or t_of.get(Action.DEEM_ACCEPTED)
-            pause_rows = extra["pauses"]
-            arrived = max((b for _a, b, k in pause_rows if k == "supplement" and b), default=None)
-            start_on = (clock.clock_start(accepted_at.astimezone(BEIJING).date(), arrived)
-                        if accepted_at else None)
-            # The services' own clock rules (tracker.domain.clock) over this index of days.
-            spans = [clock.Pause(a, b, k) for a, b, k in pause_rows  # type: ignore[arg-type]
-                     if start_on is not None and (b is None or b > start_on)]
-            closed_spans = [p for p in spans if p.end is not None]
-            due = pending = None
-            if start_on is not None:
-                try:
-                    due = clock.due_date(start_on, svc.promised_days, spans, 0, workdays)
-                except UnknownCalendarYear as exc:
-                    pending = exc.year
-            completed_at = next((at for a, at, _s in events if a in
-                                 (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE,
-                                  Action.REJECT, Action.RETRACT, Action.WITHDRAW,
-                                  Action.CANCEL)), None)
-            if status.is_closed:
-                act_by = None
-            elif status in (S.SUPPLEMENT_REQUESTED, S.SPECIAL_PROCEDURE):
-                act_by = NO_DEADLINE
-            elif start_on is not None:
-                act_by = due or NO_DEADLINE
-            else:
-                act_by = workdays.add(day, 5) or NO_DEADLINE
-            custody = competent.id if (svc.mode is not HandlingMode.ACCEPT_HERE_DECIDE_THERE
-                                       or Action.FORWARD in t_of) else receiving.id
-            delivered = t_of.get(Action.DELIVER)
+            delivered = stamps.get("delivered_at")
             c_rows.append((case_id, tracking, svc.id, applicant_id, receiving.id, competent.id,
-                           custody, status.value, len(events), svc.mode.value, svc.promised_days,
-                           submitted, day, accepted_at, start_on, due, pending, completed_at, 0,
-                           t_of.get(Action.FORMAL_CHECK), t_of.get(Action.IDENTITY_CHECK),
+                           case.facts.custody_office_id, status.value, len(events),
+                           svc.mode.value, svc.promised_days, submitted, day,
+                           stamps.get("accepted_at"), timing.clock_start_on, timing.due_on,
+                           timing.due_pending_year, stamps.get("completed_at"), 0,
+                           stamps.get("formal_checked_at"), stamps.get("identity_checked_at"),
                            delivered, "online" if delivered else None, phone[-4:], "{}",
-                           events[-1][1], act_by))
+                           events[-1][1], case.act_by))
             previous: CaseStatus | None = None
-            for action, at, to_status in events:
+            for (action, at, to_status), metrics in zip(events, case.metrics, strict=True):
                 event_id += 1
                 office = receiving.id if action in (Action.SUBMIT, Action.FORMAL_CHECK,
                                                     Action.IDENTITY_CHECK,
@@ -477,22 +451,13 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
                                to_status.value, None, "{}" if score is None
                                else f'{{"score": {score}}}'))
                 previous = to_status
-                on_time = wd = paused = None
-                if action in (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE) and start_on:
-                    done_on = at.astimezone(BEIJING).date()
-                    on_time = completed_on_time(done_on, due, pending)
-                    wd = clock.working_days_used(start_on, closed_spans, done_on, workdays)
-                    paused = sum(workdays.between(max(p.start, start_on), p.end or done_on)
-                                 for p in closed_spans if p.kind == "supplement")
-                facts = EventFacts(action, to_status, on_time=on_time, working_days=wd,
-                                   paused_days=paused, score=score)
                 where = receiving.id if action is Action.SUBMIT else competent.id
                 ev_day = at.astimezone(BEIJING).date()
-                for metric, amount in metrics_for(facts).items():
+                for metric, amount in metrics.items():
                     counts[(ev_day, where, svc.id, metric)] += amount
-            for start, end, kind in pause_rows:
-                p_rows.append((case_id, kind, start, end, "材料需补正" if kind == "supplement"
-                               else "现场核查", "[]"))
+            for pause in timing.pauses:
+                p_rows.append((case_id, pause.kind, pause.start, pause.end,
+                               "材料需补正" if pause.kind == "supplement" else "现场核查", "[]"))
             if svc.mode is HandlingMode.JOINT and Action.START_PROCESSING in t_of:
                 for i, (coop_dept, role_zh, task, limit) in enumerate(svc.cooperations):
                     other = rng.choices(by_dept[coop_dept], cum_weights=cum[coop_dept])[0]
@@ -552,13 +517,49 @@ def _rectifications_and_sequences(serials: Counter[str]) -> None:
             db.session.add(TrackingSequence(scope=scope, last=last))
 
 
+@dataclass(frozen=True)
+class _Replayed:
+    facts: CaseFacts
+    timing: Timing
+    stamps: dict[str, datetime]
+    act_by: date | None
+    metrics: list[dict[str, int]]  # one per event, in order
+
+
+def _replay(svc: _Service, receiving: int, competent: int, applicant: int, day: date,
+            events: list[tuple[Action, datetime, CaseStatus]], score: int | None,
+            workdays: _Workdays) -> _Replayed:
+    """Run a history through the domain's ``effects``, as the services would have: the case's
+    columns after its last move, and the counters each event adds to."""
+    facts = CaseFacts(status=S.RECEIVED, mode=svc.mode, applicant_id=applicant,
+                      receiving_office_id=receiving, competent_office_id=competent,
+                      custody_office_id=receiving)
+    timing = Timing(received_on=day, promised_days=svc.promised_days,
+                    statutory_days=svc.statutory_days)
+    stamps: dict[str, datetime] = {}
+    deadline = act_by(S.RECEIVED, False, day, None, None, workdays)
+    metrics = [event_metrics(Action.SUBMIT, S.RECEIVED)]
+    for action, at, _status in events[1:]:
+        if action is Action.RATE:  # a rating is not a move of the workflow
+            metrics.append(event_metrics(Action.RATE, facts.status, score=score))
+            continue
+        changes: CaseChanges = effects(action, facts, timing, at.astimezone(BEIJING).date(),
+                                       workdays, {"delivery_method": "online"})
+        for name in changes.stamps:
+            stamps.setdefault(name, at)
+        facts, timing = facts_after(facts, action, changes), changes.timing
+        deadline = changes.act_by
+        metrics.append(dict(changes.metrics))
+    return _Replayed(facts, timing, stamps, deadline, metrics)
+
+
 def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitted: datetime,
              now: datetime, receiving: int, competent: int,
              ) -> tuple[list[tuple[Action, datetime, CaseStatus]], dict[str, Any]]:
     """The moves that bring a case to ``target`` (the workflow's paths), with times."""
     at = submitted
     moves: list[tuple[Action, datetime, CaseStatus]] = [(Action.SUBMIT, at, S.RECEIVED)]
-    extra: dict[str, Any] = {"pauses": []}
+    extra: dict[str, Any] = {}
 
     def step(action: Action, status: CaseStatus, hours: tuple[float, float] = (2, 40)) -> None:
         nonlocal at
@@ -577,12 +578,9 @@ def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitt
     supplement = target in (S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED) or rng.random() < 0.12
     if supplement:
         step(Action.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED)
-        start = at.astimezone(BEIJING).date()
         if target is S.SUPPLEMENT_REQUESTED:
-            extra["pauses"].append((start, None, "supplement"))
             return moves, extra
         step(Action.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED, (12, 120))
-        extra["pauses"].append((start, at.astimezone(BEIJING).date(), "supplement"))
         if target is S.SUPPLEMENTED:
             return moves, extra
     if target is S.NOT_ACCEPTED:
@@ -600,12 +598,9 @@ def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitt
     step(Action.START_PROCESSING, S.PROCESSING, (1, 24))
     if target in (S.SPECIAL_PROCEDURE, S.SPECIAL_PROCEDURE_ENDED):
         step(Action.START_SPECIAL, S.SPECIAL_PROCEDURE)
-        start = at.astimezone(BEIJING).date()
         if target is S.SPECIAL_PROCEDURE:
-            extra["pauses"].append((start, None, "special_procedure"))
             return moves, extra
         step(Action.END_SPECIAL, S.SPECIAL_PROCEDURE_ENDED, (24, 120))
-        extra["pauses"].append((start, at.astimezone(BEIJING).date(), "special_procedure"))
         return moves, extra
     if target is S.PROCESSING:
         return moves, extra
@@ -619,3 +614,34 @@ def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitt
         step(Action.RATE, target, (2, 96))
     return moves, extra
 
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python bench/generate.py --cases N``: generate into the app's configured database."""
+    import argparse
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tracker import create_app
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--today", type=date.fromisoformat, default=None,
+                        help="last day of the 180-day history (YYYY-MM-DD; default: today)")
+    args = parser.parse_args(argv)
+    app = create_app()
+    with app.app_context():
+        today = args.today or datetime.now(SHANGHAI).date()
+        report = generate(cases=args.cases, seed=args.seed, today=today)
+        uri = db.engine.url
+        if uri.get_backend_name() == "sqlite" and uri.database:
+            path = Path(uri.database)
+            report.database_bytes = sum(p.stat().st_size
+                                        for p in path.parent.glob(path.name + "*"))
+    print(f"generated: {report}")
+
+
+if __name__ == "__main__":
+    main()
