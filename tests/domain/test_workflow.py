@@ -17,6 +17,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -30,6 +31,8 @@ from hypothesis.stateful import (
     rule,
 )
 
+from tracker.domain.calendar import WorkingCalendar
+from tracker.domain.effects import Timing, effects, facts_after
 from tracker.domain.errors import ReasonRequired, TransitionNotAllowed
 from tracker.domain.offices import OfficeChoiceError, OfficeFacts, check_office_choice
 from tracker.domain.states import (
@@ -1020,32 +1023,25 @@ def live(c: CaseFacts) -> list[SubTaskFacts]:
     return [t for t in c.subtasks if t.status is not T.CANCELLED]
 
 
+MODEL_DAY = date(2026, 11, 2)  # a Monday; the model's moves all happen on it
+MODEL_CALENDAR = WorkingCalendar()
+
+
 def apply_move(c: CaseFacts, action: Action) -> CaseFacts:
-    """What ``tracker.services.cases.act`` changes after ``check`` allowed ``action``."""
-    status = next_status(action, c)
-    changes: dict[str, Any] = {"status": status}
-    if action in (A.ACCEPT, A.DEEM_ACCEPTED):
-        changes["accepted"] = True
-    elif action is A.FORWARD:
-        changes["custody_office_id"] = c.competent_office_id
-    elif action in (A.FORMAL_CHECK, A.IDENTITY_CHECK):
-        changes["checks"] = c.checks | {action}
-    elif (action in (A.START_PROCESSING, A.SEND_CONTACT_LETTERS) and c.mode is JOINT
-          and not live(c)):
+    """What ``tracker.services.cases.act`` changes after ``check`` allowed ``action``: the
+    domain's own ``effects`` (the function the service persists), applied to the model case.
+    Contact letters go to the model's two cooperating offices."""
+    timing = Timing(received_on=MODEL_DAY, promised_days=20, statutory_days=20,
+                    clock_start_on=MODEL_DAY if c.accepted else None,
+                    extension_requested_days=1 if c.extension_pending else None)
+    changes = effects(action, c, timing, MODEL_DAY, MODEL_CALENDAR,
+                      {"days": 1, "delivery_method": "online"})
+    after = facts_after(c, action, changes)
+    if changes.sends_contact_letters and not live(c):
         first = len(c.subtasks) + 1
-        changes["subtasks"] = c.subtasks + tuple(
-            task(T.SENT, office, id=first + i) for i, office in enumerate(COOPERATING_OFFICES))
-    elif action is A.REQUEST_EXTENSION:
-        changes["extension_pending"] = True
-    elif action in (A.APPROVE_EXTENSION, A.REFUSE_EXTENSION):
-        changes["extension_pending"] = False
-    elif action is A.DELIVER:
-        changes["delivered"] = True
-    if status.is_closed and status is not c.status:
-        changes["subtasks"] = tuple(
-            t if t.status in (T.DONE, T.CANCELLED) else replace(t, status=T.CANCELLED)
-            for t in changes.get("subtasks", c.subtasks))
-    return replace(c, **changes)
+        after = replace(after, subtasks=after.subtasks + tuple(
+            task(T.SENT, office, id=first + i) for i, office in enumerate(COOPERATING_OFFICES)))
+    return after
 
 
 def apply_subtask_move(c: CaseFacts, index: int, new: T) -> CaseFacts:
