@@ -79,7 +79,7 @@ def demo_logins_command() -> None:
 def holidays_load_command(file: click.File) -> None:
     """Load one year's official schedule from a JSON FILE (see docs/holidays.md)."""
     from .services.calendar import load_year_table
-    from .services.cases import fill_pending_due_dates
+    from .services.deadlines import fill_pending_due_dates
 
     try:
         data = json.load(file)  # type: ignore[arg-type]

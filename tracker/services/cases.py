@@ -17,44 +17,29 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
-from ..domain import clock
 from ..domain.effects import (
-    NO_DEADLINE,
     CaseChanges,
-    Timing,
     act_by,
-    due,
     effects,
-    latest_supplement_arrival,
 )
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.identifiers import make_tracking_number, phone_last4
-from ..domain.messages import applicant_message
 from ..domain.offices import OfficeFacts, check_office_choice
-from ..domain.regions import region_lineage
 from ..domain.states import (
-    OPEN_STATES,
-    PAUSED_STATES,
     CaseStatus,
     Role,
     SubTaskStatus,
 )
 from ..domain.workflow import (
     Action,
-    ActorFacts,
-    CaseFacts,
-    SubTaskFacts,
     check,
     check_subtask,
 )
 from ..models import (
-    Attachment,
     Case,
-    CaseEvent,
     ClockPause,
     Notification,
     Office,
-    OutboxMessage,
     Rating,
     Rectification,
     Service,
@@ -63,123 +48,24 @@ from ..models import (
     User,
 )
 from .calendar import get_calendar, local_date
+from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts: re-exported)
+    CaseNotFound,
+    StaleCase,
+    actor_facts,
+    attach_materials,
+    case_facts,
+    load_for_update,
+    pauses_of,
+    record_event,
+    subtask_facts,
+    timing_of,
+    write_case,
+)
+from .case_store import notify_applicant as _notify  # a module global: tests replace it
+from .deadlines import fill_pending_due_dates, refresh_act_by  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .uploads import StoredFile
-
-
-class StaleCase(DomainError):
-    """Someone else changed the case first; nothing of this move was written."""
-
-    code = "stale_case"
-
-    def __init__(self, case: Case | None = None) -> None:
-        super().__init__("办件已被他人更新，请查看最新情况后再操作")
-        self.case = case
-
-
-class CaseNotFound(DomainError):
-    code = "not_found"
-
-
-# ---- facts for the domain ------------------------------------------------------------------
-
-
-def actor_facts(user: User | None) -> ActorFacts:
-    if user is None:
-        return ActorFacts(role=Role.SYSTEM)
-    scope = None
-    if user.role is Role.SUPERVISOR and user.scope_region_code is not None:
-        scope = frozenset({user.scope_region_code})
-    return ActorFacts(role=user.role, user_id=user.id, office_id=user.office_id,
-                      region_codes=scope)
-
-
-def subtask_facts(t: SubTask) -> SubTaskFacts:
-    return SubTaskFacts(id=t.id, office_id=t.office_id, status=t.status,
-                        was_accepted=t.was_accepted)
-
-
-def case_facts(case: Case) -> CaseFacts:
-    checks = set()
-    if case.formal_checked_at is not None:
-        checks.add(Action.FORMAL_CHECK)
-    if case.identity_checked_at is not None:
-        checks.add(Action.IDENTITY_CHECK)
-    return CaseFacts(
-        status=case.status,
-        mode=case.mode,
-        applicant_id=case.applicant_id,
-        receiving_office_id=case.receiving_office_id,
-        competent_office_id=case.competent_office_id,
-        custody_office_id=case.custody_office_id,
-        accepted=case.accepted_at is not None,
-        checks=frozenset(checks),
-        subtasks=tuple(subtask_facts(t) for t in case.subtasks),
-        extension_pending=case.extension_requested_days is not None,
-        delivered=case.delivered_at is not None,
-        region_codes=region_lineage(case.receiving_office.region_code)
-        | region_lineage(case.competent_office.region_code),
-    )
-
-
-def _pauses(case_id: int, session: Session) -> list[ClockPause]:
-    return list(session.scalars(
-        sa.select(ClockPause).where(ClockPause.case_id == case_id).order_by(ClockPause.id)))
-
-
-def _spans(pauses: Sequence[ClockPause]) -> tuple[clock.Pause, ...]:
-    return tuple(clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
-                 for p in pauses)
-
-
-def timing_of(case: Case, pauses: Sequence[ClockPause]) -> Timing:
-    """The clock facts of a case for ``effects`` (its pauses loaded by the caller)."""
-    return Timing(received_on=case.received_on, promised_days=case.promised_days,
-                  statutory_days=case.service.statutory_days,
-                  clock_start_on=case.clock_start_on, extension_days=case.extension_days,
-                  extension_requested_days=case.extension_requested_days, due_on=case.due_on,
-                  due_pending_year=case.due_pending_year, pauses=_spans(pauses))
-
-
-def _notify(session: Session, case: Case, action: Action, reason: str | None,
-            now: datetime) -> None:
-    msg = applicant_message(action, service_name=case.service.name_zh,
-                            tracking_number=case.tracking_number, reason=reason,
-                            due_on=case.due_on)
-    if msg is None:
-        return
-    note = Notification(user_id=case.applicant_id, case_id=case.id, created_at=now,
-                        title=msg[0], body=msg[1])
-    session.add(note)
-    session.flush()
-    applicant = case.applicant
-    if applicant.phone:
-        session.add(OutboxMessage(notification_id=note.id, channel="sms",
-                                  recipient=applicant.phone, subject=msg[0], body=msg[1],
-                                  created_at=now))
-    if applicant.email:
-        session.add(OutboxMessage(notification_id=note.id, channel="email",
-                                  recipient=applicant.email, subject=f"【通办】{msg[0]}",
-                                  body=msg[1], created_at=now))
-
-
-def _event(session: Session, case: Case, action: Action, actor: User | None,
-           from_status: CaseStatus | None, now: datetime, reason: str | None = None,
-           payload: Mapping[str, Any] | None = None, ip: str | None = None,
-           metrics: Mapping[str, int] | None = None) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case.id, at=now, actor_id=actor.id if actor else None,
-        actor_role=actor.role if actor else Role.SYSTEM,
-        office_id=actor.office_id if actor else None, action=action.value,
-        from_status=from_status, to_status=case.status, reason=(reason or None),
-        payload=dict(payload or {}), ip=ip,
-    )
-    session.add(event)
-    from . import rollup  # the counters move in the same transaction as the history
-
-    rollup.record(session, event, case, metrics)
-    return event
 
 
 def _next_serial(session: Session, scope: str) -> int:
@@ -194,47 +80,8 @@ def _next_serial(session: Session, scope: str) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def _load_for_update(session: Session, case_id: int) -> Case:
-    case = session.scalars(
-        sa.select(Case).where(Case.id == case_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if case is None:
-        raise CaseNotFound("办件不存在")
-    return case
-
-
-def _write(session: Session, case: Case, values: dict[str, Any]) -> None:
-    """Apply ``values`` only if the case is still at the version and state we read."""
-    values = {**values, "version": case.version + 1}
-    result = session.execute(
-        sa.update(Case)
-        .where(Case.id == case.id, Case.version == case.version, Case.status == case.status)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleCase()
-    for key, value in values.items():
-        # Keep the loaded object in step without marking it dirty (no second UPDATE).
-        sa.orm.attributes.set_committed_value(case, key, value)
-
 
 # ---- submission ----------------------------------------------------------------------------
-
-
-def _attach(session: Session, case: Case, user: User, now: datetime,
-            files: Sequence[tuple[str, StoredFile]], licences: Mapping[str, str]) -> None:
-    for code, stored in files:
-        session.add(Attachment(
-            case_id=case.id, material_code=code, original_name=stored.original_name,
-            stored_name=stored.stored_name, content_type=stored.content_type,
-            size=stored.size, sha256=stored.sha256, uploaded_by_id=user.id, uploaded_at=now))
-    for code, number in licences.items():
-        if number.strip():
-            session.add(Attachment(case_id=case.id, material_code=code,
-                                   e_licence_number=number.strip(), uploaded_by_id=user.id,
-                                   uploaded_at=now))
 
 
 def submit_case(
@@ -292,8 +139,8 @@ def submit_case(
         case.service = service
         session.add(case)
         session.flush()
-        _attach(session, case, applicant, now, files, licences or {})
-        _event(session, case, Action.SUBMIT, applicant, None, now, ip=ip,
+        attach_materials(session, case, applicant, now, files, licences or {})
+        record_event(session, case, Action.SUBMIT, applicant, None, now, ip=ip,
                payload={"receiving_office": receiving_office.code,
                         "competent_office": competent_office.code,
                         "materials": sorted({code for code, _ in files} | set(licences or {}))})
@@ -329,21 +176,21 @@ def act(
     payload = dict(payload or {})
     reason = (reason or "").strip() or None
     with write_transaction() as session:
-        case = _load_for_update(session, case_id)
+        case = load_for_update(session, case_id)
         if expected_version is not None and case.version != expected_version:
             raise StaleCase(case)
         facts = case_facts(case)
         check(action, facts, actor_facts(actor), reason)
         from_status, today = case.status, local_date(now)
-        pauses = _pauses(case.id, session)
+        pauses = pauses_of(case.id, session)
         changes = effects(action, facts, timing_of(case, pauses), today, get_calendar(), payload)
         _persist(session, case, changes, pauses, now, reason, payload)
         if files or licences:
             if actor is None:
                 raise DomainError("只有申请人可以提交材料", code="not_applicant")
-            _attach(session, case, actor, now, files, licences or {})
+            attach_materials(session, case, actor, now, files, licences or {})
             payload["materials"] = sorted({c for c, _ in files} | set(licences or {}))
-        _event(session, case, action, actor, from_status, now, reason,
+        record_event(session, case, action, actor, from_status, now, reason,
                {**payload, **changes.record}, ip, metrics=changes.metrics)
         _notify(session, case, action, reason, now)
     return case
@@ -371,7 +218,7 @@ def _persist(session: Session, case: Case, changes: CaseChanges, pauses: list[Cl
     if "custody_office_id" in changes.values:  # forwarded: the event names where to
         payload.setdefault("to_office_id", case.competent_office_id)
         payload.setdefault("to_office_name", case.competent_office.name_zh)
-    _write(session, case, values)
+    write_case(session, case, values)
 
 
 def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
@@ -419,7 +266,7 @@ def act_on_subtask(
         task = session.get(SubTask, subtask_id)
         if task is None:
             raise CaseNotFound("协办任务不存在")
-        case = _load_for_update(session, task.case_id)
+        case = load_for_update(session, task.case_id)
         if expected_version is not None and task.version != expected_version:
             raise StaleCase(case)
         before = task.status
@@ -437,8 +284,8 @@ def act_on_subtask(
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleCase(case)
         session.refresh(task)
-        _write(session, case, {"updated_at": now})
-        _event(session, case, action, actor, case.status, now, reason,
+        write_case(session, case, {"updated_at": now})
+        record_event(session, case, action, actor, case.status, now, reason,
                {"subtask_id": task.id, "letter_number": task.letter_number,
                 "from": before.value, "to": after.value}, ip)
     return task
@@ -451,7 +298,7 @@ def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
            expected_version: int | None = None, ip: str | None = None) -> Case:
     """Claim (assignee is the actor), assign to a colleague, or release (assignee None)."""
     with write_transaction() as session:
-        case = _load_for_update(session, case_id)
+        case = load_for_update(session, case_id)
         if expected_version is not None and case.version != expected_version:
             raise StaleCase(case)
         if actor.role is not Role.CLERK or actor.office_id != case.custody_office_id:
@@ -463,9 +310,9 @@ def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
             raise DomainError("只能分派给本部门的经办人员", code="assignee_office")
         action = (Action.RELEASE if assignee is None
                   else Action.CLAIM if assignee.id == actor.id else Action.ASSIGN)
-        _write(session, case, {"assignee_id": assignee.id if assignee else None,
+        write_case(session, case, {"assignee_id": assignee.id if assignee else None,
                                "updated_at": now})
-        _event(session, case, action, actor, case.status, now,
+        record_event(session, case, action, actor, case.status, now,
                payload={"assignee_id": assignee.id if assignee else None}, ip=ip)
     return case
 
@@ -474,7 +321,7 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime,
          rectification_days: int = 5) -> Rating:
     """好差评 after completion, once per case; 1 or 2 opens a rectification item."""
     with write_transaction() as session:
-        case = _load_for_update(session, case_id)
+        case = load_for_update(session, case_id)
         if case.applicant_id != applicant.id:
             raise CaseNotFound("办件不存在")
         if case.status not in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
@@ -498,27 +345,11 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime,
             session.add(Rectification(rating_id=rating.id, case_id=case.id,
                                       office_id=rating.office_id, stage="verify", due_on=due,
                                       created_at=now, history=[]))
-        _write(session, case, {"updated_at": now})
-        _event(session, case, Action.RATE, applicant, case.status, now,
+        write_case(session, case, {"updated_at": now})
+        record_event(session, case, Action.RATE, applicant, case.status, now,
                payload={"score": int(score)})
     return rating
 
-
-def fill_pending_due_dates() -> int:
-    """Compute the due dates that waited for a year's official calendar; returns how many."""
-    filled = 0
-    calendar = get_calendar()
-    with write_transaction() as session:
-        waiting = session.scalars(sa.select(Case).where(Case.due_pending_year.is_not(None)))
-        for case in waiting:
-            case.due_on, case.due_pending_year = due(
-                case.clock_start_on, case.promised_days, case.extension_days,
-                _spans(_pauses(case.id, session)), calendar)
-            filled += case.due_pending_year is None
-            if case.accepted_at is not None and not case.status.is_closed and (
-                    case.status not in PAUSED_STATES):
-                case.act_by = case.due_on or NO_DEADLINE
-    return filled
 
 
 def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None = None) -> int:
@@ -532,21 +363,3 @@ def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None
             synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
-
-def refresh_act_by() -> int:
-    """Recompute ``act_by`` where it waits for the calendar (after a year's table is loaded)."""
-    changed = 0
-    calendar = get_calendar()
-    with write_transaction() as session:
-        # NO_DEADLINE waits for a calendar; NULL on an open case predates act_by (backfill).
-        waiting = session.scalars(sa.select(Case).where(
-            sa.or_(Case.act_by == NO_DEADLINE,
-                   sa.and_(Case.act_by.is_(None), Case.status.in_(sorted(OPEN_STATES))))))
-        for case in waiting:
-            arrived = latest_supplement_arrival(_spans(_pauses(case.id, session)))
-            value = act_by(case.status, case.accepted_at is not None, case.received_on,
-                           arrived, case.due_on, calendar)
-            if value != case.act_by:
-                case.act_by = value
-                changed += 1
-    return changed

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from ..database import write_transaction
 from ..domain import clock
+from ..domain.effects import latest_supplement_arrival
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.states import CaseStatus, Role
 from ..domain.workflow import Action
-from ..models import CannedNote, Case, ClockPause, Notification, User
+from ..models import CannedNote, Case, Notification, User
 from . import audit
 from .calendar import SHANGHAI, get_calendar, local_date
 
@@ -80,6 +81,8 @@ def sweep(now: datetime, *, limit_days: int = 5) -> SweepReport:
     about a case's overdue once per day)."""
     from ..extensions import db
     from . import cases as case_ops
+    from . import deadlines
+    from .case_store import pauses_of, spans_of
 
     report = SweepReport()
     today = local_date(now)
@@ -88,8 +91,7 @@ def sweep(now: datetime, *, limit_days: int = 5) -> SweepReport:
         Case.status.in_([CaseStatus.RECEIVED, CaseStatus.SUPPLEMENTED]),
         Case.accepted_at.is_(None))).all()
     for case in waiting:
-        arrived = db.session.scalar(sa.select(sa.func.max(ClockPause.ended_on)).where(
-            ClockPause.case_id == case.id, ClockPause.kind == "supplement"))
+        arrived = latest_supplement_arrival(spans_of(pauses_of(case.id, db.session)))
         try:
             deemed = clock.is_deemed_accepted(arrived or case.received_on, today, cal, limit_days)
         except UnknownCalendarYear:
@@ -97,7 +99,7 @@ def sweep(now: datetime, *, limit_days: int = 5) -> SweepReport:
         if deemed:
             case_ops.act(case.id, Action.DEEM_ACCEPTED, None, now)
             report.deemed_accepted += 1
-    report.act_by_filled = case_ops.refresh_act_by()
+    report.act_by_filled = deadlines.refresh_act_by()
     overdue = db.session.scalars(sa.select(Case).where(
         Case.act_by < today, Case.status.not_in(
             [s for s in CaseStatus if s.is_closed]))).all()

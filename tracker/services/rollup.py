@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
-from ..domain import clock
 from ..domain.effects import DECISIONS, Timing, completion_facts, event_metrics
 from ..domain.states import CaseStatus
 from ..domain.workflow import Action
@@ -37,6 +36,7 @@ from ..models import (
 )
 from ..models.case import OPEN_SQL
 from .calendar import get_calendar, local_date
+from .case_store import spans_of
 
 Key = tuple[date, int, int, str]
 AreaKey = tuple[str, str, str, date]  # area, subset, metric, day
@@ -64,8 +64,7 @@ def _metrics(event: CaseEvent, case: Case, pauses: Iterable[ClockPause]) -> dict
         timing = Timing(received_on=case.received_on, promised_days=case.promised_days,
                         statutory_days=0, clock_start_on=case.clock_start_on,
                         due_on=case.due_on, due_pending_year=case.due_pending_year,
-                        pauses=tuple(clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
-                                     for p in pauses))
+                        pauses=spans_of(list(pauses)))
         completion = completion_facts(timing, local_date(event.at), get_calendar())
     return event_metrics(action, event.to_status, completion,
                          score=(event.payload or {}).get("score"))
