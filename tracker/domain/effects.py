@@ -25,7 +25,7 @@ from . import clock
 from .errors import DomainError, UnknownCalendarYear
 from .states import PAUSED_STATES, CaseStatus, HandlingMode
 from .states import SubTaskStatus as T
-from .throughput import EventFacts, completed_on_time, metrics_for
+from .throughput import DECISION_ACTIONS, EventFacts, completed_on_time, metrics_for
 from .workflow import Action, CaseFacts, next_status
 
 # act_by of an open case with nothing due from its office (paused, or the day not yet known):
@@ -34,7 +34,7 @@ NO_DEADLINE = date(9999, 12, 31)
 
 DELIVERY_METHODS = ("online", "post", "counter")  # 网上送达, 邮寄, 窗口领取
 DELIVERY_REF_MAX = 64
-DECISIONS = frozenset({Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE})
+DECISIONS = DECISION_ACTIONS
 _PAUSE_OPENED_BY = {Action.REQUEST_SUPPLEMENT: "supplement",
                     Action.START_SPECIAL: "special_procedure"}
 _PAUSE_CLOSED_BY = frozenset({Action.SUBMIT_SUPPLEMENT, Action.END_SPECIAL})

@@ -80,34 +80,33 @@ def completed_on_time(done: date, due: date | None, pending_year: int | None) ->
     return None
 
 
+# The counter each plain event adds one to (decisions and ratings carry figures, below).
+EVENT_METRIC: dict[Action, str] = {
+    Action.SUBMIT: RECEIVED, Action.ACCEPT: ACCEPTED, Action.DEEM_ACCEPTED: ACCEPTED,
+    Action.REJECT: NOT_ACCEPTED, Action.REQUEST_SUPPLEMENT: SUPPLEMENT_REQUESTS,
+    Action.RETRACT: WITHDRAWN, Action.WITHDRAW: WITHDRAWN, Action.CANCEL: CANCELLED,
+}
+DECISION_ACTIONS = frozenset({Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE})
+
+
 def metrics_for(e: EventFacts) -> dict[str, int]:
     """The counters one event adds to (metric → amount)."""
     a = e.action
-    if a is Action.SUBMIT:
-        return {RECEIVED: 1}
-    if a in (Action.ACCEPT, Action.DEEM_ACCEPTED):
-        return {ACCEPTED: 1}
-    if a is Action.REJECT:
-        return {NOT_ACCEPTED: 1}
-    if a is Action.REQUEST_SUPPLEMENT:
-        return {SUPPLEMENT_REQUESTS: 1}
-    if a in (Action.RETRACT, Action.WITHDRAW):
-        return {WITHDRAWN: 1}
-    if a is Action.CANCEL:
-        return {CANCELLED: 1}
-    if a is Action.RATE and e.score is not None:
-        return {rating_metric(e.score): 1}
-    if a in (Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE):
-        out = {e.to_status.value: 1}
-        if e.on_time is not None:
-            out[ON_TIME if e.on_time else LATE] = 1
-        if e.working_days is not None:
-            out[wd_bucket(e.working_days)] = 1
-            out[WD_SUM] = e.working_days
-        if e.paused_days:
-            out[PAUSED_DAYS] = e.paused_days
-        return out
-    return {}
+    if a in EVENT_METRIC:
+        return {EVENT_METRIC[a]: 1}
+    if a is Action.RATE:
+        return {} if e.score is None else {rating_metric(e.score): 1}
+    if a not in DECISION_ACTIONS:
+        return {}
+    out = {e.to_status.value: 1}
+    if e.on_time is not None:
+        out[ON_TIME if e.on_time else LATE] = 1
+    if e.working_days is not None:
+        out[wd_bucket(e.working_days)] = 1
+        out[WD_SUM] = e.working_days
+    if e.paused_days:
+        out[PAUSED_DAYS] = e.paused_days
+    return out
 
 
 def on_time_rate(counts: Mapping[str, int]) -> float | None:
