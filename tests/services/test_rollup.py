@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from tests import rollup_snapshots as snap
 from tracker.domain.states import OPEN_STATES, CaseStatus
 from tracker.extensions import db
 from tracker.models import Case, DailyRollup
@@ -19,26 +20,26 @@ from tracker.services.demo import seed_demo
 def test_incremental_counters_equal_a_full_recount_and_replays_change_nothing(app):
     seed_demo(today=date(2026, 11, 20), cases=150, seed=7)
     db.session.rollback()
-    incremental, areas = rollup.snapshot(), rollup.area_snapshot()
+    incremental, areas = snap.snapshot(), snap.area_snapshot()
     assert incremental, "events should have moved counters"
     assert len(areas) > len(incremental)
     rollup.rebuild(batch=97)  # an odd batch size crosses case boundaries
     db.session.rollback()
-    assert rollup.snapshot() == incremental
+    assert snap.snapshot() == incremental
     # The area grain kept event by event equals the fine grain summed in SQL.
-    assert rollup.area_snapshot() == areas
+    assert snap.area_snapshot() == areas
     rollup.rebuild()
     db.session.rollback()
-    assert rollup.snapshot() == incremental
-    assert rollup.area_snapshot() == areas
+    assert snap.snapshot() == incremental
+    assert snap.area_snapshot() == areas
 
 
 def recounted_open_days() -> dict:
-    kept = rollup.open_days_snapshot()
+    kept = snap.open_days_snapshot()
     db.session.rollback()
     with db.session.begin():
         rollup.recount_open_days(db.session)
-    recount = rollup.open_days_snapshot()
+    recount = snap.open_days_snapshot()
     db.session.rollback()
     return {"kept": kept, "recount": recount}
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tests import rollup_snapshots as snap
 from tests.builders import NOW, citizen, office, service
 from tracker.domain.states import OPEN_STATES, CaseStatus
 from tracker.extensions import db
@@ -194,17 +195,17 @@ def test_eight_processes_submitting_at_once_lose_nothing_and_never_see_a_lock(ap
     received = db.session.scalar(sa.select(sa.func.sum(DailyRollup.count))
                                  .where(DailyRollup.metric == "received"))
     assert received == cases_before + len(filed)
-    incremental, areas = rollup.snapshot(), rollup.area_snapshot()
-    open_days = rollup.open_days_snapshot()
+    incremental, areas = snap.snapshot(), snap.area_snapshot()
+    open_days = snap.open_days_snapshot()
     assert sum(n for (_, kind, _, _), n in open_days.items() if kind == "received_on") == (
         db.session.scalar(sa.select(sa.func.count(Case.id)).where(
             Case.status.in_(sorted(OPEN_STATES)))))
     db.session.rollback()
     rollup.rebuild()
     db.session.rollback()
-    assert rollup.snapshot() == incremental
-    assert rollup.area_snapshot() == areas
-    assert rollup.open_days_snapshot() == open_days
+    assert snap.snapshot() == incremental
+    assert snap.area_snapshot() == areas
+    assert snap.open_days_snapshot() == open_days
 
     assert db.session.execute(sa.text("PRAGMA integrity_check")).scalars().all() == ["ok"]
     assert db.session.execute(sa.text("PRAGMA foreign_key_check")).all() == []

@@ -23,7 +23,6 @@ from ..database import write_transaction
 from ..domain.effects import DECISIONS, Timing, completion_facts, event_metrics
 from ..domain.states import CaseStatus
 from ..domain.workflow import Action
-from ..extensions import db
 from ..models import (
     AreaRollup,
     Case,
@@ -219,18 +218,3 @@ def recount_open_days(session: Session) -> None:
                       sa.func.count())
             .where(sa.text(f"cases.status IN ({OPEN_SQL})"), day.is_not(None))
             .group_by(Case.custody_office_id, day, Case.service_id)))
-
-
-def open_days_snapshot() -> dict[tuple[int, str, date, int], int]:
-    return {(r.office_id, r.kind, r.day, r.service_id): r.count
-            for r in db.session.scalars(sa.select(OpenCaseDay))}
-
-
-def snapshot() -> dict[Key, int]:
-    return {(r.day, r.office_id, r.service_id, r.metric): r.count
-            for r in db.session.scalars(sa.select(DailyRollup))}
-
-
-def area_snapshot() -> dict[AreaKey, int]:
-    return {(r.area, r.subset, r.metric, r.day): r.count
-            for r in db.session.scalars(sa.select(AreaRollup))}
