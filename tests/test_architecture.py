@@ -48,3 +48,130 @@ def test_the_guard_test_can_fail(tmp_path: Path):
     bad = tmp_path / "x.py"
     bad.write_text("from flask import g\nimport sqlalchemy.orm\ndb.session.commit()\n")
     assert {"flask", "sqlalchemy"} <= imported_roots(bad) and _commits(bad)
+
+
+# ---- views call services; they run no query themselves ------------------------------------
+#
+# What counts as a query in a module under tracker/web/ (found in the syntax tree, so a
+# comment or a string that mentions them does not count):
+#   - importing sqlalchemy or flask_sqlalchemy (``import sqlalchemy as sa``, ``from
+#     sqlalchemy import select``), anywhere in the module, inside functions too;
+#   - importing ``db`` from ``tracker.extensions`` (relative or absolute);
+#   - any ``db.session`` (``db.session.get``, ``db.session.execute``, ``db.session.scalars``);
+#   - a call of ``select(...)`` or ``sa.select(...)`` / ``sqlalchemy.select(...)``.
+# Reading attributes of the models a service returned (``case.events``) is not a query here.
+
+WEB = PACKAGE / "web"
+DB_LIBRARIES = {"sqlalchemy", "flask_sqlalchemy"}
+# Views that still run queries today; other branches are moving them into services. Each
+# entry must still violate (test below), so the list only shrinks; it is empty at merge.
+KNOWN_VIEW_QUERIES = {
+    "tracker/web/__init__.py",
+    "tracker/web/citizen/views.py",
+    "tracker/web/clerk/views.py",
+    "tracker/web/public/views.py",
+    "tracker/web/supervisor/views.py",
+}
+
+
+def query_findings(source: str) -> list[str]:
+    """Where ``source`` queries the database itself: ``line: what`` for each place."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Import):
+            found += [f"{line}: import {a.name}" for a in node.names
+                      if a.name.split(".")[0] in DB_LIBRARIES]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 0 and module.split(".")[0] in DB_LIBRARIES:
+                found.append(f"{line}: from {module} import …")
+            elif module.split(".")[-1] == "extensions" and any(a.name == "db" for a in node.names):
+                found.append(f"{line}: imports db from extensions")
+        elif (isinstance(node, ast.Attribute) and node.attr == "session"
+              and isinstance(node.value, ast.Name) and node.value.id == "db"):
+            found.append(f"{line}: db.session")
+        elif isinstance(node, ast.Call) and _is_select(node.func):
+            found.append(f"{line}: select(…)")
+    return sorted(found, key=lambda f: int(f.split(":")[0]))
+
+
+def _is_select(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id == "select"
+    return (isinstance(func, ast.Attribute) and func.attr == "select"
+            and isinstance(func.value, ast.Name) and func.value.id in {"sa", "sqlalchemy"})
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+WEB_MODULES = sorted(WEB.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", WEB_MODULES, ids=_relative)
+def test_views_run_no_query_themselves(path: Path):
+    if _relative(path) in KNOWN_VIEW_QUERIES:
+        pytest.skip("known violation, being moved into a service (KNOWN_VIEW_QUERIES)")
+    found = query_findings(path.read_text(encoding="utf-8"))
+    assert not found, (f"{_relative(path)} queries the database itself; call a service in "
+                       f"tracker/services instead: {found}")
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_VIEW_QUERIES))
+def test_every_known_view_query_is_still_there(name: str):
+    path = ROOT / name
+    assert path.exists() and query_findings(path.read_text(encoding="utf-8")), (
+        f"{name} no longer queries the database: remove it from KNOWN_VIEW_QUERIES")
+
+
+def test_the_view_query_guard_can_fail():
+    planted = ("from flask import render_template\nfrom ...extensions import db\n"
+               "import sqlalchemy as sa\nfrom sqlalchemy import select\n\n"
+               "def page():\n    db.session.execute(sa.text('SELECT 1'))\n"
+               "    rows = select(1)\n    more = sa.select(2)\n    return render_template('x')\n")
+    assert query_findings(planted) == [
+        "2: imports db from extensions", "3: import sqlalchemy", "4: from sqlalchemy import …",
+        "7: db.session", "8: select(…)", "9: select(…)"]
+    clean = ("from ...services import queries\n\ndef page():\n"
+             "    # db.session and select( in a comment are fine\n"
+             "    return queries.catalogue('select(')\n")
+    assert query_findings(clean) == []
+
+
+# ---- services import no web framework -----------------------------------------------------
+
+BANNED_IN_SERVICES = {"flask", "werkzeug", "flask_login", "flask_wtf", "flask_babel", "wtforms"}
+# Services that still import the web framework today; other branches are removing it
+# (uploads returns a send_file response, audit reads current_app, bulk hashes passwords with
+# werkzeug: it should call tracker.passwords.hash_password). Empty at merge.
+KNOWN_SERVICE_FRAMEWORK_IMPORTS = {
+    "tracker/services/audit.py",
+    "tracker/services/bulk.py",
+    "tracker/services/uploads.py",
+}
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "services").glob("*.py")), ids=_relative)
+def test_services_import_no_web_framework(path: Path):
+    if _relative(path) in KNOWN_SERVICE_FRAMEWORK_IMPORTS:
+        pytest.skip("known violation, being removed (KNOWN_SERVICE_FRAMEWORK_IMPORTS)")
+    banned = imported_roots(path) & BANNED_IN_SERVICES
+    assert not banned, (f"{_relative(path)} imports {sorted(banned)}: services take what "
+                        "they need as arguments and return data, the web layer does the rest")
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_SERVICE_FRAMEWORK_IMPORTS))
+def test_every_known_service_framework_import_is_still_there(name: str):
+    path = ROOT / name
+    assert path.exists() and imported_roots(path) & BANNED_IN_SERVICES, (
+        f"{name} imports no web framework any more: remove it from "
+        "KNOWN_SERVICE_FRAMEWORK_IMPORTS")
+
+
+def test_the_service_import_guard_can_fail(tmp_path: Path):
+    bad = tmp_path / "service.py"
+    bad.write_text("def f():\n    from flask import current_app\n    return current_app\n"
+                   "import werkzeug.security\n")
+    assert imported_roots(bad) & BANNED_IN_SERVICES == {"flask", "werkzeug"}
