@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import ast
+import io
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
+from flask import Blueprint, Flask
+
+from tests.access_matrix import ACCESS, ADMIN, ANONYMOUS, CITIZEN, CLERK, CLERKS, ROLES, SUPERVISOR
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tracker"
@@ -175,3 +183,129 @@ def test_the_service_import_guard_can_fail(tmp_path: Path):
     bad.write_text("def f():\n    from flask import current_app\n    return current_app\n"
                    "import werkzeug.security\n")
     assert imported_roots(bad) & BANNED_IN_SERVICES == {"flask", "werkzeug"}
+
+
+# ---- the role × route access matrix (tests/access_matrix.py) ------------------------------
+
+
+def _bare_app() -> Flask:
+    from tests.conftest import config_for
+    from tracker import create_app
+
+    return create_app(config_for("sqlite://"))
+
+
+def matrix_gaps(app: Flask, access: Mapping[str, frozenset[str]]) -> tuple[set[str], set[str]]:
+    """(endpoints with no entry, entries with no endpoint)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    return endpoints - set(access), set(access) - endpoints
+
+
+def test_every_route_has_an_entry_in_the_access_matrix():
+    missing, stale = matrix_gaps(_bare_app(), ACCESS)
+    assert not missing, f"routes with no entry in tests/access_matrix.py: {sorted(missing)}"
+    assert not stale, f"entries for routes that no longer exist: {sorted(stale)}"
+    assert all(roles <= set(ROLES) for roles in ACCESS.values())
+
+
+def test_the_matrix_guard_can_fail():
+    app = _bare_app()
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+    admin.add_url_rule("/", "index", lambda: "")
+    app.register_blueprint(admin)
+    assert matrix_gaps(app, {**ACCESS, "clerk.gone": CLERKS}) == ({"admin.index"}, {"clerk.gone"})
+
+
+def refused(response: Any) -> bool:
+    """403, 404, or sent to log in."""
+    if response.status_code in (403, 404):
+        return True
+    return (response.status_code in (301, 302, 303)
+            and urlsplit(response.headers.get("Location", "")).path == "/login")
+
+
+def test_the_refusal_check_can_fail():
+    class Answer:
+        def __init__(self, status: int, location: str = "") -> None:
+            self.status_code, self.headers = status, {"Location": location}
+
+    assert refused(Answer(403)) and refused(Answer(404)) and refused(Answer(302, "/login?next=/x"))
+    assert not refused(Answer(200)) and not refused(Answer(302, "/clerk/"))
+    assert not refused(Answer(400)) and not refused(Answer(302, "/login-help"))
+
+
+AHDT, CD_HF, CD_MI = "hf-retirement-withdrawal", "510100-hf", "510100-mi"
+
+
+def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A citizen with a case (and its attachment) at CD_HF, a clerk of that office, a
+    supervisor of every region, an admin, and a rectification item from a bad rating; with
+    the sample value of every path parameter the routes take."""
+    from tests.builders import NOW, citizen, clerk, office, submit, supervisor
+    from tracker.domain.states import Role
+    from tracker.domain.workflow import Action
+    from tracker.extensions import db
+    from tracker.models import Attachment, Rectification
+    from tracker.services import cases as ops
+    from tracker.services import uploads
+    from tracker.services.accounts import create_user
+
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    applicant = citizen()
+    stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4\n" + b"x" * 200), "身份证.pdf",
+                                  folder=folder, limits=uploads.UploadLimits())
+    case = submit(AHDT, applicant, CD_HF, CD_HF, files=[("id_card", stored)])
+    attachment = db.session.scalars(
+        sa.select(Attachment).where(Attachment.case_id == case.id)).one()
+    mi = clerk(CD_MI)
+    rated = submit("mi-offsite-registration", applicant, CD_MI, CD_MI)
+    ops.act(rated.id, Action.ACCEPT, mi, NOW)
+    ops.act(rated.id, Action.APPROVE, mi, NOW)
+    ops.rate(rated.id, applicant, 1, "窗口态度差", NOW)
+    item = db.session.scalars(sa.select(Rectification)).one()
+    users = {CITIZEN: applicant, CLERK: clerk(CD_HF), SUPERVISOR: supervisor(None),
+             ADMIN: create_user(role=Role.ADMIN, real_name="管理员", password="Tongban-Test-2026!",
+                                now=NOW, username="admin.matrix")}
+    samples = {"code": AHDT, "tracking_number": case.tracking_number,
+               "attachment_id": attachment.id, "office_id": office(CD_HF).id,
+               "item_id": item.id, "case_id": case.id, "note_id": 1, "subtask_id": 1,
+               "filename": "favicon.svg"}
+    return users, samples
+
+
+SAMPLE_OVERRIDES = {"supervisor.region": {"code": "510000"}}  # a region code, not a service
+
+
+def test_each_role_is_refused_exactly_where_the_matrix_says(app, tmp_path, monkeypatch):
+    """GET every route as every role: refused where the matrix says no, answered (not 5xx)
+    where it says yes. POST routes are sent only where the matrix says no (a refused POST
+    changes nothing): the guard must refuse those too."""
+    from tests.builders import NOW, login_as
+    from tracker.web import wallclock
+
+    monkeypatch.setattr(wallclock, "now", lambda: NOW)
+    users, samples = _matrix_world(app, tmp_path)
+    adapter = app.url_map.bind("localhost")
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint == "auth.logout", r.rule))
+    wrong: list[str] = []
+    for role in ROLES:
+        client = app.test_client()
+        if role != ANONYMOUS:
+            login_as(client, users[role])
+        for rule in rules:
+            allowed = role in ACCESS[rule.endpoint]
+            values = {**samples, **SAMPLE_OVERRIDES.get(rule.endpoint, {})}
+            url = adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments})
+            methods = ["GET"] if "GET" in (rule.methods or ()) else []
+            methods += ["POST"] if "POST" in (rule.methods or ()) and not allowed else []
+            for method in methods:
+                response = client.open(url, method=method)
+                status, was_refused = response.status_code, refused(response)
+                response.close()
+                if allowed and (was_refused or status >= 500):
+                    wrong.append(f"{role} {method} {url} ({rule.endpoint}): {status}, "
+                                 "the matrix says allowed")
+                elif not allowed and not was_refused:
+                    wrong.append(f"{role} {method} {url} ({rule.endpoint}): {status}, "
+                                 "the matrix says refused")
+    assert not wrong, "\n".join(wrong)
