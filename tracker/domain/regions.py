@@ -10,10 +10,6 @@ def region_lineage(code: str) -> frozenset[str]:
     return frozenset({code, code[:4] + "00", code[:2] + "0000"})
 
 
-def province_of(code: str) -> str:
-    return code[:2] + "0000"
-
-
 def in_scope(scope: str | None, code: str) -> bool:
     """Whether region ``code`` lies within ``scope`` (None: every region)."""
     return scope is None or scope in region_lineage(code)

@@ -21,12 +21,10 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import write_transaction
 from ..domain.errors import DomainError, InvalidPhone, InvalidResidentId
@@ -41,6 +39,7 @@ from ..domain.states import Role
 from ..extensions import db
 from ..models import AuditEntry, Office, User
 from ..models.user import new_nonce
+from ..passwords import hash_password, spend_a_check, verify_password
 from . import audit
 from .calendar import local_date
 
@@ -135,12 +134,6 @@ def _audit(session: Session, *, action: str, success: bool, now: datetime, ip: s
            detail: dict[str, Any] | None = None) -> None:
     audit.record(session, at=now, user_id=user.id if user else None, action=action,
                  success=success, ip=ip, target=target, detail=detail)
-
-
-@cache
-def _dummy_hash() -> str:
-    # Same method and cost as real hashes, so an unknown login costs the same time.
-    return generate_password_hash(new_nonce())
 
 
 def _normalized_resident_id(text: str) -> str | None:
@@ -239,7 +232,7 @@ def create_user(
         user = User(
             role=role, username=username, phone=phone, resident_id=resident_id,
             resident_id_masked=mask_resident_id(resident_id) if resident_id else None,
-            real_name=real_name, password_hash=generate_password_hash(password),
+            real_name=real_name, password_hash=hash_password(password),
             office_id=office.id if office else None, scope_region_code=scope_region_code,
             home_region_code=home_region_code, created_at=now, password_changed_at=now,
         )
@@ -305,7 +298,7 @@ def register_citizen(*, real_name: str, resident_id: str, phone: str, password: 
             raise RegistrationError(checked.errors)
         user = User(role=Role.CITIZEN, real_name=checked.name, resident_id=checked.resident_id,
                     resident_id_masked=mask_resident_id(checked.resident_id),
-                    phone=checked.phone, password_hash=generate_password_hash(password),
+                    phone=checked.phone, password_hash=hash_password(password),
                     created_at=now, password_changed_at=now)
         session.add(user)
         try:
@@ -342,11 +335,11 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
             user = session.get(User, user.id, with_for_update=True, populate_existing=True)
         assert user is None or isinstance(user, User)
         if user is None or user.role is Role.SYSTEM:
-            check_password_hash(_dummy_hash(), password)
+            spend_a_check(password)  # an unknown login costs the same time
             key = _login_key(login)
             until = _unknown_login_locked_until(session, key, now=now,
                                                 max_failures=max_failures, lockout=lockout)
-            detail = {"login": shown}
+            detail: dict[str, Any] = {"login": shown}
             if until is not None:
                 _audit(session, action="locked", success=False, now=now, ip=ip, target=key,
                        detail=detail)
@@ -356,7 +349,7 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
                        target=key, detail={**detail, "reason": "unknown"})
                 outcome.error = LoginRefused()
         else:
-            right = check_password_hash(user.password_hash, password)
+            right = verify_password(user.password_hash, password)
             if user.locked_until is not None and now >= user.locked_until:
                 user.failed_logins, user.locked_until = 0, None  # the lock has run out
             target = f"user:{user.id}"
@@ -373,8 +366,7 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
             else:
                 reason = "wrong_password" if not right else "inactive"
                 user.failed_logins += 1
-                detail: dict[str, Any] = {"login": shown, "reason": reason,
-                                          "failures": user.failed_logins}
+                detail = {"login": shown, "reason": reason, "failures": user.failed_logins}
                 if user.failed_logins >= max_failures:
                     user.locked_until = now + lockout
                     detail["locked_until"] = user.locked_until.isoformat()
@@ -404,7 +396,7 @@ def change_password(user: User, *, old: str, new: str, now: datetime,
                     ip: str | None = None) -> None:
     """Check ``old``, apply the policy to ``new``, store it and end every session
     (the caller starts a new one for the person who changed it)."""
-    right = check_password_hash(user.password_hash, old)
+    right = verify_password(user.password_hash, old)
     errors: dict[str, list[str]] = {}
     if not right:
         errors["old"] = ["当前密码不正确"]
@@ -422,7 +414,7 @@ def change_password(user: User, *, old: str, new: str, now: datetime,
                    user=fresh, target=f"user:{fresh.id}",
                    detail={"reason": "wrong_password" if not right else "policy"})
         else:
-            fresh.password_hash = generate_password_hash(new)
+            fresh.password_hash = hash_password(new)
             fresh.password_changed_at = now
             fresh.session_nonce = new_nonce()
             _audit(session, action="password_changed", success=True, now=now, ip=ip,

@@ -37,10 +37,10 @@ def get_calendar() -> WorkingCalendar:
     if fresh and _cache["url"] == url and _cache["calendar"] is not None:
         calendar: WorkingCalendar = _cache["calendar"]
         return calendar
-    key = db.session.execute(
+    loaded = db.session.execute(
         sa.select(sa.func.count(HolidayTable.year), sa.func.max(HolidayTable.loaded_at))
     ).one()
-    key = (db.engine.url.render_as_string(), *key)
+    key = (url, *loaded)
     if _cache["key"] != key:
         tables = {row.year: parse_year_table(row.data)
                   for row in db.session.scalars(sa.select(HolidayTable))}

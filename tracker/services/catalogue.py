@@ -70,7 +70,7 @@ def _read_services(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def _upsert(model: type, key: str, rows: Iterable[dict[str, Any]]) -> int:
+def _upsert(model: type[Any], key: str, rows: Iterable[dict[str, Any]]) -> int:
     existing = {getattr(o, key): o for o in db.session.scalars(sa.select(model))}
     count = 0
     for row in rows:

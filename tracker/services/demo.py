@@ -110,6 +110,10 @@ def _office_hours(rng: random.Random, day: date) -> datetime:
     return local.astimezone(UTC)
 
 
+# One move of the plan: the action, who makes it (None: the system), its keyword arguments.
+Step = tuple[Action, User | None, dict[str, object]]
+
+
 class _Runner:
     """Moves one case towards a target state, step by step, never past ``now``."""
 
@@ -127,35 +131,7 @@ class _Runner:
         return at + timedelta(hours=self.rng.uniform(low_h, high_h))
 
     def run(self, case: Case, target: CaseStatus, at: datetime, applicant: User) -> None:
-        rng, clerk = self.rng, self.clerks
-        receiving, competent = clerk[case.receiving_office_id], clerk[case.competent_office_id]
-        steps: list[tuple[Action, User | None, dict[str, object]]] = []
-        if target is CaseStatus.RECEIVED:
-            if case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE and rng.random() < 0.5:
-                steps += [(Action.FORMAL_CHECK, receiving, {}),
-                          (Action.IDENTITY_CHECK, receiving, {})]
-        elif target is CaseStatus.RETRACTED:
-            steps.append((Action.RETRACT, applicant, {"reason": "信息填写有误，重新申请"}))
-        else:
-            if case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
-                steps += [(Action.FORMAL_CHECK, receiving, {}),
-                          (Action.IDENTITY_CHECK, receiving, {}),
-                          (Action.FORWARD, receiving, {})]
-            supplement = target in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED) or (
-                rng.random() < 0.15)
-            if supplement:
-                items = [{"material": "id_card", "note": "身份证复印件不清晰，请重新上传"}]
-                steps.append((Action.REQUEST_SUPPLEMENT, competent,
-                              {"reason": "材料不清晰，一次性告知补正", "payload": {"items": items}}))
-                if target is not CaseStatus.SUPPLEMENT_REQUESTED:
-                    steps.append((Action.SUBMIT_SUPPLEMENT, applicant, {}))
-            if target is CaseStatus.NOT_ACCEPTED:
-                steps.append((Action.REJECT, competent,
-                              {"reason": "申请事项不属于本部门职权范围，请向户籍所在地部门申请"}))
-            elif target not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED):
-                steps.append((Action.ACCEPT, competent, {}))
-                steps += self._after_acceptance(case, target, competent, applicant)
-        for action, actor, kw in steps:
+        for action, actor, kw in self._plan(case, target, applicant):
             at = self.later(at)
             if self.step(case, action, actor, at, **kw) is None:
                 return
@@ -164,18 +140,58 @@ class _Runner:
                 return
         if case.status in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
                            CaseStatus.REFUSED):
-            at = self.later(at)
-            if rng.random() < 0.6 and at < self.now:
-                case_ops.act(case.id, Action.DELIVER, competent, at,
-                             payload={"delivery_method": rng.choice(["online", "post", "counter"])})
-            at = self.later(at)
-            if rng.random() < 0.55 and at < self.now:
-                score = rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 6, 4, 2])[0]
-                case_ops.rate(case.id, applicant, score,
-                              "" if score > 2 else "等待时间太长，进度不透明", at)
+            self._deliver_and_rate(case, at, applicant)
+
+    def _plan(self, case: Case, target: CaseStatus, applicant: User) -> list[Step]:
+        """The moves that take a just-submitted case to ``target``."""
+        receiving = self.clerks[case.receiving_office_id]
+        competent = self.clerks[case.competent_office_id]
+        checks: list[Step] = [(Action.FORMAL_CHECK, receiving, {}),
+                              (Action.IDENTITY_CHECK, receiving, {})]
+        if target is CaseStatus.RECEIVED:
+            accept_here = case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE
+            return checks if accept_here and self.rng.random() < 0.5 else []
+        if target is CaseStatus.RETRACTED:
+            return [(Action.RETRACT, applicant, {"reason": "信息填写有误，重新申请"})]
+        steps: list[Step] = []
+        if case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+            steps += [*checks, (Action.FORWARD, receiving, {})]
+        steps += self._supplement(target, competent, applicant)
+        if target is CaseStatus.NOT_ACCEPTED:
+            steps.append((Action.REJECT, competent,
+                          {"reason": "申请事项不属于本部门职权范围，请向户籍所在地部门申请"}))
+        elif target not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED):
+            steps.append((Action.ACCEPT, competent, {}))
+            steps += self._after_acceptance(case, target, competent, applicant)
+        return steps
+
+    def _supplement(self, target: CaseStatus, competent: User, applicant: User) -> list[Step]:
+        """A request for supplement (always on the way to those states, sometimes otherwise)."""
+        wanted = target in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
+        if not wanted and self.rng.random() >= 0.15:
+            return []
+        items = [{"material": "id_card", "note": "身份证复印件不清晰，请重新上传"}]
+        steps: list[Step] = [(Action.REQUEST_SUPPLEMENT, competent,
+                              {"reason": "材料不清晰，一次性告知补正", "payload": {"items": items}})]
+        if target is not CaseStatus.SUPPLEMENT_REQUESTED:
+            steps.append((Action.SUBMIT_SUPPLEMENT, applicant, {}))
+        return steps
+
+    def _deliver_and_rate(self, case: Case, at: datetime, applicant: User) -> None:
+        """A decided case is sometimes delivered, then sometimes rated, never after ``now``."""
+        rng, competent = self.rng, self.clerks[case.competent_office_id]
+        at = self.later(at)
+        if rng.random() < 0.6 and at < self.now:
+            case_ops.act(case.id, Action.DELIVER, competent, at,
+                         payload={"delivery_method": rng.choice(["online", "post", "counter"])})
+        at = self.later(at)
+        if rng.random() < 0.55 and at < self.now:
+            score = rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 6, 4, 2])[0]
+            case_ops.rate(case.id, applicant, score,
+                          "" if score > 2 else "等待时间太长，进度不透明", at)
 
     def _after_acceptance(self, case: Case, target: CaseStatus, clerk: User,
-                          applicant: User) -> list[tuple[Action, User | None, dict[str, object]]]:
+                          applicant: User) -> list[Step]:
         rng = self.rng
         if target is CaseStatus.ACCEPTED:
             return []
@@ -183,7 +199,7 @@ class _Runner:
             return [(Action.WITHDRAW, applicant, {"reason": "已在本地办理，无需再办"})]
         if target is CaseStatus.CANCELLED:
             return [(Action.CANCEL, clerk, {"reason": "重复申请，已合并至另一办件"})]
-        steps: list[tuple[Action, User | None, dict[str, object]]] = []
+        steps: list[Step] = []
         payload: dict[str, object] = {}
         if case.mode is HandlingMode.JOINT:
             payload["cooperating_offices"] = self.cooperating_offices(case)
@@ -247,7 +263,7 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
     citizens = list(db.session.scalars(
         sa.select(User).where(User.role == Role.CITIZEN).order_by(User.phone)))
     clerks = {u.office_id: u for u in db.session.scalars(
-        sa.select(User).where(User.role == Role.CLERK))}
+        sa.select(User).where(User.role == Role.CLERK)) if u.office_id is not None}
     services = list(db.session.scalars(sa.select(Service).order_by(Service.code)))
     offices = {o.code: o for o in db.session.scalars(sa.select(Office).where(
         Office.region_code.in_(PLACES.values())))}
@@ -257,7 +273,8 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
     for n in range(cases):
         service = services[n % len(services)] if n < len(services) else rng.choice(services)
         applicant = citizens[0] if n % 5 == 0 else rng.choice(citizens)
-        here, there = ("cq", "cd") if applicant.home_region_code.startswith("50") else ("cd", "cq")
+        home = applicant.home_region_code or ""
+        here, there = ("cq", "cd") if home.startswith("50") else ("cd", "cq")
         receiving = offices[f"{PLACES[here]}-{service.department_code}"]
         competent = offices[f"{PLACES[there]}-{service.competent_department_code}"]
         if service.mode is not HandlingMode.ACCEPT_HERE_DECIDE_THERE:

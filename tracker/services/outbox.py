@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -77,5 +77,3 @@ def deliver_pending(senders: Mapping[str, Sender], now: datetime, *, limit: int 
                 message.state, message.sent_at, message.error = "sent", now, None
                 sent += 1
     return sent, failed
-
-SenderFactory = Callable[[Mapping[str, Any]], dict[str, Sender]]

@@ -1,0 +1,75 @@
+"""Who may reach which page: one entry per endpoint of ``app.url_map`` (SECURITY.md, "Nobody
+sees what is not theirs"; ARCHITECTURE.md, "each blueprint installs one access guard").
+
+An entry names the roles that are *not refused* there. Refused means 403, 404, or a redirect
+to the login page (anonymous visitors of a guarded page). Being sent somewhere else is not a
+refusal: a signed-in person who opens ``/login`` or ``/register`` is sent to their home page,
+``/logout`` without a session goes to the home page.
+
+``tests/test_architecture.py`` fails when an endpoint has no entry (a new route, of any
+blueprint, admin included, must be placed here on purpose), when an entry names an endpoint
+that no longer exists, and when a role gets a different answer than its entry says.
+"""
+
+from __future__ import annotations
+
+ANONYMOUS, CITIZEN, CLERK, SUPERVISOR, ADMIN = (
+    "anonymous", "citizen", "clerk", "supervisor", "admin")
+ROLES = (ANONYMOUS, CITIZEN, CLERK, SUPERVISOR, ADMIN)
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {ANONYMOUS}
+CITIZENS = frozenset({CITIZEN})
+CLERKS = frozenset({CLERK})
+SUPERVISORS = frozenset({SUPERVISOR})
+ADMINS = frozenset({ADMIN})  # for the admin blueprint's routes, when they come
+
+ACCESS: dict[str, frozenset[str]] = {
+    # public: tracking without login, the catalogue, health checks, static files
+    "public.home": EVERYONE,
+    "public.services": EVERYONE,
+    "public.service": EVERYONE,
+    "public.track": EVERYONE,
+    "public.healthz": EVERYONE,
+    "public.readyz": EVERYONE,
+    "static": EVERYONE,
+    # auth
+    "auth.login": EVERYONE,
+    "auth.register": EVERYONE,
+    "auth.logout": EVERYONE,
+    "auth.password": SIGNED_IN,
+    # citizen (/)
+    "citizen.apply": CITIZENS,
+    "citizen.cases": CITIZENS,
+    "citizen.case": CITIZENS,
+    "citizen.receipt": CITIZENS,
+    "citizen.download": CITIZENS,
+    "citizen.supplement": CITIZENS,
+    "citizen.withdraw": CITIZENS,
+    "citizen.rate": CITIZENS,
+    "citizen.notifications": CITIZENS,
+    "citizen.notifications_read": CITIZENS,
+    # clerk (/clerk)
+    "clerk.queue": CLERKS,
+    "clerk.case": CLERKS,
+    "clerk.act": CLERKS,
+    "clerk.assign": CLERKS,
+    "clerk.bulk": CLERKS,
+    "clerk.reveal": CLERKS,
+    "clerk.download": CLERKS,
+    "clerk.subtask_act": CLERKS,
+    "clerk.notes": CLERKS,
+    "clerk.delete_note": CLERKS,
+    # supervisor (/supervisor)
+    "supervisor.dashboard": SUPERVISORS,
+    "supervisor.region": SUPERVISORS,
+    "supervisor.office": SUPERVISORS,
+    "supervisor.clock": SUPERVISORS,
+    "supervisor.ratings": SUPERVISORS,
+    "supervisor.rectification_item": SUPERVISORS,
+    "supervisor.extensions": SUPERVISORS,
+    "supervisor.decide_extension": SUPERVISORS,
+    "supervisor.workload": SUPERVISORS,
+    "supervisor.open_data": SUPERVISORS,
+    # admin (/admin): no routes yet; each one gets an entry here (ADMINS) as it is added
+}
