@@ -21,7 +21,8 @@ PIP_AUDIT := $(BIN)/python .ci/pip_audit.py requirements.txt requirements-dev.tx
 # once the services being rewritten do too.
 MYPY_SERVICES := tracker/passwords.py tracker/services/accounts.py tracker/services/calendar.py \
     tracker/services/catalogue.py tracker/services/demo.py tracker/services/office.py \
-    tracker/services/opendata.py tracker/services/outbox.py
+    tracker/services/opendata.py tracker/services/outbox.py tracker/services/cases.py \
+    tracker/services/case_store.py tracker/services/deadlines.py tracker/services/rollup.py
 
 .PHONY: help install run test lint security db demo bench clean messages
 

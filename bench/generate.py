@@ -33,7 +33,6 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from tracker.domain.effects import CaseChanges, Timing, act_by, effects, event_metrics, facts_after
 from tracker.domain.errors import UnknownCalendarYear
@@ -42,6 +41,7 @@ from tracker.domain.states import CaseStatus, HandlingMode, SubTaskStatus
 from tracker.domain.workflow import Action, CaseFacts
 from tracker.extensions import db
 from tracker.models import Case, Office, Service, TrackingSequence, User
+from tracker.passwords import hash_password
 from tracker.services.calendar import SHANGHAI, get_calendar
 from tracker.services.rollup import derive_areas
 
@@ -256,7 +256,7 @@ TEMPORAL = {cols: _positions(cols, _TEMPORAL_NAMES) for cols in
 def _citizens(writer: _Writer, first: int, count: int, rng: random.Random,
               now: datetime) -> list[tuple[int, str]]:
     """Bench applicants (ids and phones); ID numbers are generated with valid check digits."""
-    password = generate_password_hash(PASSWORD_HASH_NOTE)
+    password = hash_password(PASSWORD_HASH_NOTE)
     rows, out = [], []
     for i in range(count):
         uid = first + i
@@ -380,6 +380,21 @@ class _Plan:
     event_id: int
 
 
+def _offices(rng: random.Random, svc: _Service, by_dept: dict[str, list[_Office]],
+             cum: dict[str, list[float]]) -> tuple[_Office, _Office]:
+    """(receiving, competent): the same office, except when accepted here and decided there,
+    where the receiving office is another one, in the other province four times in five."""
+    dept = svc.competent_department
+    competent = rng.choices(by_dept[dept], cum_weights=cum[dept])[0]
+    receiving = competent
+    if svc.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+        pool, pool_cum = by_dept[svc.department], cum[svc.department]
+        while receiving.id == competent.id or receiving.region[:2] == \
+                competent.region[:2] and rng.random() < 0.8:
+            receiving = rng.choices(pool, cum_weights=pool_cum)[0]
+    return receiving, competent
+
+
 def _batches(writer: _Writer, plan: _Plan) -> int:
     """The generation loop, one transaction per batch; returns how many cases it wrote."""
     cases, batch, rng, days, day_weights = (plan.cases, plan.batch, plan.rng, plan.days,
@@ -404,14 +419,7 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
             case_id += 1
             svc = rng.choices(svc_list, cum_weights=svc_cum)[0]
             applicant_id, phone = people[rng.randrange(len(people))]
-            dept = svc.competent_department
-            competent = rng.choices(by_dept[dept], cum_weights=cum[dept])[0]
-            receiving = competent
-            if svc.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
-                pool, pool_cum = by_dept[svc.department], cum[svc.department]
-                while receiving.id == competent.id or receiving.region[:2] == \
-                        competent.region[:2] and rng.random() < 0.8:
-                    receiving = rng.choices(pool, cum_weights=pool_cum)[0]
+            receiving, competent = _offices(rng, svc, by_dept, cum)
             submitted = datetime.combine(day, time(9), SHANGHAI).astimezone(UTC) + timedelta(
                 minutes=rng.randint(0, 540))
             scope = f"{receiving.region[:2]}{day:%y%m%d}"

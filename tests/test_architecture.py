@@ -152,11 +152,9 @@ def test_the_view_query_guard_can_fail():
 
 BANNED_IN_SERVICES = {"flask", "werkzeug", "flask_login", "flask_wtf", "flask_babel", "wtforms"}
 # Services that still import the web framework today; other branches are removing it
-# (uploads returns a send_file response, audit reads current_app, bulk hashes passwords with
-# werkzeug: it should call tracker.passwords.hash_password). Empty at merge.
+# (uploads returns a send_file response, audit reads current_app). Empty at merge.
 KNOWN_SERVICE_FRAMEWORK_IMPORTS = {
     "tracker/services/audit.py",
-    "tracker/services/bulk.py",
     "tracker/services/uploads.py",
 }
 

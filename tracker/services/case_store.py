@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from ..domain import clock
 from ..domain.effects import Timing
@@ -94,7 +94,7 @@ def case_facts(case: Case) -> CaseFacts:
     )
 
 
-def pauses_of(case_id: int, session: Session) -> list[ClockPause]:
+def pauses_of(case_id: int, session: Session | scoped_session[Any]) -> list[ClockPause]:
     return list(session.scalars(
         sa.select(ClockPause).where(ClockPause.case_id == case_id).order_by(ClockPause.id)))
 

@@ -73,11 +73,11 @@ def _next_serial(session: Session, scope: str) -> int:
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
               else sqlite.insert)
     stmt = insert(TrackingSequence).values(scope=scope, last=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[TrackingSequence.scope],
         set_={"last": TrackingSequence.last + 1},
     ).returning(TrackingSequence.last)
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(upsert).scalar_one())
 
 
 
@@ -230,7 +230,7 @@ def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
     office_ids = [int(x) for x in payload.get("cooperating_offices", [])]
     if len(office_ids) != len(roles):
         raise DomainError("请为每个协办角色选择协办部门", code="cooperating_offices")
-    letters = []
+    letters: list[dict[str, Any]] = []
     for role, office_id in zip(roles, office_ids, strict=True):
         office = session.get(Office, office_id)
         if office is None or office.department_code != role.department_code:

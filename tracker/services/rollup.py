@@ -101,7 +101,8 @@ def areas_of(session: Session, office_id: int, service_id: int) -> list[tuple[st
     if office is None:
         return []
     subsets = (EVERYTHING, department_subset(office.department_code), service_subset(service_id))
-    areas, code = [EVERYTHING], office.region_code
+    areas: list[str] = [EVERYTHING]
+    code: str | None = office.region_code
     while code and code not in areas:
         areas.append(code)
         region = session.get(Region, code)
