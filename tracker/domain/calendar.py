@@ -67,6 +67,10 @@ class YearTable:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         object.__setattr__(self, "workdays", frozenset(self.workdays))
         object.__setattr__(self, "holiday_names", MappingProxyType(dict(self.holiday_names)))
+        self._check_days()
+        self._check_names()
+
+    def _check_days(self) -> None:
         for label, days in (("放假日期", self.holidays), ("调休上班日期", self.workdays)):
             for d in sorted(days):
                 if type(d) is not date:
@@ -85,6 +89,8 @@ class YearTable:
                 raise InvalidYearTable(
                     f"调休上班日 {d.isoformat()} 不是周六或周日（工作日本来就上班，无需列出）"
                 )
+
+    def _check_names(self) -> None:
         for d, name in self.holiday_names.items():
             if d not in self.holidays:
                 raise InvalidYearTable(f"节日名称对应的日期 {d!r} 不在放假日期中")
@@ -119,18 +125,8 @@ def _require_list(value: object, where: str) -> list[Any]:
     return value
 
 
-def parse_year_table(data: Mapping[str, Any]) -> YearTable:
-    """Validate and parse one year's official schedule in the ``holidays load`` JSON format::
-
-        {"year": 2027,
-         "source": "国务院办公厅关于2027年部分节假日安排的通知",
-         "holidays": [{"name": "元旦", "days": ["2027-01-01", "2027-01-02"]}],
-         "workdays": ["2027-02-07"]}
-
-    ``source`` is optional. Unknown keys, duplicate dates, dates outside ``year``, a date that
-    is both a holiday and a workday, and workdays that are not Saturday/Sunday are refused with
-    :class:`InvalidYearTable` (Chinese ``message``).
-    """
+def _header(data: Mapping[str, Any]) -> tuple[int, str]:
+    """The table's keys checked; its year and source."""
     if not isinstance(data, Mapping):
         raise InvalidYearTable("节假日安排文件的内容必须是一个 JSON 对象")
     unknown = sorted(str(k) for k in data if k not in _TOP_KEYS)
@@ -147,23 +143,31 @@ def parse_year_table(data: Mapping[str, Any]) -> YearTable:
     source = data.get("source", "")
     if not isinstance(source, str):
         raise InvalidYearTable("source 必须是文字（官方通知的标题）")
+    return year, source
 
+
+def _holiday_name(block: object, where: str) -> str:
+    if not isinstance(block, Mapping):
+        raise InvalidYearTable(f'{where} 必须是形如 {{"name": ..., "days": [...]}} 的对象')
+    extra = sorted(str(k) for k in block if k not in _HOLIDAY_KEYS)
+    if extra:
+        raise InvalidYearTable(f"{where} 含有无法识别的字段：{', '.join(extra)}")
+    name = block.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidYearTable(f"{where} 缺少节日名称 name")
+    return name.strip()
+
+
+def _holiday_blocks(value: object) -> tuple[set[date], dict[date, str]]:
+    """The holiday blocks: every day off, each with its holiday's name."""
     holidays: set[date] = set()
     names: dict[date, str] = {}
-    blocks = _require_list(data["holidays"], "holidays")
+    blocks = _require_list(value, "holidays")
     if not blocks:
         raise InvalidYearTable("holidays 不能为空：官方安排每年都有法定节假日")
     for i, block in enumerate(blocks, start=1):
-        where = f"holidays 第{i}项"
-        if not isinstance(block, Mapping):
-            raise InvalidYearTable(f'{where} 必须是形如 {{"name": ..., "days": [...]}} 的对象')
-        extra = sorted(str(k) for k in block if k not in _HOLIDAY_KEYS)
-        if extra:
-            raise InvalidYearTable(f"{where} 含有无法识别的字段：{', '.join(extra)}")
-        name = block.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidYearTable(f"{where} 缺少节日名称 name")
-        where = f"holidays「{name.strip()}」"
+        name = _holiday_name(block, f"holidays 第{i}项")
+        where = f"holidays「{name}」"
         days = _require_list(block.get("days"), f"{where} 的 days")
         if not days:
             raise InvalidYearTable(f"{where} 的 days 不能为空")
@@ -172,8 +176,24 @@ def parse_year_table(data: Mapping[str, Any]) -> YearTable:
             if d in holidays:
                 raise InvalidYearTable(f"{where}：放假日期 {d.isoformat()} 重复列出")
             holidays.add(d)
-            names[d] = name.strip()
+            names[d] = name
+    return holidays, names
 
+
+def parse_year_table(data: Mapping[str, Any]) -> YearTable:
+    """Validate and parse one year's official schedule in the ``holidays load`` JSON format::
+
+        {"year": 2027,
+         "source": "国务院办公厅关于2027年部分节假日安排的通知",
+         "holidays": [{"name": "元旦", "days": ["2027-01-01", "2027-01-02"]}],
+         "workdays": ["2027-02-07"]}
+
+    ``source`` is optional. Unknown keys, duplicate dates, dates outside ``year``, a date that
+    is both a holiday and a workday, and workdays that are not Saturday/Sunday are refused with
+    :class:`InvalidYearTable` (Chinese ``message``).
+    """
+    year, source = _header(data)
+    holidays, names = _holiday_blocks(data["holidays"])
     workdays: set[date] = set()
     for raw in _require_list(data["workdays"], "workdays"):
         d = _parse_iso_date(raw, "workdays")

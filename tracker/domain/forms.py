@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -48,52 +48,83 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return value if multiline else " ".join(value.split())
 
 
+def iso_date(value: str) -> date | None:
+    """A date written exactly as YYYY-MM-DD (ASCII digits), else None. The one date parser:
+    the web layer's ``inputs.parse_date`` adds its bounds on top."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _text(spec: FieldSpec, raw: str) -> str:
+    multiline = spec.type == "textarea"
+    value = clean_text(raw, multiline=multiline)
+    if _has_control(value, allow_newlines=multiline):
+        raise DomainError("含有不可见或控制字符，请删除后重新输入")
+    limit = spec.max_length or DEFAULT_MAX[spec.type]
+    if len(value) > limit:
+        raise DomainError(f"不能超过 {limit} 个字（现在 {len(value)} 个）")
+    return value
+
+
+def _select(spec: FieldSpec, value: str) -> str:
+    if value not in spec.choices:
+        raise DomainError("请从列表中选择")
+    return value
+
+
+def _date(value: str) -> str:
+    day = iso_date(value)
+    if day is None:
+        raise DomainError("请输入正确的日期，格式如 2026-11-22")
+    return day.isoformat()
+
+
+def _integer(spec: FieldSpec, value: str) -> int:
+    if not _INTEGER.match(value):
+        raise DomainError("请输入整数")
+    number = int(value)
+    _range(spec, number)
+    return number
+
+
+def _money(spec: FieldSpec, value: str) -> str:
+    if not _MONEY.match(value):
+        raise DomainError("请输入金额（元），最多两位小数，如 1200.50")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise DomainError("请输入金额（元）") from None
+    _range(spec, amount)
+    return str(amount)
+
+
+def _region(value: str, regions: Collection[str]) -> str:
+    if value not in regions:
+        raise DomainError("请选择行政区划")
+    return value
+
+
 def _check(spec: FieldSpec, raw: str, today: date, regions: Collection[str]) -> Any:
-    t = spec.type
-    if t in ("text", "textarea"):
-        value = clean_text(raw, multiline=t == "textarea")
-        if _has_control(value, allow_newlines=t == "textarea"):
-            raise DomainError("含有不可见或控制字符，请删除后重新输入")
-        limit = spec.max_length or DEFAULT_MAX[t]
-        if len(value) > limit:
-            raise DomainError(f"不能超过 {limit} 个字（现在 {len(value)} 个）")
-        return value
+    """One answer checked and normalised by its field's type (a refusal says what is wrong)."""
+    if spec.type in ("text", "textarea"):
+        return _text(spec, raw)
     value = raw.strip()
-    if t == "select":
-        if value not in spec.choices:
-            raise DomainError("请从列表中选择")
-        return value
-    if t == "date":
-        try:
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-                raise ValueError
-            return date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise DomainError("请输入正确的日期，格式如 2026-11-22") from None
-    if t == "integer":
-        if not _INTEGER.match(value):
-            raise DomainError("请输入整数")
-        number = int(value)
-        _range(spec, number)
-        return number
-    if t == "money":
-        if not _MONEY.match(value):
-            raise DomainError("请输入金额（元），最多两位小数，如 1200.50")
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            raise DomainError("请输入金额（元）") from None
-        _range(spec, amount)
-        return str(amount)
-    if t == "phone":
-        return normalize_mobile(value)
-    if t == "resident_id":
-        return validate_resident_id(value, today)
-    if t == "region":
-        if value not in regions:
-            raise DomainError("请选择行政区划")
-        return value
-    raise DomainError(f"未知的字段类型 {t}")
+    checks: dict[str, Callable[[], Any]] = {
+        "select": lambda: _select(spec, value),
+        "date": lambda: _date(value),
+        "integer": lambda: _integer(spec, value),
+        "money": lambda: _money(spec, value),
+        "phone": lambda: normalize_mobile(value),
+        "resident_id": lambda: validate_resident_id(value, today),
+        "region": lambda: _region(value, regions),
+    }
+    if spec.type not in checks:
+        raise DomainError(f"未知的字段类型 {spec.type}")
+    return checks[spec.type]()
 
 
 def _range(spec: FieldSpec, number: int | Decimal) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..domain.forms import iso_date
+
 MIN_DAY = date(2000, 1, 1)
 MAX_DAY = date(2100, 12, 31)
 INT_MAX = 2**31 - 1  # the largest id or count a database integer column holds
@@ -27,14 +29,8 @@ def parse_int(value: str | None, lo: int = 1, hi: int = INT_MAX) -> int | None:
 
 def parse_date(value: str | None) -> date | None:
     """An ISO date (YYYY-MM-DD) between ``MIN_DAY`` and ``MAX_DAY``, else None."""
-    value = (value or "").strip()
-    if len(value) != 10 or not value.isascii():
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day if MIN_DAY <= day <= MAX_DAY else None
+    day = iso_date((value or "").strip())
+    return day if day is not None and MIN_DAY <= day <= MAX_DAY else None
 
 
 def clean_text(value: str | None, limit: int) -> str:
