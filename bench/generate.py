@@ -1,6 +1,6 @@
 """Bulk generator for benchmarks: N cases with a realistic spread, straight into the real tables.
 
-    python bench/generate.py --cases 100000 [--seed 1] [--today YYYY-MM-DD]
+    python -m bench.generate --cases 100000 [--seed 1] [--today YYYY-MM-DD]
 
 (into the database the app is configured for: ``DATABASE_URL``, else instance/tracker.sqlite).
 
@@ -622,12 +622,10 @@ def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitt
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python bench/generate.py --cases N``: generate into the app's configured database."""
+    """``python -m bench.generate --cases N``: generate into the app's configured database."""
     import argparse
-    import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tracker import create_app
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
