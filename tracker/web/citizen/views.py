@@ -37,6 +37,7 @@ from ...services import queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
 from .. import wallclock
+from ..downloads import send_attachment
 
 bp = Blueprint("citizen", __name__)
 
@@ -250,7 +251,7 @@ def download(tracking_number: str, attachment_id: int) -> Response:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != c.id or attachment.stored_name is None:
         abort(404)
-    return uploads.send_attachment(attachment, _folder())
+    return send_attachment(attachment, _folder())
 
 
 @bp.route("/cases/<tracking_number>/supplement", methods=["GET", "POST"])

@@ -49,9 +49,10 @@ from ...extensions import db
 from ...models import Attachment, Case, Office, Region, Service, SubTask, User
 from ...services import cases as case_ops
 from ...services import office as office_ops
-from ...services import queries, uploads
+from ...services import queries
 from ...services.calendar import get_calendar, local_date
 from .. import action_label, loc, wallclock
+from ..downloads import send_attachment
 from . import forms
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
@@ -411,7 +412,7 @@ def download(tracking_number: str, attachment_id: int) -> Response:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case.id or attachment.stored_name is None:
         abort(404)
-    return uploads.send_attachment(attachment, _folder())
+    return send_attachment(attachment, _folder())
 
 
 @bp.post("/subtasks/<int:subtask_id>/act")
