@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import Field, StringField
 from wtforms.widgets import HiddenInput, TextInput
 
@@ -104,6 +105,8 @@ class QueryForm(FlaskForm):
         csrf = False
 
     def __init__(self, args: Any, **kwargs: Any) -> None:
+        if not hasattr(args, "getlist"):
+            args = MultiDict(args)  # a plain mapping of one value per name
         super().__init__(formdata=args, **kwargs)
 
 
