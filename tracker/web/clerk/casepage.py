@@ -50,7 +50,9 @@ DANGER = {Action.REJECT, Action.REFUSE, Action.CANCEL, Action.SUBTASK_CANCEL}
 
 
 @dataclass
-class ActionForm:
+class OfferedMove:
+    """A move the workflow offers this clerk now, as the page draws its button or form."""
+
     action: Action
     reason_required: bool
     danger: bool
@@ -85,7 +87,7 @@ def _form_rows(case: Case) -> list[tuple[str, str]]:
             for f in case.service.fields if f.name in case.form_data]
 
 
-def _cooperation_offices(case: Case, actions: list[ActionForm]) -> list[Any]:
+def _cooperation_offices(case: Case, actions: list[OfferedMove]) -> list[Any]:
     live_subtasks = any(t.status is not SubTaskStatus.CANCELLED for t in case.subtasks)
     needs_offices = case.mode is HandlingMode.JOINT and not live_subtasks and any(
         a.action in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS) for a in actions)
@@ -108,7 +110,7 @@ def _render_case(case: Case, *, status: int = 200, errors: dict[str, str] | None
     actor = case_ops.actor_facts(me())
     notes = office_ops.canned_notes(mine)
     actions = [
-        ActionForm(a, TRANSITIONS_BY_ACTION[a].reason_required, a in DANGER,
+        OfferedMove(a, TRANSITIONS_BY_ACTION[a].reason_required, a in DANGER,
                    [n for n in notes if n.kind == CANNED_KIND.get(a)])
         for a in available_actions(facts, actor)
     ]
