@@ -29,6 +29,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     app.config.from_pyfile(str(Path(app.instance_path) / "settings.py"), silent=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from .services import audit
+
+    audit.configure(app.config)  # the audit log's key, without the service reading flask
     _init_extensions(app)
     _register_blueprints(app)
     _register_errors(app)

@@ -22,11 +22,11 @@ from tracker.services.uploads import (
     TEMP_PREFIX,
     StoredFile,
     discard,
-    send_attachment,
     store_many,
     store_upload,
     sweep_orphans,
 )
+from tracker.web.downloads import send_attachment
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 PDF = b"%PDF-1.7\n" + b"0123456789" * 1000

@@ -8,19 +8,19 @@ before reading the last seal.
 
 The key is ``AUDIT_KEY`` when set, else derived from ``SECRET_KEY``: rotating the secret key
 without setting ``AUDIT_KEY`` to the old derived value makes every existing row fail
-verification (docs/security.md).
+verification (docs/security.md). ``create_app`` hands this module the application's settings
+with :func:`configure` (the mapping itself, not a copy: a key changed later is seen).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from ..domain.auditchain import GENESIS, Verdict, first_break, seal
@@ -30,11 +30,22 @@ from ..models import AuditEntry
 ADVISORY_LOCK = 0x70B4_A0D1  # PostgreSQL: one appender at a time (any 64-bit constant)
 
 
+_settings: Mapping[str, Any] = {}
+
+
+def configure(settings: Mapping[str, Any]) -> None:
+    """Where ``AUDIT_KEY`` and ``SECRET_KEY`` are read from (the app's config)."""
+    global _settings
+    _settings = settings
+
+
 def audit_key() -> bytes:
-    configured = current_app.config.get("AUDIT_KEY")
+    configured = _settings.get("AUDIT_KEY")
     if configured:
         return str(configured).encode()
-    secret = str(current_app.config["SECRET_KEY"]).encode()
+    if not _settings.get("SECRET_KEY"):
+        raise RuntimeError("audit log: no key configured (create_app calls audit.configure)")
+    secret = str(_settings["SECRET_KEY"]).encode()
     return hmac.new(secret, b"tongban audit log", hashlib.sha256).digest()
 
 

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import Response, send_file
-from werkzeug.exceptions import NotFound
 
 from ..domain.files import (
     EXTENSIONS,
@@ -156,26 +154,28 @@ def sweep_orphans(folder: Path, known: Callable[[set[str]], set[str]] | None = N
     return removed
 
 
-def send_attachment(attachment: Attachment, folder: Path) -> Response:
-    """The stored file as a download (never rendered inline), under its original name.
+@dataclass(frozen=True)
+class Download:
+    """What to send for an attachment: the file, its type and the name to save it under. The
+    web layer turns it into a response (``tracker/web/downloads.py``)."""
 
-    Raises ``NotFound`` if the attachment has no file or the file is gone. Needs a request
-    context."""
+    path: Path
+    mimetype: str
+    download_name: str
+
+
+def download_of(attachment: Attachment, folder: Path) -> Download | None:
+    """The stored file of ``attachment`` under its original name, or None when the attachment
+    has no file, names something this module did not make, or the file is gone."""
     stored_name = attachment.stored_name
     if not stored_name or not STORED_NAME.fullmatch(stored_name):
-        raise NotFound()
+        return None
     path = folder / stored_name
     if not path.is_file():
-        raise NotFound()
-    response = send_file(
-        path, mimetype=attachment.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=attachment.original_name or clean_original_name(""),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+        return None
+    return Download(path=path,
+                    mimetype=attachment.content_type or "application/octet-stream",
+                    download_name=attachment.original_name or clean_original_name(""))
 
 
 def _remaining(stream: BinaryIO) -> int | None:

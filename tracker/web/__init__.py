@@ -59,10 +59,9 @@ def day(value: date | None) -> str:
 def answer(value: Any, field: Any) -> str:
     """A stored form answer as a person reads it: region and choice names, not codes."""
     if field.type == "region":
-        from ..extensions import db
-        from ..models import Region
+        from ..services.lookups import region as region_of
 
-        region = db.session.get(Region, str(value))
+        region = region_of(str(value))
         return loc(region, "name") if region is not None else str(value)
     if field.type == "select":
         for choice in field.choices or ():

@@ -8,14 +8,17 @@ Chinese message: WTForms' defaults are English.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField, TelField
+from wtforms import Field, PasswordField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ...domain.passwords import MAX_LENGTH
+from ..fields import QueryForm
 
 
 def _strip(value: Any) -> Any:
@@ -85,3 +88,38 @@ class PasswordForm(FlaskForm):
          EqualTo("new", message=_l("两次输入的新密码不一致"))],
     )
     submit = SubmitField(_l("修改密码"))
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site ("/cases?x=1"), otherwise None.
+
+    Refused: other hosts ("//evil.example", "https://evil.example"), backslashes (browsers
+    read "/\\evil.example" as "//evil.example"), and control characters or whitespace (browsers
+    drop tabs and newlines, so "/\t/evil.example" would also leave the site).
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+class NextField(Field):
+    """A path on this site (``safe_next``), else None. Read raw: ``safe_next`` refuses the
+    characters a cleaner would silently drop."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = None
+
+    def process_formdata(self, valuelist: Sequence[Any]) -> None:
+        value = valuelist[0] if valuelist else None
+        self.data = safe_next(value) if isinstance(value, str) else None
+
+
+class NextForm(QueryForm):
+    next = NextField()

@@ -30,13 +30,15 @@ from ...domain.errors import DomainError
 from ...domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
 from ...domain.states import CaseStatus, HandlingMode, Role
 from ...domain.workflow import Action
-from ...extensions import db
-from ...models import Attachment, Case, Office, Region, Service
+from ...models import Case, Office, Region, Service
 from ...services import cases as case_ops
-from ...services import queries, uploads
+from ...services import lookups, queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
 from .. import wallclock
+from ..downloads import send_attachment
+from ..fields import errors_of
+from . import forms
 
 bp = Blueprint("citizen", __name__)
 
@@ -67,10 +69,10 @@ def _own_case(tracking_number: str) -> Case:
 # ---- apply ---------------------------------------------------------------------------------
 
 
-def _store_uploads(material_codes: list[str], errors: dict[str, str]) -> list[tuple[str, StoredFile]]:
-    """Store the files chosen for these materials (all or none); a refusal goes to errors."""
-    incoming = [(code, request.files[f"file_{code}"]) for code in material_codes
-                if request.files.get(f"file_{code}") and request.files[f"file_{code}"].filename]
+def _store_uploads(form: forms.MaterialsForm,
+                   errors: dict[str, str]) -> list[tuple[str, StoredFile]]:
+    """Store the files chosen in ``form`` (all or none); a refusal goes to errors."""
+    incoming = form.files()
     try:
         stored = uploads.store_many([(f.stream, f.filename or "") for _, f in incoming],
                                     folder=_folder(), limits=UploadLimits())
@@ -115,8 +117,8 @@ def _office_choices(service: Service) -> dict[str, list[Office]]:
             "competent": queries.offices_of(service.competent_department_code)}
 
 
-def _pick_office(offices: list[Office], raw: str | None) -> Office | None:
-    return next((o for o in offices if str(o.id) == (raw or "")), None)
+def _pick_office(offices: list[Office], office_id: int | None) -> Office | None:
+    return next((o for o in offices if o.id == office_id), None)
 
 
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
@@ -125,59 +127,56 @@ def apply(code: str) -> str | Response:
     if service is None:
         abort(404)
     offices = _office_choices(service)
-    regions = {r.code: r for r in db.session.query(Region).all()}
-    form: dict[str, Any] = {"token": uuid.uuid4().hex}
-    errors: dict[str, str] = {}
-    kept: dict[str, StoredFile] = {}
-    if request.method == "GET":
+    regions = lookups.regions()
+    form = forms.apply_form([m.code for m in service.materials])
+    if not form.is_submitted():
         home = current_user.home_region_code
         mine = next((o for o in offices["receiving"] if o.region_code == home), None)
-        form.update(receiving=str(mine.id) if mine else "", competent="")
-        return _render_apply(service, offices, regions, form, errors, kept)
+        shown = {"token": uuid.uuid4().hex, "receiving": str(mine.id) if mine else "",
+                 "competent": ""}
+        return _render_apply(service, offices, regions, shown, {}, {})
 
-    form = {k: v for k, v in request.form.items()}
-    for m in service.materials:
-        stored = _read_kept(request.form.get(f"kept_{m.code}", ""))
-        if stored is not None:
-            kept[m.code] = stored
-    new_files = _store_uploads([m.code for m in service.materials], errors)
+    # Everything typed is shown back as typed; the clean values are what reaches the service.
+    shown = request.form.to_dict()
+    errors: dict[str, str] = {}
+    kept = {code: stored for code, token in form.kept_tokens().items()
+            if (stored := _read_kept(token)) is not None}
+    new_files = _store_uploads(form, errors)
     kept.update(dict(new_files))
 
     clean, field_errors = validate_answers(
         _field_specs(service), request.form, today=local_date(wallclock.now()), regions=regions)
     errors.update(field_errors)
-    licences = {m.code: request.form.get(f"licence_{m.code}", "").strip()
-                for m in service.materials if request.form.get(f"licence_{m.code}", "").strip()}
+    licences = form.licences()
     errors.update({f"material_{k}": v for k, v in
                    material_problems(_material_specs(service), kept, licences).items()})
     receiving, competent = _offices_for(service, offices, form, errors)
-    if not request.form.get("declaration"):
-        errors["declaration"] = _("请阅读并勾选承诺")
-    if errors:
-        return _render_apply(service, offices, regions, form, errors, kept), 422  # type: ignore[return-value]
-    assert receiving is not None and competent is not None
+    form.validate()
+    errors.update(errors_of(form))
+    if errors or receiving is None or competent is None:
+        return _render_apply(service, offices, regions, shown, errors, kept), 422  # type: ignore[return-value]
     try:
         case = case_ops.submit_case(
             applicant=current_user, service=service, receiving_office=receiving,
             competent_office=competent, form_data=clean, now=wallclock.now(),
-            idempotency_key=form.get("token", "")[:64] or None, ip=_client_ip(),
+            idempotency_key=form.idempotency_key(), ip=_client_ip(),
             files=list(kept.items()), licences=licences)
     except DomainError as exc:
         errors["_form"] = exc.message
-        return _render_apply(service, offices, regions, form, errors, kept), 422  # type: ignore[return-value]
+        return _render_apply(service, offices, regions, shown, errors, kept), 422  # type: ignore[return-value]
     except Exception:
         uploads.discard([s for _, s in new_files], _folder())
         raise
     return redirect(url_for("citizen.receipt", tracking_number=case.tracking_number))
 
 
-def _offices_for(service: Service, offices: dict[str, list[Office]], form: dict[str, Any],
+def _offices_for(service: Service, offices: dict[str, list[Office]], form: forms.ApplyForm,
                  errors: dict[str, str]) -> tuple[Office | None, Office | None]:
-    competent = _pick_office(offices["competent"], form.get("competent"))
+    competent = _pick_office(offices["competent"], form.competent.data)
     if competent is None:
         errors["competent"] = _("请选择办理地部门")
     if service.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
-        receiving = _pick_office(offices["receiving"], form.get("receiving"))
+        receiving = _pick_office(offices["receiving"], form.receiving.data)
         if receiving is None:
             errors["receiving"] = _("请选择收件地部门")
     else:
@@ -199,8 +198,7 @@ def _render_apply(service: Service, offices: dict[str, list[Office]], regions: d
 
 @bp.get("/cases")
 def cases() -> str:
-    page = request.args.get("page", "1")
-    page_no = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    page_no = forms.CasesPageForm(request.args).page.data or 1
     rows, total = queries.applicant_cases(current_user, page_no)
     today = local_date(wallclock.now())
     risk = current_app.config["AT_RISK_WORKING_DAYS"]
@@ -246,11 +244,10 @@ def receipt(tracking_number: str) -> str:
 
 @bp.get("/cases/<tracking_number>/files/<int:attachment_id>")
 def download(tracking_number: str, attachment_id: int) -> Response:
-    c = _own_case(tracking_number)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.case_id != c.id or attachment.stored_name is None:
+    attachment = lookups.attachment_of(_own_case(tracking_number), attachment_id)
+    if attachment is None:
         abort(404)
-    return uploads.send_attachment(attachment, _folder())
+    return send_attachment(attachment, _folder())
 
 
 @bp.route("/cases/<tracking_number>/supplement", methods=["GET", "POST"])
@@ -263,14 +260,14 @@ def supplement(tracking_number: str) -> str | Response:
     items = pause.items or []
     materials = {m.code: m for m in c.service.materials}
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        new_files = _store_uploads(list(materials), errors)
-        licences = {m: request.form.get(f"licence_{m}", "").strip() for m in materials
-                    if request.form.get(f"licence_{m}", "").strip()}
+    form = forms.supplement_form(list(materials))
+    if form.is_submitted():
+        new_files = _store_uploads(form, errors)
+        licences = form.licences()
         asked = {i.get("material") for i in items if i.get("material") in materials}
         missing = [materials[m].name_zh for m in asked
                    if m not in {code for code, _ in new_files} and m not in licences]
-        note = request.form.get("note", "").strip()[:500]
+        note = form.note.data or ""
         if missing and not errors:
             errors["_form"] = _("请补正：%(items)s", items="、".join(missing))
         if not new_files and not licences and not note and not errors:
@@ -278,7 +275,7 @@ def supplement(tracking_number: str) -> str | Response:
         if not errors:
             try:
                 case_ops.act(c.id, Action.SUBMIT_SUPPLEMENT, current_user, wallclock.now(),
-                             expected_version=_int(request.form.get("version")), reason=note,
+                             expected_version=form.version.data, reason=note,
                              files=new_files, licences=licences, ip=_client_ip())
             except DomainError as exc:
                 uploads.discard([s for _, s in new_files], _folder())
@@ -292,18 +289,15 @@ def supplement(tracking_number: str) -> str | Response:
                            materials=materials, errors=errors, form=request.form)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @bp.post("/cases/<tracking_number>/withdraw")
 def withdraw(tracking_number: str) -> Response:
     c = _own_case(tracking_number)
     action = Action.RETRACT if c.accepted_at is None else Action.WITHDRAW
+    form = forms.WithdrawForm()
     try:
         case_ops.act(c.id, action, current_user, wallclock.now(),
-                     expected_version=_int(request.form.get("version")),
-                     reason=request.form.get("reason", "")[:500], ip=_client_ip())
+                     expected_version=form.version.data, reason=form.reason.data or "",
+                     ip=_client_ip())
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -314,9 +308,10 @@ def withdraw(tracking_number: str) -> Response:
 @bp.post("/cases/<tracking_number>/rate")
 def rate(tracking_number: str) -> Response:
     c = _own_case(tracking_number)
-    score = _int(request.form.get("score"))
+    form = forms.RateForm()
     try:
-        case_ops.rate(c.id, current_user, score or 0, request.form.get("comment", ""), wallclock.now())
+        case_ops.rate(c.id, current_user, form.score.data or 0, form.comment.data or "",
+                      wallclock.now())
     except DomainError as exc:
         flash(exc.message, "error")
     else:

@@ -1,8 +1,11 @@
-"""The shape of what a clerk's pages accept: queue filters and the extra fields of each action.
+"""The shape of what a clerk's pages accept: queue filters, bulk moves, the fields of each move,
+assignment, revealing an ID number, sub-task moves and canned notes.
 
-Nothing here decides whether a move is allowed (the workflow does, through the services); these
-functions only turn request values into clean Python values and drop anything unexpected, so
-that a hand-made query string or form can never reach a service as a wrong type.
+Each is a WTForms form whose fields read their values through ``tracker/web/inputs`` (see
+``tracker/web/fields``). Nothing here decides whether a move is allowed (the workflow does,
+through the services); the forms only turn request values into clean Python values and drop
+anything unexpected, so that a hand-made query string or form can never reach a service as a
+wrong type.
 """
 
 from __future__ import annotations
@@ -12,12 +15,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
+from flask_wtf import FlaskForm
+from wtforms import Field, ValidationError
 
 from ...domain.states import CaseStatus
-from ...domain.workflow import Action
-from ...services.queries import DUE_FILTERS, QueueFilters
-from ..inputs import clean_text, parse_date, parse_int
+from ...domain.workflow import CASE_ACTIONS, SUBTASK_TRANSITIONS_BY_ACTION, Action
+from ...services.queries import DUE_FILTERS, QUEUE_PAGE, QueueFilters
+from ..fields import (
+    ChoiceField,
+    DateField,
+    IntField,
+    LineField,
+    QueryForm,
+    TextField,
+    VersionField,
+    errors_of,
+)
+from ..inputs import one_line
 
 REASON_MAX = 1000
 NOTE_MAX = 200
@@ -25,6 +39,8 @@ HINT_MAX = 200
 APPEAL_MAX = 500
 SEARCH_MAX = 64
 PAGE_MAX = 100_000
+REVEAL_REASON_MAX = 200
+CANNED_TEXT_MAX = 600
 STATUS_GROUPS = ("open", "closed", "all")
 ASSIGNED = ("any", "me", "unassigned")
 DELIVERY_METHODS = ("online", "post", "counter")
@@ -34,6 +50,38 @@ DEFAULT_APPEAL_RIGHTS = (
     "如对本决定不服，可自收到本决定之日起六十日内依法申请行政复议，"
     "或者在六个月内依法向人民法院提起行政诉讼。"
 )
+TRACKING_NUMBER_MAX = 32
+
+
+class ListField(Field):
+    """Every value sent under the field's name, each through ``inputs.one_line`` (empty ones
+    dropped, duplicates once, order kept)."""
+
+    def __init__(self, label: Any = None, validators: Any = None, *, limit: int,
+                 **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.limit = limit
+
+    def process_data(self, value: Any) -> None:
+        self.data = []
+
+    def process_formdata(self, valuelist: Sequence[Any]) -> None:
+        values = (one_line(v, self.limit) for v in valuelist if isinstance(v, str))
+        self.data = list(dict.fromkeys(v for v in values if v))
+
+
+# ---- the queue (query string) ----------------------------------------------------------------
+
+
+class QueueForm(QueryForm):
+    status = ChoiceField(choices=(*STATUS_GROUPS, *(s.value for s in CaseStatus)))
+    service = IntField()
+    due = ChoiceField(choices=DUE_FILTERS)
+    assigned = ChoiceField(choices=ASSIGNED)
+    date_from = DateField(name="from")
+    date_to = DateField(name="to")
+    q = LineField(limit=SEARCH_MAX)
+    page = IntField(lo=1, hi=PAGE_MAX)
 
 
 @dataclass(frozen=True)
@@ -47,19 +95,15 @@ class QueueArgs:
 def queue_args(args: Mapping[str, str], service_ids: set[int]) -> QueueArgs:
     """Filters from the query string; every unknown or malformed value falls back to its
     default (a bookmarked or hand-edited URL never errors)."""
-    status = args.get("status", "open")
-    if status not in STATUS_GROUPS and status not in {s.value for s in CaseStatus}:
-        status = "open"
-    service_id = parse_int(args.get("service"))
-    if service_id not in service_ids:
-        service_id = None
-    due = args.get("due") if args.get("due") in DUE_FILTERS else None
-    assigned = args.get("assigned") if args.get("assigned") in ASSIGNED else "any"
-    date_from, date_to = parse_date(args.get("from")), parse_date(args.get("to"))
-    q = clean_text(args.get("q"), SEARCH_MAX).replace("\n", " ").replace("\t", " ")
-    page = parse_int(args.get("page"), 1, PAGE_MAX) or 1
+    form = QueueForm(args)
+    status = form.status.data or "open"
+    service_id = form.service.data if form.service.data in service_ids else None
+    due, assigned = form.due.data, form.assigned.data or "any"
+    date_from, date_to = form.date_from.data, form.date_to.data
+    q = form.q.data or ""
     filters = QueueFilters(status=status, service_id=service_id, due=due, assigned=assigned,
-                           submitted_from=date_from, submitted_to=date_to, q=q, page=page)
+                           submitted_from=date_from, submitted_to=date_to, q=q,
+                           page=form.page.data or 1)
     raw = {
         "status": status, "service": str(service_id or ""), "due": due or "",
         "assigned": assigned, "from": date_from.isoformat() if date_from else "",
@@ -68,62 +112,163 @@ def queue_args(args: Mapping[str, str], service_ids: set[int]) -> QueueArgs:
     return QueueArgs(filters=filters, raw=raw)
 
 
-@dataclass(frozen=True)
-class ActionInput:
-    reason: str
-    payload: dict[str, Any]
-    errors: dict[str, str]
+# ---- bulk accept / assign --------------------------------------------------------------------
 
 
-def action_input(action: Action, form: MultiDict[str, str], *, material_codes: Sequence[str],
-                 canned: Mapping[int, str], cooperation_count: int,
-                 statutory_days: int) -> ActionInput:
-    """Reason and payload for ``action`` from its form.
+class BulkForm(FlaskForm):
+    case = ListField(limit=TRACKING_NUMBER_MAX)
+    op = ChoiceField(choices=("accept", "assign"))
+    assignee = LineField(limit=16)
 
-    ``canned`` maps the ids of the office's canned notes offered with this action to their
-    text: when the reason box is empty the chosen note is the reason (the select works
-    without JavaScript). Shape problems come back in ``errors`` keyed by field name; whether
-    the move is allowed, and whether a reason is required, stays with the services.
-    """
-    reason = clean_text(form.get("reason"), REASON_MAX)
-    errors: dict[str, str] = {}
-    if not reason:
-        note_id = parse_int(form.get("canned"))
-        if note_id is not None and note_id in canned:
-            reason = canned[note_id]
-    payload: dict[str, Any] = {}
-    if action is Action.REQUEST_SUPPLEMENT:
-        chosen = set(form.getlist("material"))
-        payload["items"] = [
-            {"material": code, "note": clean_text(form.get(f"note_{code}"), NOTE_MAX)}
-            for code in material_codes if code in chosen
-        ]
-    elif action is Action.REQUEST_EXTENSION:
-        days = parse_int(form.get("days"), 1, 1000)
-        if days is None or days > statutory_days:
-            errors["days"] = _("请填写延长的工作日数（1至%(n)s）", n=statutory_days)
-        else:
-            payload["days"] = days
-    elif action in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS) and cooperation_count:
-        offices = [parse_int(form.get(f"coop_{i}")) for i in range(cooperation_count)]
-        # Only whole numbers reach the service; a missing choice makes the count short and
-        # the service says which choice is missing.
-        payload["cooperating_offices"] = [o for o in offices if o is not None]
-    elif action is Action.DELIVER:
-        method = form.get("delivery_method", "")
-        if method not in DELIVERY_METHODS:
-            errors["delivery_method"] = _("请选择送达方式")
-        else:
-            payload["delivery_method"] = method
-        ref = clean_text(form.get("delivery_ref"), 64).replace("\n", " ")
-        if method == "post" and not ref:
-            errors["delivery_ref"] = _("邮寄送达请填写快递单号")
-        if ref:
-            payload["delivery_ref"] = ref
-    elif action is Action.REJECT:
-        hint = clean_text(form.get("competent_office_hint"), HINT_MAX).replace("\n", " ")
-        if hint:
-            payload["competent_office_hint"] = hint
-        payload["appeal_rights"] = (clean_text(form.get("appeal_rights"), APPEAL_MAX)
-                                    or DEFAULT_APPEAL_RIGHTS)
-    return ActionInput(reason=reason, payload=payload, errors=errors)
+    def numbers(self) -> list[str]:
+        """The ticked tracking numbers, upper-cased, each once."""
+        return list(dict.fromkeys(n.upper() for n in self.case.data))
+
+    def problem(self, assignee: object | None) -> str | None:
+        """Why nothing can be done with this form, or None."""
+        numbers = self.numbers()
+        if not numbers:
+            return _("请先勾选办件")
+        if self.op.data is None:
+            return _("请选择批量操作")
+        if self.op.data == "assign" and assignee is None:
+            return _("请选择分派给谁")
+        if len(numbers) > QUEUE_PAGE:
+            return _("一次最多处理 %(n)s 件", n=QUEUE_PAGE)
+        return None
+
+
+# ---- moves on one case -----------------------------------------------------------------------
+
+
+class MoveForm(FlaskForm):
+    """Which move, at which version of the case: read before the move's own fields."""
+
+    action = ChoiceField(choices=tuple(a.value for a in CASE_ACTIONS))
+    version = VersionField()
+
+    def chosen(self) -> Action | None:
+        return Action(self.action.data) if self.action.data else None
+
+
+class ActionForm(MoveForm):
+    """A move's form: the reason (typed, or a canned note of the office) and the move's own
+    fields, added per move by :func:`action_form`."""
+
+    reason = TextField(limit=REASON_MAX)
+    canned = IntField()
+
+    move: Action
+    canned_notes: Mapping[int, str] = {}
+    material_codes: Sequence[str] = ()
+    cooperation_count = 0
+    statutory_days = 0
+
+    def reason_text(self) -> str:
+        """The typed reason, else the chosen canned note (the select works without JS)."""
+        if self.reason.data:
+            return str(self.reason.data)
+        return self.canned_notes.get(self.canned.data or 0, "")
+
+    def payload(self) -> dict[str, Any]:
+        """The move's own values for the service (call after ``validate``)."""
+        move, payload = self.move, {}
+        if move is Action.REQUEST_SUPPLEMENT:
+            chosen = set(self._fields["material"].data)
+            payload["items"] = [{"material": code, "note": self._fields[f"note_{code}"].data}
+                                for code in self.material_codes if code in chosen]
+        elif move is Action.REQUEST_EXTENSION:
+            payload["days"] = self._fields["days"].data
+        elif "coop_0" in self._fields:
+            # Only whole numbers reach the service; a missing choice makes the count short and
+            # the service says which choice is missing.
+            offices = (self._fields[f"coop_{i}"].data for i in range(self.cooperation_count))
+            payload["cooperating_offices"] = [o for o in offices if o is not None]
+        elif move is Action.DELIVER:
+            payload["delivery_method"] = self._fields["delivery_method"].data
+            if self._fields["delivery_ref"].data:
+                payload["delivery_ref"] = self._fields["delivery_ref"].data
+        elif move is Action.REJECT:
+            if self._fields["competent_office_hint"].data:
+                payload["competent_office_hint"] = self._fields["competent_office_hint"].data
+            payload["appeal_rights"] = (self._fields["appeal_rights"].data
+                                        or DEFAULT_APPEAL_RIGHTS)
+        return payload
+
+    def field_errors(self) -> dict[str, str]:
+        """Shape problems by field name (whether the move is allowed stays with the services)."""
+        self.validate()
+        return errors_of(self)
+
+
+def _days_in_range(form: ActionForm, field: IntField) -> None:
+    if field.data is None or field.data > form.statutory_days:
+        raise ValidationError(_("请填写延长的工作日数（1至%(n)s）", n=form.statutory_days))
+
+
+def _delivery_method(form: ActionForm, field: ChoiceField) -> None:
+    if field.data is None:
+        raise ValidationError(_("请选择送达方式"))
+
+
+def _ref_when_posted(form: ActionForm, field: LineField) -> None:
+    if form._fields["delivery_method"].data == "post" and not field.data:
+        raise ValidationError(_("邮寄送达请填写快递单号"))
+
+
+def _move_fields(move: Action, material_codes: Sequence[str],
+                 cooperation_count: int) -> dict[str, Field]:
+    if move is Action.REQUEST_SUPPLEMENT:
+        return {"material": ListField(limit=64),
+                **{f"note_{code}": TextField(limit=NOTE_MAX) for code in material_codes}}
+    if move is Action.REQUEST_EXTENSION:
+        return {"days": IntField(lo=1, hi=1000, validators=[_days_in_range])}
+    if move in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS) and cooperation_count:
+        return {f"coop_{i}": IntField() for i in range(cooperation_count)}
+    if move is Action.DELIVER:
+        return {"delivery_method": ChoiceField(choices=DELIVERY_METHODS,
+                                               validators=[_delivery_method]),
+                "delivery_ref": LineField(limit=64, validators=[_ref_when_posted])}
+    if move is Action.REJECT:
+        return {"competent_office_hint": LineField(limit=HINT_MAX),
+                "appeal_rights": TextField(limit=APPEAL_MAX)}
+    return {}
+
+
+def action_form(move: Action, *, material_codes: Sequence[str], canned: Mapping[int, str],
+                cooperation_count: int, statutory_days: int) -> ActionForm:
+    """The posted form of ``move`` on a case: its fields depend on the case's service (the
+    materials one may ask for, the cooperating roles) and on the office's canned notes."""
+    attrs: dict[str, Any] = {
+        "move": move, "canned_notes": dict(canned), "material_codes": tuple(material_codes),
+        "cooperation_count": cooperation_count, "statutory_days": statutory_days,
+        **_move_fields(move, material_codes, cooperation_count),
+    }
+    form_class = type(f"{move.name.title().replace('_', '')}Form", (ActionForm,), attrs)
+    return form_class()  # type: ignore[no-any-return]
+
+
+class AssignForm(FlaskForm):
+    version = VersionField()
+    op = ChoiceField(choices=("claim", "release", "assign"))
+    assignee = LineField(limit=16)
+
+
+class RevealForm(FlaskForm):
+    reason = TextField(limit=REVEAL_REASON_MAX)
+
+
+class SubtaskForm(FlaskForm):
+    action = ChoiceField(choices=tuple(a.value for a in SUBTASK_TRANSITIONS_BY_ACTION))
+    version = VersionField()
+    reason = TextField(limit=REASON_MAX)
+
+    def chosen(self) -> Action | None:
+        return Action(self.action.data) if self.action.data else None
+
+
+class NoteForm(FlaskForm):
+    """A canned note: which kind (the service refuses unknown kinds) and its text."""
+
+    kind = LineField(limit=32, default="supplement")
+    text = TextField(limit=CANNED_TEXT_MAX)

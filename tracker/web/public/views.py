@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from ...domain.errors import DomainError
-from ...extensions import db, limiter
-from ...models import Department
-from ...services import queries
+from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
+from ...extensions import limiter
+from ...services import lookups, queries
+from ..fields import errors_of
+from .forms import SearchForm, TrackForm
 
 bp = Blueprint("public", __name__)
 
@@ -24,9 +25,9 @@ def home() -> str:
 
 @bp.get("/services")
 def services() -> str:
-    q = request.args.get("q", "")
+    q = SearchForm(request.args).q.data or ""
     groups = queries.catalogue(q)
-    return render_template("public/services.html", groups=groups, q=q.strip()[:50],
+    return render_template("public/services.html", groups=groups, q=q,
                            total=sum(len(s) for _, s in groups), **queries.catalogue_counts())
 
 
@@ -35,7 +36,7 @@ def service(code: str) -> str:
     svc = queries.service_by_code(code)
     if svc is None:
         abort(404)
-    departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
+    departments = lookups.departments()
     roles: list[dict[str, Any]] = []
     competent = departments[svc.competent_department_code]
     if svc.receiving == "any" and svc.mode.value != "fully_online":
@@ -69,10 +70,7 @@ def healthz() -> Any:
 @bp.get("/readyz")
 def readyz() -> Any:
     """Readiness: the database answers."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
+    if not lookups.database_ready():
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 
@@ -85,25 +83,24 @@ def track() -> str | tuple[str, int]:
     No names, no ID numbers, no documents, no reasons. A wrong check character is named; a
     number that exists with other phone digits answers exactly like one that does not.
     """
-    from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
-
-    form = {"number": request.form.get("number", "")[:40], "last4": request.form.get("last4", "")[:8]}
+    form = TrackForm()
+    shown = {"number": form.number.data or "", "last4": form.last4.data or ""}
     errors: dict[str, str] = {}
     case = None
-    if request.method == "POST":
+    if form.is_submitted():
+        form.validate()
+        errors = errors_of(form)
         try:
-            number = parse_tracking_number(form["number"])
+            number = parse_tracking_number(shown["number"])
         except DomainError as exc:
             errors["number"] = exc.message
-            number = normalize_tracking_number(form["number"])
-        last4 = form["last4"].strip()
-        if not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
-            errors["last4"] = _("请输入申请人手机号的后四位数字")
+            number = normalize_tracking_number(shown["number"])
         if not errors:
-            case = queries.tracked_case(number, last4)
+            case = queries.tracked_case(number, shown["last4"])
             if case is None:
                 errors["_form"] = _("未找到办件：请核对办件编号和手机号后四位")
         if errors:
-            return render_template("public/track.html", form=form, errors=errors, case=None), 422
-    return render_template("public/track.html", form=form, errors=errors, case=case,
+            return render_template("public/track.html", form=shown, errors=errors,
+                                   case=None), 422
+    return render_template("public/track.html", form=shown, errors=errors, case=case,
                            events=queries.timeline(case) if case else [])
