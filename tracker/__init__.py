@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
@@ -112,13 +111,14 @@ def _audit_denial(status: int) -> None:
     from flask_login import current_user
 
     from .services.audit import record_denial
+    from .web import wallclock
 
     if not getattr(current_user, "is_authenticated", False) or g.get("denial_audited"):
         return
     db.session.rollback()
     try:
         record_denial(user_id=current_user.id, path=request.path, method=request.method,
-                      status=status, ip=request.remote_addr, now=datetime.now(UTC))
+                      status=status, ip=request.remote_addr, now=wallclock.now())
     except Exception:  # the refusal still stands; a failed audit write is an error to see
         logging.getLogger("tracker.errors").exception(
             "could not audit a %s on %s %s", status, request.method, request.path)
