@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ...domain.states import CaseStatus
+from ...domain.states import CaseStatus, DeliveryMethod
 from ...domain.workflow import Action
 from ...services.queries import DUE_FILTERS, QueueFilters
 from ..inputs import clean_text, parse_date, parse_int
@@ -27,7 +27,7 @@ SEARCH_MAX = 64
 PAGE_MAX = 100_000
 STATUS_GROUPS = ("open", "closed", "all")
 ASSIGNED = ("any", "me", "unassigned")
-DELIVERY_METHODS = ("online", "post", "counter")
+DELIVERY_METHODS = tuple(DeliveryMethod)
 
 # 告知申请人依法享有的救济权利 (行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: six months).
 DEFAULT_APPEAL_RIGHTS = (
