@@ -116,6 +116,22 @@ PAUSED_STATES: frozenset[CaseStatus] = frozenset(
 OPEN_STATES: frozenset[CaseStatus] = frozenset(CaseStatus) - CLOSED_STATES
 
 
+# The one way to ask; templates get them as Jinja tests (``case.status is paused``).
+def is_paused(status: CaseStatus) -> bool:
+    """The clock is paused: waiting for supplements or in a special procedure."""
+    return status in PAUSED_STATES
+
+
+def is_completed(status: CaseStatus) -> bool:
+    """办结: decided (approved, approved with tolerated material, refused)."""
+    return status in COMPLETED_STATES
+
+
+def is_closed(status: CaseStatus) -> bool:
+    """Finished for good: completed, not accepted, withdrawn, retracted or cancelled."""
+    return status in CLOSED_STATES
+
+
 def status_by_code(code: int) -> CaseStatus:
     for status, info in STATUS_TABLE.items():
         if info.code == code:
@@ -148,3 +164,27 @@ SUBTASK_LABELS: dict[SubTaskStatus, tuple[str, str]] = {
     SubTaskStatus.DONE: ("已完成", "Done"),
     SubTaskStatus.CANCELLED: ("已撤销", "Cancelled"),
 }
+
+
+class DeliveryMethod(StrEnum):
+    """How a decision reaches the applicant (stored by value in ``cases.delivery_method``)."""
+
+    ONLINE = "online"  # download
+    POST = "post"  # EMS waybill number
+    COUNTER = "counter"  # pickup code at the receiving counter
+
+    @property
+    def label_zh(self) -> str:
+        return DELIVERY_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return DELIVERY_LABELS[self][1]
+
+
+DELIVERY_LABELS: dict[DeliveryMethod, tuple[str, str]] = {
+    DeliveryMethod.ONLINE: ("网上送达", "Online"),
+    DeliveryMethod.POST: ("邮寄送达", "By post"),
+    DeliveryMethod.COUNTER: ("窗口领取", "Collected at the counter"),
+}
+DELIVERY_METHODS: frozenset[str] = frozenset(m.value for m in DeliveryMethod)

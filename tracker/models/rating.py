@@ -8,17 +8,33 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.rectification import FIRST_STAGE, RectificationStage
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
 
-STAGES = ("verify", "rectify", "reply", "follow_up", "review", "closed")
+STAGES = tuple(s.value for s in RectificationStage)  # kept for importers; the enum is the source
+_STAGE_SQL = ", ".join(f"'{s}'" for s in STAGES)
+
+
+class _Stage(sa.types.TypeDecorator[RectificationStage]):
+    """The stage as a :class:`RectificationStage`, stored as its value in a VARCHAR(12) checked
+    by the table's ``stage`` constraint (the schema predates the enum and is unchanged)."""
+
+    impl = sa.String(12)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else RectificationStage(value).value
+
+    def process_result_value(self, value: str | None,
+                             dialect: sa.Dialect) -> RectificationStage | None:
+        return None if value is None else RectificationStage(value)
 
 
 class Rectification(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "rectifications"
     __table_args__ = (
-        sa.CheckConstraint("stage IN ('verify', 'rectify', 'reply', 'follow_up', 'review', "
-                           "'closed')", name="stage"),
+        sa.CheckConstraint(f"stage IN ({_STAGE_SQL})", name="stage"),
         sa.Index("ix_rectifications_office", "office_id", "stage", "due_on"),
         # Covering for the count by stage of the items opened in a range (supervisor pages).
         sa.Index("ix_rectifications_office_created", "office_id", "created_at", "stage"),
@@ -28,7 +44,7 @@ class Rectification(db.Model):  # type: ignore[name-defined,misc]
     rating_id: Mapped[int] = mapped_column(sa.ForeignKey("ratings.id"), unique=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
     office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
-    stage: Mapped[str] = mapped_column(sa.String(12), default="verify")
+    stage: Mapped[RectificationStage] = mapped_column(_Stage(), default=FIRST_STAGE)
     due_on: Mapped[date | None]
     history: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

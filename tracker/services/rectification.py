@@ -1,10 +1,11 @@
-"""Moving a bad rating's rectification item along (差评整改, 国办发〔2019〕51号):
-verify (核实) → rectify (整改) → reply (反馈) → follow-up call (回访) → review (复核) → closed.
+"""Moving a bad rating's rectification item along (差评整改, 国办发〔2019〕51号).
 
-Each move records what was done in the stage just finished — a note is required — as one
-entry ``{stage, to, note, by, by_id, at}`` appended to the item's history, and is audited.
-Only a supervisor whose region covers the item's office may move it; anyone else gets the
-same answer as for an item that does not exist (and the refusal is audited too).
+The stages, who may move each one and what must be recorded are the domain's table
+(:mod:`tracker.domain.rectification`); this module loads, asks it, persists and commits.
+Each move records what was done in the stage just finished as one history entry
+``{stage, to, note, by, by_id, at}``, and is audited. Anyone the rules do not let see the item
+(a supervisor whose region covers its office) gets the same answer as for an item that does
+not exist, and the refusal is audited too.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
+from ..domain import rectification as rules
 from ..domain.errors import DomainError
-from ..domain.regions import in_scope
-from ..domain.states import Role
+from ..domain.regions import region_lineage
 from ..models import Office, Rectification, User
-from ..models.rating import STAGES
 from . import audit
+from .cases import actor_facts
 
-NEXT_STAGE = dict(zip(STAGES[:-1], STAGES[1:], strict=True))
-STAGE_LABELS = {"verify": "核实", "rectify": "整改", "reply": "反馈", "follow_up": "回访",
-                "review": "复核", "closed": "已办结"}
-NOTE_MIN, NOTE_MAX = 4, 1000
+# Names the supervisor views read (until they read the domain module directly).
+NEXT_STAGE = {m.source: m.target for m in rules.MOVES}
+STAGE_LABELS = {s: s.label_zh for s in rules.RectificationStage}
+NOTE_MIN, NOTE_MAX = rules.NOTE_MIN, rules.NOTE_MAX
+next_stage = rules.next_stage
+clean_note = rules.clean_note
 
 
 class RectificationNotFound(DomainError):
@@ -39,38 +42,28 @@ class StaleRectification(DomainError):
     code = "stale"
 
 
-def next_stage(stage: str) -> str | None:
-    return NEXT_STAGE.get(stage)
+def _stale() -> StaleRectification:
+    return StaleRectification("该整改事项已被他人推进，请查看最新情况")
 
 
-def clean_note(note: str | None) -> str:
-    """Whitespace runs made one space; control characters dropped."""
-    text = "".join(c for c in (note or "") if c.isprintable() or c in "\n ")
-    return " ".join(text.split())
-
-
-def _move(session: Session, item: Rectification, supervisor: User, text: str, now: datetime,
-          expected_stage: str | None, ip: str | None) -> None:
+def _move(session: Session, item: Rectification, facts: rules.ItemFacts, supervisor: User,
+          note: str | None, now: datetime, expected_stage: str | None, ip: str | None) -> None:
     if expected_stage is not None and item.stage != expected_stage:
-        raise StaleRectification("该整改事项已被他人推进，请查看最新情况")
-    target = NEXT_STAGE.get(item.stage)
-    if target is None:
-        raise DomainError("该整改事项已办结", code="closed")
-    entry: dict[str, Any] = {"stage": item.stage, "to": target, "note": text,
-                             "by": supervisor.username or "", "by_id": supervisor.id,
-                             "at": now.isoformat()}
-    values: dict[str, Any] = {"stage": target, "history": [*(item.history or []), entry]}
-    if target == "closed":
+        raise _stale()
+    move, text = rules.check(facts, actor_facts(supervisor), note)
+    entry = rules.history_entry(move, text, supervisor.username or "", supervisor.id, now)
+    values: dict[str, Any] = {"stage": move.target, "history": [*(item.history or []), entry]}
+    if move.closes:
         values["closed_at"] = now
     result = session.execute(
         sa.update(Rectification)
-        .where(Rectification.id == item.id, Rectification.stage == item.stage)
+        .where(Rectification.id == item.id, Rectification.stage == move.source)
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleRectification("该整改事项已被他人推进，请查看最新情况")
+        raise _stale()
     audit.record(session, at=now, user_id=supervisor.id, action="rectification_move",
                  success=True, ip=ip, target=f"rectification:{item.id}",
-                 detail={"from": item.stage, "to": target})
+                 detail={"from": move.source.value, "to": move.target.value})
     session.flush()
     session.refresh(item)
 
@@ -82,24 +75,20 @@ def advance(item_id: int, supervisor: User, note: str | None, now: datetime, *,
     ``expected_stage`` is the stage the supervisor's page showed: if someone moved the item
     since, :class:`StaleRectification` is raised and nothing is written.
     """
-    text = clean_note(note)
-    if len(text) < NOTE_MIN:
-        raise DomainError(f"请填写本阶段的处理情况（至少{NOTE_MIN}个字）", code="note_required")
-    if len(text) > NOTE_MAX:
-        raise DomainError(f"处理情况不超过{NOTE_MAX}个字", code="note_too_long")
     with write_transaction() as session:
         item = session.get(Rectification, item_id, with_for_update=True,
                            populate_existing=True)
         office = session.get(Office, item.office_id) if item is not None else None
-        if item is None or office is None or supervisor.role is not Role.SUPERVISOR or (
-                not in_scope(supervisor.scope_region_code, office.region_code)):
+        facts = None if item is None or office is None else rules.ItemFacts(
+            stage=item.stage, region_codes=region_lineage(office.region_code))
+        if item is None or facts is None or not rules.may_see(facts, actor_facts(supervisor)):
             # The refusal is recorded (this transaction commits only the audit row).
             audit.record(session, at=now, user_id=supervisor.id, action="denied",
                          success=False, ip=ip, target=f"rectification:{item_id}",
                          detail={"move": "advance"})
             item = None
         else:
-            _move(session, item, supervisor, text, now, expected_stage, ip)
+            _move(session, item, facts, supervisor, note, now, expected_stage, ip)
     if item is None:
         raise RectificationNotFound("整改事项不存在")
     return item

@@ -9,7 +9,16 @@ from flask import Flask, g
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
-from ..domain.states import Role
+from ..domain.ratings import SCORES, is_bad, score_label_en, score_label_zh
+from ..domain.rectification import STAGE_ORDER, RectificationStage
+from ..domain.states import (
+    DELIVERY_METHODS,
+    DeliveryMethod,
+    Role,
+    is_closed,
+    is_completed,
+    is_paused,
+)
 from ..domain.workflow import Action
 
 
@@ -91,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(loc=loc, get_locale=lambda: _babel()[0])
     app.jinja_env.filters.update(action_label=action_label, local_time=local_time, day=day,
                                  answer=answer, filesize=filesize)
+    register_domain_rules(app)
 
     @app.context_processor
     def _unread() -> dict[str, Any]:
@@ -99,3 +109,43 @@ def register_template_helpers(app: Flask) -> None:
 
             return {"unread_count": unread_count(current_user)}
         return {"unread_count": 0}
+
+
+# ---- the domain's rules and labels, for templates (instead of state tuples and dicts) ------
+
+
+def _pick(zh: str, en: str) -> str:
+    lang = _babel()[0]
+    return en if lang is not None and lang.language == "en" else zh
+
+
+def delivery_label(value: str | None) -> str:
+    """``case.delivery_method`` as a person reads it ("" when none or unknown)."""
+    if value not in DELIVERY_METHODS:
+        return ""
+    method = DeliveryMethod(value)
+    return _pick(method.label_zh, method.label_en)
+
+
+def score_label(score: int) -> str:
+    return _pick(score_label_zh(score), score_label_en(score))
+
+
+def stage_label(stage: str) -> str:
+    """A rectification stage's name; an unknown value is shown as it is."""
+    try:
+        s = RectificationStage(stage)
+    except ValueError:
+        return stage
+    return _pick(s.label_zh, s.label_en)
+
+
+def register_domain_rules(app: Flask) -> None:
+    """``{% if case.status is paused %}``, ``{{ case.delivery_method | delivery_label }}``,
+    ``{% for s in rating_scores %}``: one definition each, in tracker/domain."""
+    app.jinja_env.tests.update(paused=is_paused, completed=is_completed, closed=is_closed,
+                               bad_rating=is_bad)
+    app.jinja_env.filters.update(delivery_label=delivery_label, score_label=score_label,
+                                 stage_label=stage_label)
+    app.jinja_env.globals.update(delivery_methods=tuple(DeliveryMethod), rating_scores=SCORES,
+                                 rectification_stages=STAGE_ORDER)

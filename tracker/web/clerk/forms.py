@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
-from ...domain.states import CaseStatus
+from ...domain.states import CaseStatus, DeliveryMethod
 from ...domain.workflow import CASE_ACTIONS, SUBTASK_TRANSITIONS_BY_ACTION, Action
 from ...services.queries import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
@@ -43,7 +43,7 @@ REVEAL_REASON_MAX = 200
 CANNED_TEXT_MAX = 600
 STATUS_GROUPS = ("open", "closed", "all")
 ASSIGNED = ("any", "me", "unassigned")
-DELIVERY_METHODS = ("online", "post", "counter")
+DELIVERY_METHODS = tuple(DeliveryMethod)
 
 # 告知申请人依法享有的救济权利 (行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: six months).
 DEFAULT_APPEAL_RIGHTS = (
