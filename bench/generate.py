@@ -37,7 +37,9 @@ import sqlalchemy as sa
 from tracker.domain.effects import CaseChanges, Timing, act_by, effects, event_metrics, facts_after
 from tracker.domain.errors import UnknownCalendarYear
 from tracker.domain.identifiers import iso7064_mod11_2, mask_resident_id
-from tracker.domain.states import CaseStatus, HandlingMode, SubTaskStatus
+from tracker.domain.ratings import BAD_SCORES, SCORES
+from tracker.domain.rectification import FIRST_STAGE
+from tracker.domain.states import CaseStatus, DeliveryMethod, HandlingMode, SubTaskStatus
 from tracker.domain.workflow import Action, CaseFacts
 from tracker.extensions import db
 from tracker.models import Case, Office, Service, TrackingSequence, User
@@ -443,7 +445,7 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
                            stamps.get("accepted_at"), timing.clock_start_on, timing.due_on,
                            timing.due_pending_year, stamps.get("completed_at"), 0,
                            stamps.get("formal_checked_at"), stamps.get("identity_checked_at"),
-                           delivered, "online" if delivered else None, phone[-4:], "{}",
+                           delivered, DeliveryMethod.ONLINE.value if delivered else None, phone[-4:], "{}",
                            events[-1][1], case.act_by))
             previous: CaseStatus | None = None
             for (action, at, to_status), metrics in zip(events, case.metrics, strict=True):
@@ -515,8 +517,9 @@ def _rectifications_and_sequences(serials: Counter[str]) -> None:
     """Bad ratings open rectification items; tracking serials continue after the bulk load."""
     db.session.execute(sa.text(
         "INSERT INTO rectifications (rating_id, case_id, office_id, stage, history, created_at) "
-        "SELECT r.id, r.case_id, r.office_id, 'verify', '[]', r.created_at FROM ratings r "
-        "WHERE r.score <= 2 AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.rating_id = r.id)"))
+        f"SELECT r.id, r.case_id, r.office_id, '{FIRST_STAGE.value}', '[]', r.created_at "
+        f"FROM ratings r WHERE r.score IN ({', '.join(map(str, BAD_SCORES))}) "
+        "AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.rating_id = r.id)"))
     existing = {t.scope: t for t in db.session.scalars(sa.select(TrackingSequence))}
     for scope, last in serials.items():
         if scope in existing:
@@ -552,7 +555,7 @@ def _replay(svc: _Service, receiving: int, competent: int, applicant: int, day: 
             metrics.append(event_metrics(Action.RATE, facts.status, score=score))
             continue
         changes: CaseChanges = effects(action, facts, timing, at.astimezone(BEIJING).date(),
-                                       workdays, {"delivery_method": "online"})
+                                       workdays, {"delivery_method": DeliveryMethod.ONLINE.value})
         for name in changes.stamps:
             stamps.setdefault(name, at)
         facts, timing = facts_after(facts, action, changes), changes.timing
@@ -613,7 +616,7 @@ def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitt
         if rng.random() < 0.6:
             legs.append((A.DELIVER, target, (1, 48)))
         if rng.random() < 0.55:
-            extra["score"] = rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 6, 4, 2])[0]
+            extra["score"] = rng.choices(SCORES, weights=[70, 18, 6, 4, 2])[0]
             legs.append((A.RATE, target, (2, 96)))
     for action, status, hours in legs:
         at = min(at + timedelta(hours=rng.uniform(*hours)), now - timedelta(minutes=1))

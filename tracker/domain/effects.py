@@ -23,7 +23,7 @@ from typing import Any
 
 from . import clock
 from .errors import DomainError, UnknownCalendarYear
-from .states import PAUSED_STATES, CaseStatus, HandlingMode
+from .states import DELIVERY_METHODS, CaseStatus, DeliveryMethod, HandlingMode, is_paused
 from .states import SubTaskStatus as T
 from .throughput import DECISION_ACTIONS, EventFacts, completed_on_time, metrics_for
 from .workflow import Action, CaseFacts, next_status
@@ -32,7 +32,6 @@ from .workflow import Action, CaseFacts, next_status
 # sorts last in the queue's index, where NULL would sort first on SQLite.
 NO_DEADLINE = date(9999, 12, 31)
 
-DELIVERY_METHODS = ("online", "post", "counter")  # 网上送达, 邮寄, 窗口领取
 DELIVERY_REF_MAX = 64
 DECISIONS = DECISION_ACTIONS
 _PAUSE_OPENED_BY = {Action.REQUEST_SUPPLEMENT: "supplement",
@@ -110,7 +109,7 @@ def act_by(status: CaseStatus, accepted: bool, received_on: date, arrived_on: da
     index, which is why an open case never holds None here."""
     if status.is_closed:
         return None
-    if status in PAUSED_STATES:
+    if is_paused(status):
         return NO_DEADLINE
     if accepted:
         return due_on or NO_DEADLINE
@@ -176,7 +175,7 @@ def _payload_values(action: Action, case: CaseFacts, timing: Timing,
     if action is Action.REFUSE_EXTENSION:
         return {"extension_requested_days": None}, {}
     if action is Action.DELIVER:
-        method = payload.get("delivery_method", "online")
+        method = payload.get("delivery_method", DeliveryMethod.ONLINE.value)
         if method not in DELIVERY_METHODS:
             raise DomainError("送达方式须为网上、邮寄或窗口领取", code="delivery_method")
         ref = str(payload.get("delivery_ref", ""))[:DELIVERY_REF_MAX] or None

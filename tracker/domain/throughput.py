@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from .ratings import SCORES
 from .states import CaseStatus
 from .workflow import Action
 
@@ -65,7 +66,7 @@ class EventFacts:
 SCALAR_METRICS = (RECEIVED, ACCEPTED, NOT_ACCEPTED, APPROVED, APPROVED_TOLERATED, REFUSED,
                   WITHDRAWN, CANCELLED, ON_TIME, LATE, SUPPLEMENT_REQUESTS, PAUSED_DAYS, WD_SUM)
 WD_METRICS = tuple(wd_bucket(days) for days in range(MAX_WD_BUCKET + 1))
-RATING_METRICS = tuple(rating_metric(score) for score in (5, 4, 3, 2, 1))
+RATING_METRICS = tuple(rating_metric(score) for score in SCORES)
 ALL_METRICS = SCALAR_METRICS + WD_METRICS + RATING_METRICS  # every counter metrics_for can add
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
+from ..domain import rectification
 from ..domain.effects import (
     CaseChanges,
     act_by,
@@ -25,10 +26,12 @@ from ..domain.effects import (
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.identifiers import make_tracking_number, phone_last4
 from ..domain.offices import OfficeFacts, check_office_choice
+from ..domain.ratings import is_bad, is_valid_score
 from ..domain.states import (
     CaseStatus,
     Role,
     SubTaskStatus,
+    is_completed,
 )
 from ..domain.workflow import (
     Action,
@@ -318,16 +321,15 @@ def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
 
 
 def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime, *,
-         rectification_days: int = 5) -> Rating:
+         rectification_days: int = rectification.DEADLINE_WORKING_DAYS) -> Rating:
     """好差评 after completion, once per case; 1 or 2 opens a rectification item."""
     with write_transaction() as session:
         case = load_for_update(session, case_id)
         if case.applicant_id != applicant.id:
             raise CaseNotFound("办件不存在")
-        if case.status not in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
-                               CaseStatus.REFUSED):
+        if not is_completed(case.status):
             raise DomainError("办结后才能评价", code="not_completed")
-        if not 1 <= int(score) <= 5:
+        if not is_valid_score(int(score)):
             raise DomainError("评价须为1至5分", code="score_range")
         if session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id)) is not None:
             raise DomainError("该办件已评价", code="already_rated")
@@ -336,14 +338,14 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime,
                         comment=comment.strip()[:500], created_at=now)
         session.add(rating)
         session.flush()
-        if rating.score <= 2:
+        if is_bad(rating.score):
             # 差评 opens a rectification item for the office, with a deadline in working days.
             try:
-                due = get_calendar().add_working_days(local_date(now), rectification_days)
+                due = rectification.deadline(local_date(now), get_calendar(), rectification_days)
             except UnknownCalendarYear:
                 due = None
             session.add(Rectification(rating_id=rating.id, case_id=case.id,
-                                      office_id=rating.office_id, stage="verify", due_on=due,
+                                      office_id=rating.office_id, stage=rectification.FIRST_STAGE, due_on=due,
                                       created_at=now, history=[]))
         write_case(session, case, {"updated_at": now})
         record_event(session, case, Action.RATE, applicant, case.status, now,

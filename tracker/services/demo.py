@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from ..domain.errors import DomainError
 from ..domain.identifiers import iso7064_mod11_2
-from ..domain.states import CaseStatus, HandlingMode, Role
+from ..domain.ratings import SCORES, is_bad
+from ..domain.states import CaseStatus, DeliveryMethod, HandlingMode, Role, is_completed
 from ..domain.workflow import Action
 from ..extensions import db
 from ..models import Case, Office, Service, User
@@ -138,8 +139,7 @@ class _Runner:
             if (action is Action.START_PROCESSING and case.mode is HandlingMode.JOINT
                     and not self._work_subtasks(case, target, at)):
                 return
-        if case.status in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
-                           CaseStatus.REFUSED):
+        if is_completed(case.status):
             self._deliver_and_rate(case, at, applicant)
 
     def _plan(self, case: Case, target: CaseStatus, applicant: User) -> list[Step]:
@@ -183,12 +183,12 @@ class _Runner:
         at = self.later(at)
         if rng.random() < 0.6 and at < self.now:
             case_ops.act(case.id, Action.DELIVER, competent, at,
-                         payload={"delivery_method": rng.choice(["online", "post", "counter"])})
+                         payload={"delivery_method": rng.choice([m.value for m in DeliveryMethod])})
         at = self.later(at)
         if rng.random() < 0.55 and at < self.now:
-            score = rng.choices([5, 4, 3, 2, 1], weights=[70, 18, 6, 4, 2])[0]
+            score = rng.choices(SCORES, weights=[70, 18, 6, 4, 2])[0]
             case_ops.rate(case.id, applicant, score,
-                          "" if score > 2 else "等待时间太长，进度不透明", at)
+                          "等待时间太长，进度不透明" if is_bad(score) else "", at)
 
     def _after_acceptance(self, case: Case, target: CaseStatus, clerk: User,
                           applicant: User) -> list[Step]:

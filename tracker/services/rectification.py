@@ -22,7 +22,7 @@ from ..domain.errors import DomainError
 from ..domain.regions import region_lineage
 from ..models import Office, Rectification, User
 from . import audit
-from .cases import actor_facts
+from .case_store import actor_facts
 
 # Names the supervisor views read (until they read the domain module directly).
 NEXT_STAGE = {m.source: m.target for m in rules.MOVES}

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from ...domain.errors import DomainError
 from ...domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
-from ...domain.states import CaseStatus, HandlingMode, Role
+from ...domain.states import CaseStatus, HandlingMode, Role, is_completed
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
 from ...services import cases as case_ops
@@ -213,7 +213,7 @@ def _next_step(case: Case) -> str:
         return _("请按补正通知补充或更正材料后重新提交，补正期间办理时限暂停。")
     if s is CaseStatus.RECEIVED:
         return _("等待部门受理，受理前您可以撤件。")
-    if s in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED, CaseStatus.REFUSED):
+    if is_completed(s):
         return _("办件已办结，欢迎对本次服务进行评价。")
     if s.is_closed:
         return _("办件已结束。")

@@ -212,7 +212,7 @@ def _delivery_method(form: ActionForm, field: ChoiceField) -> None:
 
 
 def _ref_when_posted(form: ActionForm, field: LineField) -> None:
-    if form._fields["delivery_method"].data == "post" and not field.data:
+    if form._fields["delivery_method"].data == DeliveryMethod.POST and not field.data:
         raise ValidationError(_("邮寄送达请填写快递单号"))
 
 
