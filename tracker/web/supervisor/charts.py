@@ -62,14 +62,17 @@ def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: st
         'patternTransform="rotate(45)"><rect width="5" height="5" fill="#ffffff"/>'
         '<line x1="0" y1="0" x2="0" y2="5" stroke="{}" stroke-width="3"/></pattern></defs>'
     ).format(hatch, COMPLETED_INK)]
-    # Legend (top left): the swatches are the bars' own fills.
+    # Legend (top left): the swatches are the bars' own fills; the second swatch follows
+    # the first label's width (wide CJK glyphs, narrower Latin ones).
+    second = left + max(80, 21 + sum(14 if ord(ch) > 0x2E80 else 8 for ch in received_label)
+                        + 16)
     out.append(Markup(
         '<g font-size="14" fill="{ink}"><rect x="{x0}" y="8" width="16" height="14" '
         'fill="{solid}"/><text x="{x1}" y="20">{received}</text>'
         '<rect x="{x2}" y="8" width="16" height="14" fill="url(#{hatch})" stroke="{green}"/>'
         '<text x="{x3}" y="20">{completed}</text></g>'
     ).format(ink=INK, x0=left, solid=RECEIVED_FILL, x1=left + 21, received=received_label,
-             x2=left + 80, hatch=hatch, green=COMPLETED_INK, x3=left + 101,
+             x2=second, hatch=hatch, green=COMPLETED_INK, x3=second + 21,
              completed=completed_label))
     # Grid (dashed; the base line solid) and the y axis.
     out.append(Markup('<g font-size="13" fill="{}" text-anchor="end">').format(MUTED))

@@ -115,8 +115,10 @@ def breakdown(scope: dash.Scope, links: Links, group: str, parts: list[Part],
               now: Mapping[tuple[int, int], dash.Current], office_ids: list[int]) -> Table:
     """One row per part that is active (figures in the range, or due now); regions with
     nothing are counted in a note instead."""
-    first = {"region": _("地区"), "office": _("部门"), "service": _("事项")}[group]
-    table = Table(key=f"by_{group}", title=_("分%(what)s办件情况", what=first),
+    first, title = {"region": (_("地区"), _("分地区办件情况")),
+                    "office": (_("部门"), _("分部门办件情况")),
+                    "service": (_("事项"), _("分事项办件情况"))}[group]
+    table = Table(key=f"by_{group}", title=title,
                   cols=figure_cols(first), empty=_("区间内没有办件，也没有在办的逾期或临期办件"))
     per_office = dash.current_by(now, "office")
     per_service = dash.current_by(now, "service")
