@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from ._sql import local_day_sql, redact
 from .breakdown import Part, by_child_region, by_offices, by_services
+from .breakdown import parts as breakdown_parts
 from .case_lists import TRAIL_ACTIONS, CaseLine, TrailEntry, late_completions, overdue_cases
 from .current import (
     BACKLOG_BUCKETS,
@@ -64,7 +65,6 @@ from .grain import (
 )
 from .ratings import (
     FOLLOWED_UP,
-    RATING_LABELS,
     RectificationLine,
     RectificationSummary,
     rectification,
@@ -75,14 +75,15 @@ from .scope import DepartmentRef, OfficeRef, RegionRef, Scope, ServiceRef, load_
 from .workload import DECISIONS, ClerkLoad, open_by_assignee, unassigned_open, workload
 
 __all__ = [
-    "BACKLOG_BUCKETS", "Part", "by_child_region", "by_offices", "by_services", "BAD_SCORES", "SCORES", "active", "bad_rate", "bad_ratings",
-    "paused_days_per_completion", "sum_current", "DAY_METRICS", "DECISIONS", "FOLLOWED_UP", "RATING_LABELS", "ROW_METRICS",
-    "TRAIL_ACTIONS", "CaseLine", "ClerkLoad", "Current", "DepartmentRef", "ExtensionRequest",
-    "OfficeRef", "RectificationLine", "RectificationSummary", "RegionRef", "Scope", "Selection",
-    "ServiceRef", "TrailEntry", "area_key", "backlog", "backlog_boundaries", "by_day",
-    "by_office", "by_region", "by_service", "completed", "current", "current_by",
-    "late_completions", "load_scope", "local_day_sql", "merge", "nth_working_day_back",
-    "open_by_assignee", "overdue_cases", "pending_extensions", "rating_counts", "rectification",
-    "rectification_summary", "rectifications", "redact", "risk_until", "totals",
+    "BACKLOG_BUCKETS", "BAD_SCORES", "DAY_METRICS", "DECISIONS", "FOLLOWED_UP", "ROW_METRICS",
+    "SCORES", "TRAIL_ACTIONS", "CaseLine", "ClerkLoad", "Current", "DepartmentRef",
+    "ExtensionRequest", "OfficeRef", "Part", "RectificationLine", "RectificationSummary",
+    "RegionRef", "Scope", "Selection", "ServiceRef", "TrailEntry", "active", "area_key", "backlog",
+    "backlog_boundaries", "bad_rate", "bad_ratings", "breakdown_parts", "by_child_region",
+    "by_day", "by_office", "by_offices", "by_region", "by_service", "by_services", "completed",
+    "current", "current_by", "late_completions", "load_scope",
+    "local_day_sql", "merge", "nth_working_day_back", "open_by_assignee", "overdue_cases",
+    "paused_days_per_completion", "pending_extensions", "rating_counts", "rectification",
+    "rectification_summary", "rectifications", "redact", "risk_until", "sum_current", "totals",
     "unassigned_open", "workload",
 ]

@@ -54,3 +54,14 @@ def by_services(scope: Scope, sel: Selection) -> list[Part]:
 def by_offices(sel: Selection, office_ids: list[int]) -> list[Part]:
     counts = by_office(sel, office_ids)
     return [Part("office", i, (i,), counts.get(i, Counter())) for i in office_ids]
+
+
+def parts(scope: Scope, group: str, sel: Selection, under: str | None,
+          office_ids: list[int]) -> list[Part]:
+    """The rows of a breakdown ``group`` ("region", "office" or "service") in table order."""
+    if group == "service":
+        return by_services(scope, sel)
+    if group == "region":
+        regions, offices = by_child_region(scope, sel, under, office_ids)
+        return regions + offices
+    return by_offices(sel, office_ids)

@@ -17,7 +17,6 @@ from ...models.rating import STAGES
 from ._sql import redact
 from .grain import Selection
 
-RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 FOLLOWED_UP = tuple(s for s in STAGES if s != "verify")
 
 

@@ -32,6 +32,7 @@ from ...domain import throughput as tp
 from ...domain.csvsafe import content_disposition
 from ...domain.errors import DomainError
 from ...domain.states import Role
+from ...domain.workflow import Action
 from ...models import User
 from ...services import dashboard as dash
 from ...services import extensions as extension_ops
@@ -83,13 +84,7 @@ def _overview(f: Filters, office_ids: list[int], *, rollup_all: bool, where: str
     rect = (dash.rectification_summary(office_ids, sel, f.today) if f.service is None
             else None)  # rectification items are per office, not per service
     chart, daily = overview.throughput(f, dash.by_day(sel), "daily", where)
-    if group == "service":
-        parts = dash.by_services(scope, sel)
-    elif group == "region":
-        regions, offices = dash.by_child_region(scope, sel, under, office_ids)
-        parts = regions + offices
-    else:
-        parts = dash.by_offices(sel, office_ids)
+    parts = dash.breakdown_parts(scope, group, sel, under, office_ids)
     breakdown = overview.breakdown(scope, links, group, parts, now, office_ids)
     cards = overview.headline(totals, dash.sum_current(now.values()), rect, links,
                               pages.at_risk_days())
@@ -103,7 +98,7 @@ def dashboard() -> Any:
     view = _overview(f, pages.office_ids(f), rollup_all=pages.all_offices(f), where=where,
                      group=f.group, under=pages.scope().region_code)
     return pages.page("supervisor/dashboard.html", view["tables"], f, cards=view["cards"],
-                 chart=view["chart"], breakdown_key=view["tables"][1].key, where=where)
+                      chart=view["chart"], breakdown_key=view["tables"][1].key, where=where)
 
 
 def _breadcrumb_regions(code: str) -> list[dash.RegionRef]:
@@ -126,8 +121,8 @@ def region(code: str) -> Any:
     view = _overview(f, pages.office_ids(f, region=code), rollup_all=False, where=where,
                      group=group, under=code)
     return pages.page("supervisor/region.html", view["tables"], f, cards=view["cards"],
-                 chart=view["chart"], breakdown_key=view["tables"][1].key, where=where,
-                 region=scope.regions[code], trail=_breadcrumb_regions(code)[:-1])
+                      chart=view["chart"], breakdown_key=view["tables"][1].key, where=where,
+                      region=scope.regions[code], trail=_breadcrumb_regions(code)[:-1])
 
 
 # ---- one office ----------------------------------------------------------------------------
@@ -188,7 +183,7 @@ def clock() -> Any:
     cards = clock_report.cards(dash.merge(per_service.values()), buckets, cur_total,
                                pages.at_risk_days())
     return pages.page("supervisor/clock.html", tables, f, cards=cards,
-                 chart=clock_report.age_chart(buckets), where=scope_name(scope))
+                      chart=clock_report.age_chart(buckets), where=scope_name(scope))
 
 
 # ---- ratings and rectification ------------------------------------------------------------
@@ -211,9 +206,9 @@ def ratings() -> Any:
               ratings_report.items_table(scope, links, show, items)]
     totals = dash.merge(per_office.get(i, {}) for i in office_ids)
     return pages.page("supervisor/ratings.html", tables, f,
-                 cards=ratings_report.cards(totals, summary, links),
-                 chart=ratings_report.chart(totals), show=show, shows=SHOW,
-                 where=scope_name(scope))
+                      cards=ratings_report.cards(totals, summary, links),
+                      chart=ratings_report.chart(totals), show=show, shows=SHOW,
+                      where=scope_name(scope))
 
 
 def _item_or_404(item_id: int, f: Filters) -> dash.RectificationLine:
@@ -266,7 +261,7 @@ def _extensions_page(f: Filters, *, errors: dict[int, str] | None = None,
     pending = dash.pending_extensions(pages.office_ids(f))
     table = extension_report.pending_table(scope, pending)
     return pages.page("supervisor/extensions.html", [table], f, pending=pending,
-                 errors=errors or {}, posted=posted or {}, where=scope_name(scope)), status
+                      errors=errors or {}, posted=posted or {}, where=scope_name(scope)), status
 
 
 @bp.get("/extensions")
@@ -301,9 +296,9 @@ def decide_extension(case_id: int) -> Any:
         except DomainError as exc:
             error = exc.message
         else:
-            done = "approve_extension" if approve else "refuse_extension"
+            done = Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION
             flash(_("%(number)s：已%(action)s，理由已告知申请人", number=case.tracking_number,
-                    action=action_label(done)), "success")
+                    action=action_label(done.value)), "success")
             return redirect(url_for("supervisor.extensions", **f.args()))
     return _extensions_page(f, errors={case_id: error}, posted=posted, status=status)
 
