@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from ..database import write_transaction
 from ..domain.calendar import WorkingCalendar, YearTable, parse_year_table, year_table_to_dict
+from ..domain.clock import WorkingDays
+from ..domain.errors import UnknownCalendarYear
 from ..extensions import db
 from ..models import HolidayTable
 
@@ -68,3 +70,56 @@ def load_year_table(data: dict[str, Any], *, loaded_by: str, now: datetime) -> Y
         row.loaded_by = loaded_by
     _cache.update(checked=0.0)  # this process sees the new table at once
     return table
+
+
+# ---- a year whose official table is not loaded -----------------------------------------------
+#
+# The one fallback. A legal deadline never guesses: it stays pending (``due_pending_year``,
+# ``act_by = NO_DEADLINE``, the "waiting for the holiday calendar" badge) until an admin loads
+# the year. What is an estimate anyway (the "at risk" window, a backlog's age in working days)
+# counts Monday to Friday as working days in such a year, the usual case. Callers ask one of
+# the functions below instead of catching ``UnknownCalendarYear`` themselves.
+
+
+def is_working_day_or_estimate(d: date, calendar: WorkingDays | None = None) -> bool:
+    """Whether ``d`` is a working day; Monday to Friday in a year without a table."""
+    try:
+        return (calendar or get_calendar()).is_working_day(d)
+    except UnknownCalendarYear:
+        return d.weekday() < 5
+
+
+def add_working_days_or_estimate(start: date, n: int, calendar: WorkingDays | None = None
+                                 ) -> date:
+    """The ``n``-th working day after ``start`` (n >= 0), counting Monday to Friday past the
+    loaded tables."""
+    cal = calendar or get_calendar()
+    try:
+        return cal.add_working_days(start, n)
+    except UnknownCalendarYear:
+        d, seen = start, 0
+        while seen < n:
+            d += timedelta(days=1)
+            seen += is_working_day_or_estimate(d, cal)
+        return d
+
+
+def known_working_days(start: date, end: date, calendar: WorkingDays | None = None
+                       ) -> tuple[list[date], date | None]:
+    """The working days from ``start`` to ``end`` as far as the loaded tables go, and the last
+    day they cover (None: not even ``start``'s year). For code that indexes days itself and
+    must leave a deadline past them pending rather than estimate it (the bulk generator)."""
+    cal = calendar or get_calendar()
+    days: list[date] = []
+    last: date | None = None
+    d = start
+    while d <= end:
+        try:
+            working = cal.is_working_day(d)
+        except UnknownCalendarYear:
+            break
+        if working:
+            days.append(d)
+        last = d
+        d += timedelta(days=1)
+    return days, last

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -326,11 +326,6 @@ def office_subtasks(office_id: int, limit: int = QUEUE_PAGE) -> list[SubTask]:
         _open_subtasks(office_id).order_by(SubTask.created_at, SubTask.id).limit(limit)))
 
 
-def office_subtask_count(office_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(
-        _open_subtasks(office_id).subquery())) or 0
-
-
 # ---- what a clerk's office may see -----------------------------------------------------------
 
 
@@ -375,14 +370,10 @@ def office_subtask_rows(office_id: int) -> list[tuple[SubTask, Case]]:
 
 def risk_until(today: date, at_risk_days: int, calendar: WorkingDays | None = None) -> date:
     """The last day that still counts as "at risk" (``at_risk_days`` working days ahead)."""
-    from ..domain.errors import UnknownCalendarYear
-    from .calendar import get_calendar
+    from .calendar import add_working_days_or_estimate
 
-    try:
-        return (calendar or get_calendar()).add_working_days(today, at_risk_days)
-    except UnknownCalendarYear:
-        # Next year's table not loaded yet: count calendar days (errs towards "at risk").
-        return today + timedelta(days=at_risk_days * 7 // 5 + 2)
+    # Next year's table not loaded yet: the one estimate (Monday to Friday).
+    return add_working_days_or_estimate(today, at_risk_days, calendar)
 
 
 def office_clock(case: Case, today: date, risk_until: date, calendar: WorkingDays,

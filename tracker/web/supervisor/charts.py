@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 INK, MUTED, GRID = "#1f2329", "#4e5866", "#cfd6e0"
@@ -50,7 +51,7 @@ class Bucket:
 
 
 def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: str,
-                   received_label: str = "收件", completed_label: str = "办结") -> Markup:
+                   received_label: str, completed_label: str) -> Markup:
     """Received (solid) and completed (hatched) bars per day or week, side by side."""
     w, h, left, right, top, bottom = 560, 280, 44, 8, 34, 42
     pw, ph = w - left - right, h - top - bottom
@@ -61,14 +62,17 @@ def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: st
         'patternTransform="rotate(45)"><rect width="5" height="5" fill="#ffffff"/>'
         '<line x1="0" y1="0" x2="0" y2="5" stroke="{}" stroke-width="3"/></pattern></defs>'
     ).format(hatch, COMPLETED_INK)]
-    # Legend (top left): the swatches are the bars' own fills.
+    # Legend (top left): the swatches are the bars' own fills; the second swatch follows
+    # the first label's width (wide CJK glyphs, narrower Latin ones).
+    second = left + max(80, 21 + sum(14 if ord(ch) > 0x2E80 else 8 for ch in received_label)
+                        + 16)
     out.append(Markup(
         '<g font-size="14" fill="{ink}"><rect x="{x0}" y="8" width="16" height="14" '
         'fill="{solid}"/><text x="{x1}" y="20">{received}</text>'
         '<rect x="{x2}" y="8" width="16" height="14" fill="url(#{hatch})" stroke="{green}"/>'
         '<text x="{x3}" y="20">{completed}</text></g>'
     ).format(ink=INK, x0=left, solid=RECEIVED_FILL, x1=left + 21, received=received_label,
-             x2=left + 80, hatch=hatch, green=COMPLETED_INK, x3=left + 101,
+             x2=second, hatch=hatch, green=COMPLETED_INK, x3=second + 21,
              completed=completed_label))
     # Grid (dashed; the base line solid) and the y axis.
     out.append(Markup('<g font-size="13" fill="{}" text-anchor="end">').format(MUTED))
@@ -83,7 +87,7 @@ def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: st
     if not buckets:
         out.append(Markup(
             '<text x="{}" y="{}" font-size="14" fill="{}" text-anchor="middle">{}</text>'
-        ).format(w / 2, top + ph / 2, MUTED, "区间内没有数据"))
+        ).format(w / 2, top + ph / 2, MUTED, _("区间内没有数据")))
     else:
         band = pw / len(buckets)
         bar = min(band * 0.4, 18)
@@ -110,13 +114,14 @@ def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: st
 
 
 def hbar_svg(items: list[tuple[str, int]], *, chart_id: str, title: str, desc: str,
-             unit: str = "件", show_share: bool = True) -> Markup:
+             unit: str | None = None, show_share: bool = True) -> Markup:
     """One bar per item with its value written at the end of the bar (direct labels)."""
     row, label_w, w, pad = 32, 150, 560, 8
     h = pad * 2 + row * max(len(items), 1)
     total = sum(v for _, v in items)
     top_value = max((v for _, v in items), default=0) or 1
     bar_space = w - label_w - 140
+    unit = _("件") if unit is None else unit
     out = [_open_svg(chart_id, w, h, title, desc, " sv-chart-h"),
            Markup('<g font-size="14" fill="{}">').format(INK)]
     for i, (label, value) in enumerate(items):

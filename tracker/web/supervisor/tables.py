@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ...domain import csvsafe
@@ -71,7 +72,7 @@ class Lines:
 
     def __html__(self) -> str:
         if not self.items:
-            return Markup('<span class="cell-empty">无记录</span>')
+            return Markup('<span class="cell-empty">{}</span>').format(_("无记录"))
         return Markup('<ul class="sv-lines">{}</ul>').format(
             Markup("").join(Markup("<li>{}</li>").format(i) for i in self.items))
 
@@ -84,7 +85,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     foot: list[Any] | None = None  # a totals row
     caption: str = ""  # said to screen readers; defaults to the title
-    empty: str = "没有数据"
+    empty: str = ""  # said when there are no rows (the template's default: "没有数据")
     note: str = ""  # shown under the table (e.g. "first 100 of 340")
 
 
