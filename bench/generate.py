@@ -44,7 +44,7 @@ from tracker.domain.workflow import Action, CaseFacts
 from tracker.extensions import db
 from tracker.models import Case, Office, Service, TrackingSequence, User
 from tracker.passwords import hash_password
-from tracker.services.calendar import SHANGHAI, get_calendar
+from tracker.services.calendar import SHANGHAI, known_working_days
 from tracker.services.rollup import derive_areas
 
 # China has observed no daylight saving since 1991: a fixed offset converts much faster.
@@ -113,18 +113,8 @@ class _Workdays:
     """Working days as a sorted list, for O(log n) working-day arithmetic over the range."""
 
     def __init__(self, start: date, end: date) -> None:
-        cal = get_calendar()
-        self.days: list[date] = []
-        self.last_known = start
-        d = start
-        while d <= end:
-            try:
-                if cal.is_working_day(d):
-                    self.days.append(d)
-                self.last_known = d
-            except UnknownCalendarYear:
-                break
-            d += timedelta(days=1)
+        self.days, last = known_working_days(start, end)
+        self.last_known = last or start
 
     # The domain's calendar protocol, so the clock rules run unchanged on this index.
     def is_working_day(self, d: date) -> bool:

@@ -71,11 +71,6 @@ def test_the_guard_test_can_fail(tmp_path: Path):
 
 WEB = PACKAGE / "web"
 DB_LIBRARIES = {"sqlalchemy", "flask_sqlalchemy"}
-# Views that still run queries today; other branches are moving them into services. Each
-# entry must still violate (test below), so the list only shrinks; it is empty at merge.
-KNOWN_VIEW_QUERIES = {
-    "tracker/web/supervisor/views.py",
-}
 
 
 def query_findings(source: str) -> list[str]:
@@ -116,18 +111,9 @@ WEB_MODULES = sorted(WEB.rglob("*.py"))
 
 @pytest.mark.parametrize("path", WEB_MODULES, ids=_relative)
 def test_views_run_no_query_themselves(path: Path):
-    if _relative(path) in KNOWN_VIEW_QUERIES:
-        pytest.skip("known violation, being moved into a service (KNOWN_VIEW_QUERIES)")
     found = query_findings(path.read_text(encoding="utf-8"))
     assert not found, (f"{_relative(path)} queries the database itself; call a service in "
                        f"tracker/services instead: {found}")
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_VIEW_QUERIES))
-def test_every_known_view_query_is_still_there(name: str):
-    path = ROOT / name
-    assert path.exists() and query_findings(path.read_text(encoding="utf-8")), (
-        f"{name} no longer queries the database: remove it from KNOWN_VIEW_QUERIES")
 
 
 def test_the_view_query_guard_can_fail():
@@ -147,26 +133,13 @@ def test_the_view_query_guard_can_fail():
 # ---- services import no web framework -----------------------------------------------------
 
 BANNED_IN_SERVICES = {"flask", "werkzeug", "flask_login", "flask_wtf", "flask_babel", "wtforms"}
-# Services that still import the web framework today; other branches are removing it
-# (uploads returns a send_file response, audit reads current_app). Empty at merge.
-KNOWN_SERVICE_FRAMEWORK_IMPORTS: frozenset[str] = frozenset()
 
 
-@pytest.mark.parametrize("path", sorted((PACKAGE / "services").glob("*.py")), ids=_relative)
+@pytest.mark.parametrize("path", sorted((PACKAGE / "services").rglob("*.py")), ids=_relative)
 def test_services_import_no_web_framework(path: Path):
-    if _relative(path) in KNOWN_SERVICE_FRAMEWORK_IMPORTS:
-        pytest.skip("known violation, being removed (KNOWN_SERVICE_FRAMEWORK_IMPORTS)")
     banned = imported_roots(path) & BANNED_IN_SERVICES
     assert not banned, (f"{_relative(path)} imports {sorted(banned)}: services take what "
                         "they need as arguments and return data, the web layer does the rest")
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_SERVICE_FRAMEWORK_IMPORTS))
-def test_every_known_service_framework_import_is_still_there(name: str):
-    path = ROOT / name
-    assert path.exists() and imported_roots(path) & BANNED_IN_SERVICES, (
-        f"{name} imports no web framework any more: remove it from "
-        "KNOWN_SERVICE_FRAMEWORK_IMPORTS")
 
 
 def test_the_service_import_guard_can_fail(tmp_path: Path):

@@ -3,7 +3,6 @@ tracker/web/inputs (one set of bounds), and what a form cannot read never reache
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -137,23 +136,3 @@ def test_track_form_checks_the_four_digits(app: Flask):
 def test_next_is_a_path_on_this_site(app: Flask, target: str, expected: str | None):
     with app.test_request_context():
         assert NextForm({"next": target}).next.data == expected
-
-
-def _runs_queries(path: Path) -> bool:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr == "session" and getattr(
-                node.value, "id", None) == "db":
-            return True
-        if isinstance(node, ast.Name) and node.id == "sa":
-            return True
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "select":
-            return True
-    return False
-
-
-@pytest.mark.parametrize("path", sorted(
-    [p for role in ("clerk", "citizen", "public", "auth") for p in (WEB / role).glob("*.py")]
-    + [WEB / "__init__.py"]), ids=lambda p: str(p.relative_to(WEB)))
-def test_these_pages_call_services_instead_of_querying(path: Path):
-    assert not _runs_queries(path)

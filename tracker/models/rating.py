@@ -12,8 +12,7 @@ from ..domain.rectification import FIRST_STAGE, RectificationStage
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
 
-STAGES = tuple(s.value for s in RectificationStage)  # kept for importers; the enum is the source
-_STAGE_SQL = ", ".join(f"'{s}'" for s in STAGES)
+_STAGE_SQL = ", ".join(f"'{s.value}'" for s in RectificationStage)
 
 
 class _Stage(sa.types.TypeDecorator[RectificationStage]):

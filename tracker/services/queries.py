@@ -12,12 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..domain.clock import DueState, WorkingDays
+from ..domain.effects import NO_DEADLINE
 from ..domain.states import (
     CLOSED_STATES,
-    COMPLETED_STATES,
     OPEN_STATES,
     PAUSED_STATES,
     CaseStatus,
+    is_closed,
+    is_completed,
+    is_paused,
 )
 from ..extensions import db
 from ..models import (
@@ -105,17 +108,17 @@ def case_clock(case: Case, today: date, at_risk_days: int) -> ClockView:
     completed = local_date(case.completed_at) if case.completed_at else None
     try:
         state = due_state(due=case.due_on, today=today, completed_on=completed,
-                          paused=case.status in PAUSED_STATES, at_risk_days=at_risk_days,
+                          paused=is_paused(case.status), at_risk_days=at_risk_days,
                           calendar=cal, accepted=case.accepted_at is not None)
         left = (working_days_left(case.due_on, today, cal)
-                if case.due_on and completed is None and case.status not in CLOSED_STATES
+                if case.due_on and completed is None and not is_closed(case.status)
                 else None)
     except UnknownCalendarYear:
         state, left = DueState.PENDING_CALENDAR, None
     if state == DueState.PENDING_CALENDAR and completed is not None and completed_on_time(
             completed, case.due_on, case.due_pending_year):
         state = DueState.DONE_ON_TIME
-    if case.status in CLOSED_STATES and case.status not in COMPLETED_STATES:
+    if is_closed(case.status) and not is_completed(case.status):
         state = DueState.NOT_STARTED if case.accepted_at is None else state
     return ClockView(state=str(state), due_on=case.due_on, days_left=left,
                      pending_year=case.due_pending_year)
@@ -202,28 +205,49 @@ class QueuePage:
     counts: dict[str, int]  # per status (open ones) and per due filter
 
 
-def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
-                 risk_until: date) -> list[sa.ColumnElement[bool]]:
-    from ..models.case import NO_DEADLINE, OPEN_SQL
+def _status_where(f: QueueFilters) -> list[sa.ColumnElement[bool] | sa.TextClause]:
+    from ..models.case import OPEN_SQL
 
-    where: list[sa.ColumnElement[bool]] = [Case.custody_office_id == office_id]
     if f.status == "open":
         # Spelled exactly like the partial index's predicate so the planner can use it.
-        where.append(sa.text(f"cases.status IN ({OPEN_SQL})"))
-    elif f.status == "closed":
-        where.append(Case.status.in_(sorted(CLOSED_STATES)))
-    elif f.status != "all":
-        where.append(Case.status == CaseStatus(f.status))
+        return [sa.text(f"cases.status IN ({OPEN_SQL})")]
+    if f.status == "closed":
+        return [Case.status.in_(sorted(CLOSED_STATES))]
+    return [] if f.status == "all" else [Case.status == CaseStatus(f.status)]
+
+
+def _due_where(f: QueueFilters, today: date, risk_until: date) -> list[sa.ColumnElement[bool]]:
+
+    due: dict[str, list[sa.ColumnElement[bool]]] = {
+        "overdue": [Case.act_by < today],
+        "at_risk": [Case.act_by.between(today, risk_until)],
+        "on_time": [Case.act_by > risk_until, Case.act_by < NO_DEADLINE],
+        "paused": [Case.status.in_(sorted(PAUSED_STATES))],
+    }
+    return due.get(f.due or "", [])
+
+
+def _search_where(q: str) -> list[sa.ColumnElement[bool]]:
+    """A tracking number (check character and all) or the applicant's exact name."""
+    q = q.strip()
+    if not q:
+        return []
+    from ..domain.identifiers import normalize_tracking_number
+
+    number = normalize_tracking_number(q)
+    if number.isascii() and len(number) == 15:
+        return [Case.tracking_number == number]
+    names = sa.select(User.id).where(User.real_name == q[:64])
+    return [Case.applicant_id.in_(names)]
+
+
+def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
+                 risk_until: date) -> list[sa.ColumnElement[bool] | sa.TextClause]:
+    where: list[sa.ColumnElement[bool] | sa.TextClause] = [Case.custody_office_id == office_id]
+    where += _status_where(f)
+    where += _due_where(f, today, risk_until)
     if f.service_id:
         where.append(Case.service_id == f.service_id)
-    if f.due == "overdue":
-        where.append(Case.act_by < today)
-    elif f.due == "at_risk":
-        where.append(Case.act_by.between(today, risk_until))
-    elif f.due == "on_time":
-        where += [Case.act_by > risk_until, Case.act_by < NO_DEADLINE]
-    elif f.due == "paused":
-        where.append(Case.status.in_(sorted(PAUSED_STATES)))
     if f.assigned == "me":
         where.append(Case.assignee_id == user_id)
     elif f.assigned == "unassigned":
@@ -232,17 +256,7 @@ def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
         where.append(Case.received_on >= f.submitted_from)
     if f.submitted_to:
         where.append(Case.received_on <= f.submitted_to)
-    q = f.q.strip()
-    if q:
-        from ..domain.identifiers import normalize_tracking_number
-
-        number = normalize_tracking_number(q)
-        if number.isascii() and len(number) == 15:
-            where.append(Case.tracking_number == number)
-        else:
-            names = sa.select(User.id).where(User.real_name == q[:64])
-            where.append(Case.applicant_id.in_(names))
-    return where
+    return where + _search_where(f.q)
 
 
 @dataclass(frozen=True)
@@ -260,7 +274,6 @@ def due_counts(office_ids: Collection[int], today: date, risk_until: date, *,
     """Per (holding office, service), from the open-case histogram (a row per office, day
     and service, kept by triggers on the cases): the same sets as the queue's due filters.
     Without ``on_time`` only the rows up to the at-risk horizon are read."""
-    from ..models.case import NO_DEADLINE
 
     d = OpenCaseDay
 
@@ -383,10 +396,9 @@ def office_clock(case: Case, today: date, risk_until: date, calendar: WorkingDay
     after acceptance, the legal clock of :func:`case_clock`."""
     from ..domain.clock import working_days_left
     from ..domain.errors import UnknownCalendarYear
-    from ..models import NO_DEADLINE
 
     if case.accepted_at is None and not case.status.is_closed:
-        if case.status in PAUSED_STATES:
+        if is_paused(case.status):
             return ClockView(state="paused", due_on=None, days_left=None, pending_year=None)
         if case.act_by is not None and case.act_by != NO_DEADLINE:
             try:

@@ -24,13 +24,6 @@ from ..models import Office, Rectification, User
 from . import audit
 from .case_store import actor_facts
 
-# Names the supervisor views read (until they read the domain module directly).
-NEXT_STAGE = {m.source: m.target for m in rules.MOVES}
-STAGE_LABELS = {s: s.label_zh for s in rules.RectificationStage}
-NOTE_MIN, NOTE_MAX = rules.NOTE_MIN, rules.NOTE_MAX
-next_stage = rules.next_stage
-clean_note = rules.clean_note
-
 
 class RectificationNotFound(DomainError):
     code = "not_found"

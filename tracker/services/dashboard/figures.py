@@ -8,13 +8,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from ...domain import throughput as tp
+from ...domain.ratings import BAD_SCORES as BAD_SCORES
+from ...domain.ratings import SCORES as SCORES
 from .current import Current
 from .grain import ROW_METRICS, completed
-
-SCORES = (5, 4, 3, 2, 1)  # best first, as the tables list them
-# The scores that open a rectification item. Once tracker/domain/ratings.py has
-# ``is_bad(score)``, this becomes ``tuple(s for s in SCORES if is_bad(s))``.
-BAD_SCORES = (2, 1)
 
 
 def active(c: Mapping[str, int], cur: Current) -> bool:

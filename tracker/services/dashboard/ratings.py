@@ -11,13 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...domain import throughput as tp
+from ...domain.rectification import FIRST_STAGE, OPEN_STAGES, STAGE_ORDER, RectificationStage
 from ...extensions import db
 from ...models import Case, Rating, Rectification, User
-from ...models.rating import STAGES
 from ._sql import redact
 from .grain import Selection
 
-FOLLOWED_UP = tuple(s for s in STAGES if s != "verify")
+FOLLOWED_UP = tuple(s.value for s in STAGE_ORDER if s is not FIRST_STAGE)
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def rectification_summary(office_ids: Collection[int], sel: Selection,
     """Two queries: the items opened in the range by stage; the open items past deadline."""
     lo, hi = sel.utc_bounds
     ids = list(office_ids)
-    by_stage = {s: 0 for s in STAGES}
+    by_stage = {s.value: 0 for s in STAGE_ORDER}
     for stage, n in db.session.execute(
             sa.select(Rectification.stage, sa.func.count(Rectification.id))
             .where(Rectification.office_id.in_(ids), Rectification.created_at >= lo,
@@ -47,7 +47,7 @@ def rectification_summary(office_ids: Collection[int], sel: Selection,
     overdue = db.session.scalar(
         sa.select(sa.func.count(Rectification.id))
         .where(Rectification.office_id.in_(ids),
-               Rectification.stage.in_([s for s in STAGES if s != "closed"]),
+               Rectification.stage.in_(sorted(s.value for s in OPEN_STAGES)),
                Rectification.due_on < today)) or 0
     return RectificationSummary(total=sum(by_stage.values()),
                                 followed_up=sum(by_stage[s] for s in FOLLOWED_UP),
@@ -70,7 +70,7 @@ class RectificationLine:
     history: tuple[dict[str, Any], ...]
 
 
-def _rect_stmt() -> sa.Select[Any]:
+def _rect_stmt() -> Any:
     return (sa.select(Rectification, Case.tracking_number, Case.service_id, Rating.score,
                       Rating.comment, User.real_name)
             .join(Case, Case.id == Rectification.case_id)
@@ -95,7 +95,7 @@ def _rect_line(row: Any, today: date) -> RectificationLine:
         service_id=row.service_id, score=row.score, comment=redact(row.comment, [name]),
         stage=item.stage, due_on=item.due_on, created_at=item.created_at,
         closed_at=item.closed_at,
-        overdue=item.stage != "closed" and item.due_on is not None and item.due_on < today,
+        overdue=item.stage != RectificationStage.CLOSED and item.due_on is not None and item.due_on < today,
         history=history)
 
 
@@ -110,7 +110,7 @@ def rectifications(office_ids: Collection[int], sel: Selection, today: date, *,
         pick = pick.where(r.created_at >= lo, r.created_at < hi)
         order: tuple[Any, ...] = (r.created_at.desc(), r.id.desc())
     else:
-        pick = pick.where(r.stage != "closed")
+        pick = pick.where(r.stage != RectificationStage.CLOSED)
         if show == "overdue":
             pick = pick.where(r.due_on < today)
         order = (r.due_on.is_(None), r.due_on, r.id)

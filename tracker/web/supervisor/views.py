@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from ...domain import rectification as rules
 from ...domain import throughput as tp
 from ...domain.csvsafe import content_disposition
 from ...domain.errors import DomainError
@@ -38,7 +39,7 @@ from ...services import dashboard as dash
 from ...services import extensions as extension_ops
 from ...services import opendata, rectification
 from ...services.cases import StaleCase
-from .. import action_label, wallclock
+from .. import action_label, score_label, stage_label, wallclock
 from . import pages
 from .forms import SHOW, ExtensionDecisionForm, FilterForm, Filters, RectificationNoteForm
 from .reports import clock as clock_report
@@ -47,7 +48,7 @@ from .reports import office as office_report
 from .reports import overview
 from .reports import ratings as ratings_report
 from .reports import workload as workload_report
-from .reports.common import STAGE_FLAGS, STAGE_LABELS, name, rating_label, scope_name
+from .reports.common import STAGE_FLAGS, name, scope_name
 from .tables import Table
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -225,7 +226,7 @@ def rectification_item(item_id: int) -> Any:
     error, note, status = None, "", 200
     if request.method == "POST":
         form = RectificationNoteForm(request.form)
-        note = form.note_text(rectification.NOTE_MAX + 100)
+        note = form.note_text(rules.NOTE_MAX + 100)
         try:
             rectification.advance(item.id, _me(), note, wallclock.now(),
                                   expected_stage=form.expected_stage(), ip=request.remote_addr)
@@ -239,17 +240,16 @@ def rectification_item(item_id: int) -> Any:
             error, status = exc.message, 422
         else:
             moved = _item_or_404(item_id, f)
-            flash(_("已记录，整改事项进入“%(stage)s”阶段", stage=STAGE_LABELS[moved.stage]),
+            flash(_("已记录，整改事项进入“%(stage)s”阶段", stage=stage_label(moved.stage)),
                   "success")
             return redirect(url_for("supervisor.rectification_item", item_id=item_id,
                                     **f.args()))
     return render_template(
         "supervisor/rectification.html", item=item, f=f, scope=scope, error=error, note=note,
         office=scope.offices[item.office_id], service=scope.services[item.service_id],
-        labels=STAGE_LABELS, stage_flags=STAGE_FLAGS,
-        next_stage=rectification.next_stage(item.stage), stages=rectification.NEXT_STAGE,
-        rating_label=rating_label(item.score), note_min=rectification.NOTE_MIN,
-        note_max=rectification.NOTE_MAX), status
+        stage_flags=STAGE_FLAGS, next_stage=rules.next_stage(item.stage),
+        rating_label=score_label(item.score), note_min=rules.NOTE_MIN,
+        note_max=rules.NOTE_MAX), status
 
 
 # ---- extensions -----------------------------------------------------------------------------

@@ -14,18 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ....domain import throughput as tp
+from ....domain.rectification import RectificationStage
 from ....services import dashboard as dash
-from ... import loc
+from ... import loc, score_label
 from ..tables import Col, Link, Pct
 
 # Each as one string, so that the catalogue holds the words (the columns of a figures table).
 FIGURE_COLS = (_l("收件"), _l("受理"), _l("不予受理"), _l("办结"), _l("撤件/撤回"), _l("按时办结"),
                _l("超期办结"))
-RATING_LABELS = {5: _l("非常满意"), 4: _l("满意"), 3: _l("基本满意"), 2: _l("不满意"),
-                 1: _l("非常不满意")}
-STAGE_LABELS = {"verify": _l("核实"), "rectify": _l("整改"), "reply": _l("反馈"),
-                "follow_up": _l("回访"), "review": _l("复核"), "closed": _l("已办结")}
-STAGE_FLAGS = {stage: f"sv-stage-{stage}" for stage in STAGE_LABELS}
+STAGE_FLAGS = {stage.value: f"sv-stage-{stage.value}" for stage in RectificationStage}
 
 
 @dataclass(frozen=True)
@@ -82,4 +79,5 @@ def figures(c: Mapping[str, int], cur: dash.Current) -> list[Any]:
 
 
 def rating_label(score: int) -> str:
-    return str(RATING_LABELS[score])
+    """A score's name (非常满意 … 非常不满意) in the page's language (tracker/domain/ratings)."""
+    return score_label(score)

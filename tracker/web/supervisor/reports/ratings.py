@@ -11,10 +11,11 @@ from markupsafe import Markup
 
 from ....services import dashboard as dash
 from ....services.calendar import local_date
+from ... import stage_label
 from ..charts import hbar_svg
 from ..forms import SHOW
 from ..tables import Col, Flag, Link, Pct, Table
-from .common import STAGE_FLAGS, STAGE_LABELS, Card, Links, by_code, name, office_cell, rating_label
+from .common import STAGE_FLAGS, Card, Links, by_code, name, office_cell, rating_label
 
 
 def _cols(first: str) -> list[Col]:
@@ -56,7 +57,7 @@ def count_tables(scope: dash.Scope, links: Links, office_ids: list[int],
 
 
 def stage_flag(stage: str) -> Flag:
-    return Flag(str(STAGE_LABELS[stage]), STAGE_FLAGS[stage])
+    return Flag(stage_label(stage), STAGE_FLAGS[stage])
 
 
 def items_table(scope: dash.Scope, links: Links, show: str,
@@ -80,7 +81,7 @@ def items_table(scope: dash.Scope, links: Links, show: str,
 def stage_table(summary: dash.RectificationSummary) -> Table:
     return Table(key="stages", title=_("区间内差评整改进度"),
                  cols=[Col(_("阶段")), Col(_("事项数"), True)],
-                 rows=[[str(STAGE_LABELS[s]), n] for s, n in summary.by_stage.items()],
+                 rows=[[stage_label(s), n] for s, n in summary.by_stage.items()],
                  foot=[_("合计"), summary.total])
 
 
