@@ -46,10 +46,10 @@ from tracker.domain.states import (
     SubTaskStatus,
     status_by_code,
 )
+from tracker.domain.subtasks import SUBTASK_TRANSITIONS, available_subtask_actions, check_subtask
 from tracker.domain.workflow import (
     CASE_ACTIONS,
     GUARDS,
-    SUBTASK_TRANSITIONS,
     TRANSITIONS,
     TRANSITIONS_BY_ACTION,
     Action,
@@ -60,10 +60,8 @@ from tracker.domain.workflow import (
     Transition,
     WorkflowGraph,
     available_actions,
-    available_subtask_actions,
     can,
     check,
-    check_subtask,
     next_status,
 )
 

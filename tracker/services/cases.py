@@ -33,11 +33,8 @@ from ..domain.states import (
     SubTaskStatus,
     is_completed,
 )
-from ..domain.workflow import (
-    Action,
-    check,
-    check_subtask,
-)
+from ..domain.subtasks import check_subtask
+from ..domain.workflow import Action, check
 from ..models import (
     Case,
     ClockPause,

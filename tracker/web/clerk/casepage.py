@@ -14,13 +14,8 @@ from werkzeug.wrappers import Response
 from ...domain.errors import DomainError
 from ...domain.identifiers import mask_phone, mask_resident_id
 from ...domain.states import HandlingMode, SubTaskStatus
-from ...domain.workflow import (
-    SUBTASK_TRANSITIONS_BY_ACTION,
-    TRANSITIONS_BY_ACTION,
-    Action,
-    available_actions,
-    available_subtask_actions,
-)
+from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION, available_subtask_actions
+from ...domain.workflow import TRANSITIONS_BY_ACTION, Action, available_actions
 from ...models import Case
 from ...services import cases as case_ops
 from ...services import lookups, queries

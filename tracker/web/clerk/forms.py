@@ -19,7 +19,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
 from ...domain.states import CaseStatus, DeliveryMethod
-from ...domain.workflow import CASE_ACTIONS, SUBTASK_TRANSITIONS_BY_ACTION, Action
+from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
+from ...domain.workflow import CASE_ACTIONS, Action
 from ...services.queries import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
     ChoiceField,
