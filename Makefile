@@ -51,7 +51,7 @@ run: db  ## install, migrate, load demo data, serve on 127.0.0.1:5000
 
 test: install  ## everything the project checks: lint, types, security scans, all tests
 	$(BIN)/ruff check $(LINT_PATHS)
-# $(BIN)/ruff format --check $(LINT_PATHS)  # enabled at merge (after `ruff format` is applied)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 	$(BANDIT) && echo "bandit: no medium or high finding"
 	$(PIP_AUDIT)
@@ -59,7 +59,7 @@ test: install  ## everything the project checks: lint, types, security scans, al
 
 lint: install  ## ruff and mypy only
 	$(BIN)/ruff check $(LINT_PATHS)
-# $(BIN)/ruff format --check $(LINT_PATHS)  # enabled at merge (after `ruff format` is applied)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 
 security: install  ## bandit and pip-audit only (docs/security.md)

@@ -16,7 +16,7 @@ def _database_url() -> str:
     # psycopg 3 is the PostgreSQL driver: accept the usual postgres:// spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -92,4 +92,6 @@ def get_config(name: str | None = None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise ValueError(f"unknown configuration {name!r}; choose one of {sorted(CONFIGS)}") from None
+        raise ValueError(
+            f"unknown configuration {name!r}; choose one of {sorted(CONFIGS)}"
+        ) from None

@@ -81,7 +81,7 @@ def _last_error(text: str) -> str:
 
 
 def _shorten(line: str, limit: int = 240) -> str:
-    return line if len(line) <= limit else line[:limit - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def classify(returncode: int, stdout: str, stderr: str) -> Outcome:
@@ -97,19 +97,25 @@ def classify(returncode: int, stdout: str, stderr: str) -> Outcome:
     if skipped:
         # --strict stops at the first package it could not look up. Every requirement is
         # installed from PyPI, so "not found on PyPI" means the feed did not answer for it.
-        return Outcome("NOT RUN", "could not reach the vulnerability database: PyPI gave no "
-                       f"vulnerability record for {skipped['name']} {skipped['version']} "
-                       "(pip-audit: dependency not found on PyPI and could not be audited)")
+        return Outcome(
+            "NOT RUN",
+            "could not reach the vulnerability database: PyPI gave no "
+            f"vulnerability record for {skipped['name']} {skipped['version']} "
+            "(pip-audit: dependency not found on PyPI and could not be audited)",
+        )
     down = [ln.strip() for ln in text.splitlines() if any(m in ln for m in _SERVICE_DOWN)]
     if down:
         said = down[0].removeprefix("ERROR:pip_audit._cli:").strip()
         return Outcome("NOT RUN", f"could not reach the vulnerability database: {_shorten(said)}")
     broken = [ln.strip() for ln in text.splitlines() if any(m in ln for m in _NETWORK)]
     if broken:
-        where = ("the package index, to resolve the requirements"
-                 if "Failed to install packages" in text else "the vulnerability database")
+        where = (
+            "the package index, to resolve the requirements"
+            if "Failed to install packages" in text
+            else "the vulnerability database"
+        )
         line = broken[-1]
-        line = line[min(line.find(m) for m in _NETWORK if m in line):]  # from the error's name
+        line = line[min(line.find(m) for m in _NETWORK if m in line) :]  # from the error's name
         return Outcome("NOT RUN", f"could not reach {where}: {_shorten(line)}")
     return Outcome("FAILED", f"pip-audit exited {returncode}: {_last_error(text)}")
 
@@ -150,8 +156,10 @@ def main(argv: Sequence[str], env: Mapping[str, str] = os.environ, run: Runner =
         if code:
             then = "failing, because CI must run this audit (docs/security.md)"
         elif _truthy(env.get("CI")):
-            then = ("going on, because PIP_AUDIT_ALLOW_NOT_RUN=1 (this CI machine cannot reach "
-                    "the vulnerability data; see .ci/run)")
+            then = (
+                "going on, because PIP_AUDIT_ALLOW_NOT_RUN=1 (this CI machine cannot reach "
+                "the vulnerability data; see .ci/run)"
+            )
         else:
             then = "going on (outside CI); run `make security` where PyPI answers"
         print("pip-audit: the dependencies were NOT checked for known vulnerabilities; " + then)

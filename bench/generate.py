@@ -52,16 +52,38 @@ BEIJING = timezone(timedelta(hours=8))
 
 S = CaseStatus
 SERVICE_WEIGHTS = {  # 川渝通办's first months: registration 53.8k, household 27k, retirement 20.2k
-    "mi-offsite-registration": 54, "psb-household-transfer": 27, "hf-retirement-withdrawal": 20,
-    "hf-transfer": 12, "hrss-pension-transfer": 10, "mi-manual-reimbursement": 8,
-    "hf-loan-certificate": 6, "traffic-licence-replacement": 6, "amr-business-licence": 5,
-    "hrss-unemployment-transfer": 4, "hrss-ss-card-replacement": 4, "dpf-certificate-transfer": 1,
+    "mi-offsite-registration": 54,
+    "psb-household-transfer": 27,
+    "hf-retirement-withdrawal": 20,
+    "hf-transfer": 12,
+    "hrss-pension-transfer": 10,
+    "mi-manual-reimbursement": 8,
+    "hf-loan-certificate": 6,
+    "traffic-licence-replacement": 6,
+    "amr-business-licence": 5,
+    "hrss-unemployment-transfer": 4,
+    "hrss-ss-card-replacement": 4,
+    "dpf-certificate-transfer": 1,
 }
 BUSY_REGIONS = {"510100": 30.0, "500112": 20.0}  # 成都, 渝北; every other region weight 1
-CLOSED_MIX = [(S.APPROVED, 78), (S.APPROVED_TOLERATED, 4), (S.REFUSED, 6), (S.NOT_ACCEPTED, 5),
-              (S.RETRACTED, 3), (S.WITHDRAWN, 3), (S.CANCELLED, 1)]
-OPEN_MIX = [(S.RECEIVED, 20), (S.ACCEPTED, 15), (S.PROCESSING, 40), (S.SUPPLEMENT_REQUESTED, 12),
-            (S.SUPPLEMENTED, 5), (S.SPECIAL_PROCEDURE, 4), (S.SPECIAL_PROCEDURE_ENDED, 4)]
+CLOSED_MIX = [
+    (S.APPROVED, 78),
+    (S.APPROVED_TOLERATED, 4),
+    (S.REFUSED, 6),
+    (S.NOT_ACCEPTED, 5),
+    (S.RETRACTED, 3),
+    (S.WITHDRAWN, 3),
+    (S.CANCELLED, 1),
+]
+OPEN_MIX = [
+    (S.RECEIVED, 20),
+    (S.ACCEPTED, 15),
+    (S.PROCESSING, 40),
+    (S.SUPPLEMENT_REQUESTED, 12),
+    (S.SUPPLEMENTED, 5),
+    (S.SPECIAL_PROCEDURE, 4),
+    (S.SPECIAL_PROCEDURE_ENDED, 4),
+]
 PASSWORD_HASH_NOTE = "bench-citizen"  # noqa: S105 (one shared hash: bench applicants never log in)
 
 
@@ -85,11 +107,17 @@ class _Service:
 
     @classmethod
     def of(cls, s: Service) -> _Service:
-        return cls(s.id, s.code, s.mode, s.department_code, s.competent_department_code,
-                   s.promised_days, s.statutory_days,
-                   tuple((c.department_code, c.role_zh, c.task_zh, c.limit_days)
-                         for c in s.cooperations),
-                   tuple(m.code for m in s.materials if m.e_licence and m.required))
+        return cls(
+            s.id,
+            s.code,
+            s.mode,
+            s.department_code,
+            s.competent_department_code,
+            s.promised_days,
+            s.statutory_days,
+            tuple((c.department_code, c.role_zh, c.task_zh, c.limit_days) for c in s.cooperations),
+            tuple(m.code for m in s.materials if m.e_licence and m.required),
+        )
 
 
 @dataclass
@@ -105,8 +133,10 @@ class BulkReport:
 
     def __str__(self) -> str:
         size = f", database {self.database_bytes / 2**20:,.0f} MiB" if self.database_bytes else ""
-        return (f"{self.cases:,} cases, {self.events:,} events in {self.seconds:,.1f} s "
-                f"({self.rate:,.0f} cases/s){size}")
+        return (
+            f"{self.cases:,} cases, {self.events:,} events in {self.seconds:,.1f} s "
+            f"({self.rate:,.0f} cases/s){size}"
+        )
 
 
 class _Workdays:
@@ -171,8 +201,13 @@ class _Writer:
                 raise RuntimeError(f"bulk load broke {len(problems)} foreign keys: {problems[:3]}")
         self.pooled.close()
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               temporal: Sequence[int] = ()) -> None:
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        temporal: Sequence[int] = (),
+    ) -> None:
         """``temporal``: positions of date/datetime values (SQLite stores them as text)."""
         if not rows:
             return
@@ -187,26 +222,31 @@ class _Writer:
             marks = ", ".join("?" * len(columns))
             # table and columns are this module's constants, not input
             sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  # nosec B608
-                table, ", ".join(columns), marks)
+                table, ", ".join(columns), marks
+            )
             cursor.executemany(sql, rows)
         cursor.close()
 
     def add_counts(self, counts: Counter[tuple[date, int, int, str]]) -> None:
-        rows = [(d if self.dialect == "postgresql" else d.isoformat(), o, s, m, n)
-                for (d, o, s, m), n in counts.items()]
+        rows = [
+            (d if self.dialect == "postgresql" else d.isoformat(), o, s, m, n)
+            for (d, o, s, m), n in counts.items()
+        ]
         cursor = self.raw.cursor()
         cursor.executemany(UPSERT_COUNTS[self.dialect == "postgresql"], rows)
         cursor.close()
 
 
-_UPSERT_TAIL = (" ON CONFLICT (day, office_id, service_id, metric) "
-                "DO UPDATE SET count = daily_rollups.count + excluded.count")
+_UPSERT_TAIL = (
+    " ON CONFLICT (day, office_id, service_id, metric) "
+    "DO UPDATE SET count = daily_rollups.count + excluded.count"
+)
 UPSERT_COUNTS = {  # keyed by "is PostgreSQL" (its driver's placeholder is %s)
     # B608 below: constants joined at import; the values travel as bound parameters
     True: "INSERT INTO daily_rollups (day, office_id, service_id, metric, count) "  # nosec B608
-          "VALUES (%s, %s, %s, %s, %s)" + _UPSERT_TAIL,
+    "VALUES (%s, %s, %s, %s, %s)" + _UPSERT_TAIL,
     False: "INSERT INTO daily_rollups (day, office_id, service_id, metric, count) "  # nosec B608
-           "VALUES (?, ?, ?, ?, ?)" + _UPSERT_TAIL,
+    "VALUES (?, ?, ?, ?, ?)" + _UPSERT_TAIL,
 }
 
 
@@ -215,8 +255,11 @@ def _sqlite_row(row: Sequence[Any], temporal: Sequence[int]) -> list[Any]:
     for i in temporal:
         v = out[i]
         if v is not None:
-            out[i] = (v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-                      if isinstance(v, datetime) else v.isoformat())
+            out[i] = (
+                v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+                if isinstance(v, datetime)
+                else v.isoformat()
+            )
     return out
 
 
@@ -224,29 +267,92 @@ def _positions(columns: Sequence[str], names: set[str]) -> tuple[int, ...]:
     return tuple(i for i, c in enumerate(columns) if c in names)
 
 
-CASE_COLS = ("id", "tracking_number", "service_id", "applicant_id", "receiving_office_id",
-             "competent_office_id", "custody_office_id", "status", "version", "mode",
-             "promised_days", "submitted_at", "received_on", "accepted_at", "clock_start_on",
-             "due_on", "due_pending_year", "completed_at", "extension_days", "formal_checked_at",
-             "identity_checked_at", "delivered_at", "delivery_method", "applicant_phone_last4",
-             "form_data", "updated_at", "act_by")
-EVENT_COLS = ("id", "case_id", "at", "actor_role", "office_id", "action", "from_status",
-              "to_status", "reason", "payload")
+CASE_COLS = (
+    "id",
+    "tracking_number",
+    "service_id",
+    "applicant_id",
+    "receiving_office_id",
+    "competent_office_id",
+    "custody_office_id",
+    "status",
+    "version",
+    "mode",
+    "promised_days",
+    "submitted_at",
+    "received_on",
+    "accepted_at",
+    "clock_start_on",
+    "due_on",
+    "due_pending_year",
+    "completed_at",
+    "extension_days",
+    "formal_checked_at",
+    "identity_checked_at",
+    "delivered_at",
+    "delivery_method",
+    "applicant_phone_last4",
+    "form_data",
+    "updated_at",
+    "act_by",
+)
+EVENT_COLS = (
+    "id",
+    "case_id",
+    "at",
+    "actor_role",
+    "office_id",
+    "action",
+    "from_status",
+    "to_status",
+    "reason",
+    "payload",
+)
 PAUSE_COLS = ("case_id", "kind", "started_on", "ended_on", "reason", "items")
-SUBTASK_COLS = ("case_id", "office_id", "letter_number", "role_zh", "task_zh", "limit_days",
-                "status", "was_accepted", "version", "created_at", "done_at")
+SUBTASK_COLS = (
+    "case_id",
+    "office_id",
+    "letter_number",
+    "role_zh",
+    "task_zh",
+    "limit_days",
+    "status",
+    "was_accepted",
+    "version",
+    "created_at",
+    "done_at",
+)
 RATING_COLS = ("case_id", "applicant_id", "office_id", "score", "comment", "created_at")
 ATTACH_COLS = ("case_id", "material_code", "e_licence_number", "uploaded_by_id", "uploaded_at")
-_TEMPORAL_NAMES = {"submitted_at", "received_on", "accepted_at", "clock_start_on", "due_on",
-                   "completed_at", "formal_checked_at", "identity_checked_at", "delivered_at",
-                   "updated_at", "act_by", "at", "started_on", "ended_on", "created_at",
-                   "done_at", "uploaded_at", "password_changed_at"}
-TEMPORAL = {cols: _positions(cols, _TEMPORAL_NAMES) for cols in
-            (CASE_COLS, EVENT_COLS, PAUSE_COLS, SUBTASK_COLS, RATING_COLS, ATTACH_COLS)}
+_TEMPORAL_NAMES = {
+    "submitted_at",
+    "received_on",
+    "accepted_at",
+    "clock_start_on",
+    "due_on",
+    "completed_at",
+    "formal_checked_at",
+    "identity_checked_at",
+    "delivered_at",
+    "updated_at",
+    "act_by",
+    "at",
+    "started_on",
+    "ended_on",
+    "created_at",
+    "done_at",
+    "uploaded_at",
+    "password_changed_at",
+}
+TEMPORAL = {
+    cols: _positions(cols, _TEMPORAL_NAMES)
+    for cols in (CASE_COLS, EVENT_COLS, PAUSE_COLS, SUBTASK_COLS, RATING_COLS, ATTACH_COLS)
+}
 
 
-def _citizens(writer: _Writer, first: int, count: int, rng: random.Random,
-              now: datetime) -> list[tuple[int, str]]:
+def _citizens(
+    writer: _Writer, first: int, count: int, rng: random.Random, now: datetime
+) -> list[tuple[int, str]]:
     """Bench applicants (ids and phones); ID numbers are generated with valid check digits."""
     password = hash_password(PASSWORD_HASH_NOTE)
     rows, out = [], []
@@ -257,17 +363,48 @@ def _citizens(writer: _Writer, first: int, count: int, rng: random.Random,
         birth = date(1950, 1, 1) + timedelta(days=uid % 20000)
         body = f"510104{birth:%Y%m%d}{(uid // 20000) % 1000:03d}"
         rid = body + iso7064_mod11_2(body)
-        rows.append((uid, "citizen", phone, rid, mask_resident_id(rid), f"压测用户{uid}",
-                     password, True, f"bench{uid}", 0, now, now))
+        rows.append(
+            (
+                uid,
+                "citizen",
+                phone,
+                rid,
+                mask_resident_id(rid),
+                f"压测用户{uid}",
+                password,
+                True,
+                f"bench{uid}",
+                0,
+                now,
+                now,
+            )
+        )
         out.append((uid, phone))
-    writer.insert("users", ("id", "role", "phone", "resident_id", "resident_id_masked",
-                            "real_name", "password_hash", "is_active_account", "session_nonce",
-                            "failed_logins", "created_at", "password_changed_at"), rows, (10, 11))
+    writer.insert(
+        "users",
+        (
+            "id",
+            "role",
+            "phone",
+            "resident_id",
+            "resident_id_masked",
+            "real_name",
+            "password_hash",
+            "is_active_account",
+            "session_nonce",
+            "failed_logins",
+            "created_at",
+            "password_changed_at",
+        ),
+        rows,
+        (10, 11),
+    )
     return out
 
 
-def generate(*, cases: int, seed: int = 1, today: date, batch: int = 20_000,
-             citizens: int | None = None) -> BulkReport:
+def generate(
+    *, cases: int, seed: int = 1, today: date, batch: int = 20_000, citizens: int | None = None
+) -> BulkReport:
     """Insert ``cases`` cases (with their history) received over the 180 days before ``today``."""
     dropped = _drop_secondary_indexes_if_empty()
     try:
@@ -288,8 +425,9 @@ def generate(*, cases: int, seed: int = 1, today: date, batch: int = 20_000,
             db.session.commit()
 
 
-def _generate(*, cases: int, seed: int, today: date, batch: int,
-              citizens: int | None) -> BulkReport:
+def _generate(
+    *, cases: int, seed: int, today: date, batch: int, citizens: int | None
+) -> BulkReport:
     started = clock_time.perf_counter()
     rng = random.Random(seed)
     now = datetime.combine(today, time(8, 0), SHANGHAI).astimezone(UTC)
@@ -300,8 +438,10 @@ def _generate(*, cases: int, seed: int, today: date, batch: int,
     by_dept: dict[str, list[_Office]] = {}
     for o in offices:
         by_dept.setdefault(o.department_code, []).append(_Office(o.id, o.region_code))
-    cum = {k: list(itertools.accumulate(BUSY_REGIONS.get(o.region, 1.0) for o in v))
-           for k, v in by_dept.items()}
+    cum = {
+        k: list(itertools.accumulate(BUSY_REGIONS.get(o.region, 1.0) for o in v))
+        for k, v in by_dept.items()
+    }
     svc_list = [_Service.of(services[c]) for c in SERVICE_WEIGHTS if c in services]
     svc_cum = list(itertools.accumulate(SERVICE_WEIGHTS[s.code] for s in svc_list))
     first_day = today - timedelta(days=180)
@@ -310,22 +450,40 @@ def _generate(*, cases: int, seed: int, today: date, batch: int,
     day_weights = [[1.35, 1.1, 1.0, 1.0, 0.95, 0.15, 0.1][d.weekday()] for d in days]
 
     report = BulkReport()
-    case_id = (db.session.scalar(sa.select(sa.func.max(Case.id))) or 0)
+    case_id = db.session.scalar(sa.select(sa.func.max(Case.id))) or 0
     event_id = db.session.scalar(sa.text("SELECT max(id) FROM case_events")) or 0
     first_user = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
-    serials: Counter[str] = Counter({s.scope: s.last for s in
-                                     db.session.scalars(sa.select(TrackingSequence))})
+    serials: Counter[str] = Counter(
+        {s.scope: s.last for s in db.session.scalars(sa.select(TrackingSequence))}
+    )
     db.session.commit()
     writer = _Writer(db.engine)
     try:
         writer.begin()
         people = _citizens(writer, first_user, citizens or max(100, cases // 20), rng, now)
         writer.commit()
-        done = _batches(writer, _Plan(
-            cases=cases, batch=batch, rng=rng, days=days, day_weights=day_weights,
-            svc_list=svc_list, svc_cum=svc_cum, by_dept=by_dept, cum=cum, people=people,
-            serials=serials, workdays=workdays, now=now, today=today, report=report,
-            case_id=case_id, event_id=event_id))
+        done = _batches(
+            writer,
+            _Plan(
+                cases=cases,
+                batch=batch,
+                rng=rng,
+                days=days,
+                day_weights=day_weights,
+                svc_list=svc_list,
+                svc_cum=svc_cum,
+                by_dept=by_dept,
+                cum=cum,
+                people=people,
+                serials=serials,
+                workdays=workdays,
+                now=now,
+                today=today,
+                report=report,
+                case_id=case_id,
+                event_id=event_id,
+            ),
+        )
     finally:
         writer.close()
     _rectifications_and_sequences(serials)
@@ -333,9 +491,12 @@ def _generate(*, cases: int, seed: int, today: date, batch: int,
     db.session.commit()
     if writer.dialect == "postgresql":
         for table in ("cases", "case_events", "users"):
-            db.session.execute(sa.text(  # table comes from the literal tuple above
-                "SELECT setval(pg_get_serial_sequence('{0}', 'id'), "  # noqa: S608, UP032  # nosec B608
-                "(SELECT coalesce(max(id), 1) FROM {0}))".format(table)))
+            db.session.execute(
+                sa.text(  # table comes from the literal tuple above
+                    "SELECT setval(pg_get_serial_sequence('{0}', 'id'), "  # noqa: S608, UP032  # nosec B608
+                    "(SELECT coalesce(max(id), 1) FROM {0}))".format(table)
+                )
+            )
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
         problems = db.session.execute(sa.text("PRAGMA foreign_key_check")).fetchall()
@@ -344,9 +505,6 @@ def _generate(*, cases: int, seed: int, today: date, batch: int,
     report.cases = done
     report.seconds = clock_time.perf_counter() - started
     return report
-
-
-
 
 
 @dataclass
@@ -372,8 +530,12 @@ class _Plan:
     event_id: int
 
 
-def _offices(rng: random.Random, svc: _Service, by_dept: dict[str, list[_Office]],
-             cum: dict[str, list[float]]) -> tuple[_Office, _Office]:
+def _offices(
+    rng: random.Random,
+    svc: _Service,
+    by_dept: dict[str, list[_Office]],
+    cum: dict[str, list[float]],
+) -> tuple[_Office, _Office]:
     """(receiving, competent): the same office, except when accepted here and decided there,
     where the receiving office is another one, in the other province four times in five."""
     dept = svc.competent_department
@@ -381,20 +543,38 @@ def _offices(rng: random.Random, svc: _Service, by_dept: dict[str, list[_Office]
     receiving = competent
     if svc.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
         pool, pool_cum = by_dept[svc.department], cum[svc.department]
-        while receiving.id == competent.id or receiving.region[:2] == \
-                competent.region[:2] and rng.random() < 0.8:
+        while (
+            receiving.id == competent.id
+            or receiving.region[:2] == competent.region[:2]
+            and rng.random() < 0.8
+        ):
             receiving = rng.choices(pool, cum_weights=pool_cum)[0]
     return receiving, competent
 
 
 def _batches(writer: _Writer, plan: _Plan) -> int:
     """The generation loop, one transaction per batch; returns how many cases it wrote."""
-    cases, batch, rng, days, day_weights = (plan.cases, plan.batch, plan.rng, plan.days,
-                                            plan.day_weights)
-    svc_list, svc_cum, by_dept, cum, people = (plan.svc_list, plan.svc_cum, plan.by_dept,
-                                               plan.cum, plan.people)
-    serials, workdays, now, today, report = (plan.serials, plan.workdays, plan.now, plan.today,
-                                             plan.report)
+    cases, batch, rng, days, day_weights = (
+        plan.cases,
+        plan.batch,
+        plan.rng,
+        plan.days,
+        plan.day_weights,
+    )
+    svc_list, svc_cum, by_dept, cum, people = (
+        plan.svc_list,
+        plan.svc_cum,
+        plan.by_dept,
+        plan.cum,
+        plan.people,
+    )
+    serials, workdays, now, today, report = (
+        plan.serials,
+        plan.workdays,
+        plan.now,
+        plan.today,
+        plan.report,
+    )
     case_id, event_id = plan.case_id, plan.event_id
     done = 0
     while done < cases:
@@ -413,7 +593,8 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
             applicant_id, phone = people[rng.randrange(len(people))]
             receiving, competent = _offices(rng, svc, by_dept, cum)
             submitted = datetime.combine(day, time(9), SHANGHAI).astimezone(UTC) + timedelta(
-                minutes=rng.randint(0, 540))
+                minutes=rng.randint(0, 540)
+            )
             scope = f"{receiving.region[:2]}{day:%y%m%d}"
             serials[scope] += 1
             body = f"{scope}{serials[scope]:06d}"
@@ -422,63 +603,145 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
             closed = age > svc.promised_days * 1.6 + rng.randint(2, 12)
             mix = CLOSED_MIX if closed else OPEN_MIX
             target = rng.choices([m[0] for m in mix], weights=[m[1] for m in mix])[0]
-            events, extra = _history(rng, svc.mode, target, submitted, now, receiving.id,
-                                     competent.id)
-            case = _replay(svc, receiving.id, competent.id, applicant_id, day, events,
-                           extra.get("score"), workdays)
+            events, extra = _history(
+                rng, svc.mode, target, submitted, now, receiving.id, competent.id
+            )
+            case = _replay(
+                svc,
+                receiving.id,
+                competent.id,
+                applicant_id,
+                day,
+                events,
+                extra.get("score"),
+                workdays,
+            )
             status, timing, stamps = case.facts.status, case.timing, case.stamps
             t_of = {a: at for a, at, _s in events}
             delivered = stamps.get("delivered_at")
-            c_rows.append((case_id, tracking, svc.id, applicant_id, receiving.id, competent.id,
-                           case.facts.custody_office_id, status.value, len(events),
-                           svc.mode.value, svc.promised_days, submitted, day,
-                           stamps.get("accepted_at"), timing.clock_start_on, timing.due_on,
-                           timing.due_pending_year, stamps.get("completed_at"), 0,
-                           stamps.get("formal_checked_at"), stamps.get("identity_checked_at"),
-                           delivered, DeliveryMethod.ONLINE.value if delivered else None, phone[-4:], "{}",
-                           events[-1][1], case.act_by))
+            c_rows.append(
+                (
+                    case_id,
+                    tracking,
+                    svc.id,
+                    applicant_id,
+                    receiving.id,
+                    competent.id,
+                    case.facts.custody_office_id,
+                    status.value,
+                    len(events),
+                    svc.mode.value,
+                    svc.promised_days,
+                    submitted,
+                    day,
+                    stamps.get("accepted_at"),
+                    timing.clock_start_on,
+                    timing.due_on,
+                    timing.due_pending_year,
+                    stamps.get("completed_at"),
+                    0,
+                    stamps.get("formal_checked_at"),
+                    stamps.get("identity_checked_at"),
+                    delivered,
+                    DeliveryMethod.ONLINE.value if delivered else None,
+                    phone[-4:],
+                    "{}",
+                    events[-1][1],
+                    case.act_by,
+                )
+            )
             previous: CaseStatus | None = None
             for (action, at, to_status), metrics in zip(events, case.metrics, strict=True):
                 event_id += 1
-                office = receiving.id if action in (Action.SUBMIT, Action.FORMAL_CHECK,
-                                                    Action.IDENTITY_CHECK,
-                                                    Action.FORWARD) else competent.id
-                role = "citizen" if action in (Action.SUBMIT, Action.RETRACT, Action.WITHDRAW,
-                                               Action.SUBMIT_SUPPLEMENT, Action.RATE) else "clerk"
+                office = (
+                    receiving.id
+                    if action
+                    in (Action.SUBMIT, Action.FORMAL_CHECK, Action.IDENTITY_CHECK, Action.FORWARD)
+                    else competent.id
+                )
+                role = (
+                    "citizen"
+                    if action
+                    in (
+                        Action.SUBMIT,
+                        Action.RETRACT,
+                        Action.WITHDRAW,
+                        Action.SUBMIT_SUPPLEMENT,
+                        Action.RATE,
+                    )
+                    else "clerk"
+                )
                 score = extra.get("score") if action is Action.RATE else None
-                e_rows.append((event_id, case_id, at, role, None if role == "citizen" else office,
-                               action.value, previous.value if previous else None,
-                               to_status.value, None, "{}" if score is None
-                               else f'{{"score": {score}}}'))
+                e_rows.append(
+                    (
+                        event_id,
+                        case_id,
+                        at,
+                        role,
+                        None if role == "citizen" else office,
+                        action.value,
+                        previous.value if previous else None,
+                        to_status.value,
+                        None,
+                        "{}" if score is None else f'{{"score": {score}}}',
+                    )
+                )
                 previous = to_status
                 where = receiving.id if action is Action.SUBMIT else competent.id
                 ev_day = at.astimezone(BEIJING).date()
                 for metric, amount in metrics.items():
                     counts[(ev_day, where, svc.id, metric)] += amount
             for pause in timing.pauses:
-                p_rows.append((case_id, pause.kind, pause.start, pause.end,
-                               "材料需补正" if pause.kind == "supplement" else "现场核查", "[]"))
+                p_rows.append(
+                    (
+                        case_id,
+                        pause.kind,
+                        pause.start,
+                        pause.end,
+                        "材料需补正" if pause.kind == "supplement" else "现场核查",
+                        "[]",
+                    )
+                )
             if svc.mode is HandlingMode.JOINT and Action.START_PROCESSING in t_of:
                 for i, (coop_dept, role_zh, task, limit) in enumerate(svc.cooperations):
                     other = rng.choices(by_dept[coop_dept], cum_weights=cum[coop_dept])[0]
                     finished = status in (S.APPROVED, S.APPROVED_TOLERATED)
-                    t_rows.append((case_id, other.id, f"LXH{tracking}-{i + 1}", role_zh, task,
-                                   limit, (SubTaskStatus.DONE if finished else
-                                           SubTaskStatus.CANCELLED if status.is_closed else
-                                           SubTaskStatus.ACCEPTED).value, True, 2,
-                                   t_of[Action.START_PROCESSING],
-                                   events[-1][1] if finished else None))
+                    t_rows.append(
+                        (
+                            case_id,
+                            other.id,
+                            f"LXH{tracking}-{i + 1}",
+                            role_zh,
+                            task,
+                            limit,
+                            (
+                                SubTaskStatus.DONE
+                                if finished
+                                else SubTaskStatus.CANCELLED
+                                if status.is_closed
+                                else SubTaskStatus.ACCEPTED
+                            ).value,
+                            True,
+                            2,
+                            t_of[Action.START_PROCESSING],
+                            events[-1][1] if finished else None,
+                        )
+                    )
             if "score" in extra:
-                r_rows.append((case_id, applicant_id, competent.id, extra["score"], "",
-                               t_of[Action.RATE]))
+                r_rows.append(
+                    (case_id, applicant_id, competent.id, extra["score"], "", t_of[Action.RATE])
+                )
             for code in svc.licences:
                 a_rows.append((case_id, code, f"DZZZ{case_id:010d}", applicant_id, submitted))
             report.events += len(events)
-        for table, cols, rows in (("cases", CASE_COLS, c_rows), ("case_events", EVENT_COLS, e_rows),
-                                  ("clock_pauses", PAUSE_COLS, p_rows),
-                                  ("subtasks", SUBTASK_COLS, t_rows),
-                                  ("ratings", RATING_COLS, r_rows),
-                                  ("attachments", ATTACH_COLS, a_rows)):
+        for table, cols, rows in (
+            ("cases", CASE_COLS, c_rows),
+            ("case_events", EVENT_COLS, e_rows),
+            ("clock_pauses", PAUSE_COLS, p_rows),
+            ("subtasks", SUBTASK_COLS, t_rows),
+            ("ratings", RATING_COLS, r_rows),
+            ("attachments", ATTACH_COLS, a_rows),
+        ):
             writer.insert(table, cols, rows, TEMPORAL[cols])
         writer.add_counts(counts)
         writer.commit()
@@ -505,11 +768,14 @@ def _drop_secondary_indexes_if_empty() -> list[sa.Index]:
 
 def _rectifications_and_sequences(serials: Counter[str]) -> None:
     """Bad ratings open rectification items; tracking serials continue after the bulk load."""
-    db.session.execute(sa.text(
-        "INSERT INTO rectifications (rating_id, case_id, office_id, stage, history, created_at) "
-        f"SELECT r.id, r.case_id, r.office_id, '{FIRST_STAGE.value}', '[]', r.created_at "
-        f"FROM ratings r WHERE r.score IN ({', '.join(map(str, BAD_SCORES))}) "
-        "AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.rating_id = r.id)"))
+    db.session.execute(
+        sa.text(
+            "INSERT INTO rectifications (rating_id, case_id, office_id, stage, history, created_at) "
+            f"SELECT r.id, r.case_id, r.office_id, '{FIRST_STAGE.value}', '[]', r.created_at "
+            f"FROM ratings r WHERE r.score IN ({', '.join(map(str, BAD_SCORES))}) "
+            "AND NOT EXISTS (SELECT 1 FROM rectifications x WHERE x.rating_id = r.id)"
+        )
+    )
     existing = {t.scope: t for t in db.session.scalars(sa.select(TrackingSequence))}
     for scope, last in serials.items():
         if scope in existing:
@@ -527,16 +793,29 @@ class _Replayed:
     metrics: list[dict[str, int]]  # one per event, in order
 
 
-def _replay(svc: _Service, receiving: int, competent: int, applicant: int, day: date,
-            events: list[tuple[Action, datetime, CaseStatus]], score: int | None,
-            workdays: _Workdays) -> _Replayed:
+def _replay(
+    svc: _Service,
+    receiving: int,
+    competent: int,
+    applicant: int,
+    day: date,
+    events: list[tuple[Action, datetime, CaseStatus]],
+    score: int | None,
+    workdays: _Workdays,
+) -> _Replayed:
     """Run a history through the domain's ``effects``, as the services would have: the case's
     columns after its last move, and the counters each event adds to."""
-    facts = CaseFacts(status=S.RECEIVED, mode=svc.mode, applicant_id=applicant,
-                      receiving_office_id=receiving, competent_office_id=competent,
-                      custody_office_id=receiving)
-    timing = Timing(received_on=day, promised_days=svc.promised_days,
-                    statutory_days=svc.statutory_days)
+    facts = CaseFacts(
+        status=S.RECEIVED,
+        mode=svc.mode,
+        applicant_id=applicant,
+        receiving_office_id=receiving,
+        competent_office_id=competent,
+        custody_office_id=receiving,
+    )
+    timing = Timing(
+        received_on=day, promised_days=svc.promised_days, statutory_days=svc.statutory_days
+    )
     stamps: dict[str, datetime] = {}
     deadline = act_by(S.RECEIVED, False, day, None, None, workdays)
     metrics = [event_metrics(Action.SUBMIT, S.RECEIVED)]
@@ -544,8 +823,14 @@ def _replay(svc: _Service, receiving: int, competent: int, applicant: int, day: 
         if action is Action.RATE:  # a rating is not a move of the workflow
             metrics.append(event_metrics(Action.RATE, facts.status, score=score))
             continue
-        changes: CaseChanges = effects(action, facts, timing, at.astimezone(BEIJING).date(),
-                                       workdays, {"delivery_method": DeliveryMethod.ONLINE.value})
+        changes: CaseChanges = effects(
+            action,
+            facts,
+            timing,
+            at.astimezone(BEIJING).date(),
+            workdays,
+            {"delivery_method": DeliveryMethod.ONLINE.value},
+        )
         for name in changes.stamps:
             stamps.setdefault(name, at)
         facts, timing = facts_after(facts, action, changes), changes.timing
@@ -556,14 +841,21 @@ def _replay(svc: _Service, receiving: int, competent: int, applicant: int, day: 
 
 Leg = tuple[Action, CaseStatus, tuple[float, float]]  # a move, where it leads, hours it takes
 A = Action
-_INTAKE: list[Leg] = [(A.FORMAL_CHECK, S.RECEIVED, (0.5, 6)), (A.IDENTITY_CHECK, S.RECEIVED, (0.1, 2)),
-                      (A.FORWARD, S.RECEIVED, (0.5, 12))]
-_SUPPLEMENT: list[Leg] = [(A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, (2, 40)),
-                          (A.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED, (12, 120))]
+_INTAKE: list[Leg] = [
+    (A.FORMAL_CHECK, S.RECEIVED, (0.5, 6)),
+    (A.IDENTITY_CHECK, S.RECEIVED, (0.1, 2)),
+    (A.FORWARD, S.RECEIVED, (0.5, 12)),
+]
+_SUPPLEMENT: list[Leg] = [
+    (A.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, (2, 40)),
+    (A.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED, (12, 120)),
+]
 _ACCEPT: Leg = (A.ACCEPT, S.ACCEPTED, (2, 40))
 _START: Leg = (A.START_PROCESSING, S.PROCESSING, (1, 24))
-_SPECIAL: list[Leg] = [(A.START_SPECIAL, S.SPECIAL_PROCEDURE, (2, 40)),
-                       (A.END_SPECIAL, S.SPECIAL_PROCEDURE_ENDED, (24, 120))]
+_SPECIAL: list[Leg] = [
+    (A.START_SPECIAL, S.SPECIAL_PROCEDURE, (2, 40)),
+    (A.END_SPECIAL, S.SPECIAL_PROCEDURE_ENDED, (24, 120)),
+]
 # After intake and any supplements: the moves to each end state (the workflow's paths).
 _TO: dict[CaseStatus, list[Leg]] = {
     S.RETRACTED: [(A.RETRACT, S.RETRACTED, (2, 40))],
@@ -590,12 +882,18 @@ def _legs(rng: random.Random, mode: HandlingMode, target: CaseStatus) -> list[Le
     if target in (S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED) or rng.random() < 0.12:
         legs += _SUPPLEMENT
     legs += _TO.get(target, [])
-    return legs[:next(i + 1 for i, leg in enumerate(legs) if leg[1] is target)]
+    return legs[: next(i + 1 for i, leg in enumerate(legs) if leg[1] is target)]
 
 
-def _history(rng: random.Random, mode: HandlingMode, target: CaseStatus, submitted: datetime,
-             now: datetime, receiving: int, competent: int,
-             ) -> tuple[list[tuple[Action, datetime, CaseStatus]], dict[str, Any]]:
+def _history(
+    rng: random.Random,
+    mode: HandlingMode,
+    target: CaseStatus,
+    submitted: datetime,
+    now: datetime,
+    receiving: int,
+    competent: int,
+) -> tuple[list[tuple[Action, datetime, CaseStatus]], dict[str, Any]]:
     """The moves that bring a case to ``target`` (the workflow's paths), with times; a decided
     case is delivered 60% of the time and rated 55%."""
     at = submitted
@@ -624,8 +922,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--today", type=date.fromisoformat, default=None,
-                        help="last day of the 180-day history (YYYY-MM-DD; default: today)")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="last day of the 180-day history (YYYY-MM-DD; default: today)",
+    )
     args = parser.parse_args(argv)
     app = create_app()
     with app.app_context():
@@ -634,8 +936,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         uri = db.engine.url
         if uri.get_backend_name() == "sqlite" and uri.database:
             path = Path(uri.database)
-            report.database_bytes = sum(p.stat().st_size
-                                        for p in path.parent.glob(path.name + "*"))
+            report.database_bytes = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     print(f"generated: {report}")
 
 

@@ -37,13 +37,21 @@ RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 PASSWORD = "Bench-Tongban-2026!"
 SCENARIOS = ("ceiling", "track", "queue", "case", "dashboard")
-NOT_YET = {"submit": "needs the JSON API (/api/v1), not built yet",
-           "act": "needs the JSON API (/api/v1), not built yet"}
+NOT_YET = {
+    "submit": "needs the JSON API (/api/v1), not built yet",
+    "act": "needs the JSON API (/api/v1), not built yet",
+}
 
 
 def flask(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [PYTHON, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 
@@ -88,8 +96,9 @@ with app.app_context():
                       "total": db.session.scalar(sa.select(sa.func.count(Case.id))),
                       "track": [list(t) for t in track], "office_cases": list(mine)}}))
 """
-    out = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [PYTHON, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -101,8 +110,21 @@ def free_port() -> int:
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", "wsgi:app"], cwd=ROOT, env=env)
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
@@ -128,8 +150,10 @@ def session(base: str, username: str | None = None) -> tuple[str, str]:
 
     def fetch(path: str, data: dict[str, str] | None = None) -> str:
         request = urllib.request.Request(
-            base + path, data=urllib.parse.urlencode(data).encode() if data else None,
-            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+            base + path,
+            data=urllib.parse.urlencode(data).encode() if data else None,
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+        )
         opener = urllib.request.build_opener(_NoRedirect)
         try:
             response = opener.open(request)
@@ -166,30 +190,42 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def lua_paths(paths: list[str], cookie: str) -> str:
     items = ",".join(json.dumps(p) for p in paths)
-    return (f"local paths = {{{items}}}\nlocal i = 0\n"
-            f"wrk.headers[\"Cookie\"] = {json.dumps(cookie)}\n"
-            "request = function()\n  i = i % #paths + 1\n"
-            "  return wrk.format(\"GET\", paths[i])\nend\n")
+    return (
+        f"local paths = {{{items}}}\nlocal i = 0\n"
+        f'wrk.headers["Cookie"] = {json.dumps(cookie)}\n'
+        "request = function()\n  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i])\nend\n'
+    )
 
 
 def lua_track(pairs: list[list[str]], cookie: str, token: str) -> str:
-    bodies = ",".join(json.dumps(urllib.parse.urlencode(
-        {"csrf_token": token, "number": n, "last4": p})) for n, p in pairs)
-    return (f"local bodies = {{{bodies}}}\nlocal i = 0\n"
-            f"wrk.headers[\"Cookie\"] = {json.dumps(cookie)}\n"
-            "wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n"
-            "request = function()\n  i = i % #bodies + 1\n"
-            "  return wrk.format(\"POST\", \"/track\", nil, bodies[i])\nend\n")
+    bodies = ",".join(
+        json.dumps(urllib.parse.urlencode({"csrf_token": token, "number": n, "last4": p}))
+        for n, p in pairs
+    )
+    return (
+        f"local bodies = {{{bodies}}}\nlocal i = 0\n"
+        f'wrk.headers["Cookie"] = {json.dumps(cookie)}\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        "request = function()\n  i = i % #bodies + 1\n"
+        '  return wrk.format("POST", "/track", nil, bodies[i])\nend\n'
+    )
 
 
 def wrk(base: str, script: str, seconds: int, connections: int) -> dict[str, float]:
     path = RESULTS / "scenario.lua"
     path.write_text(script, encoding="utf-8")
-    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", "-s", str(path), base],
-                   check=True, capture_output=True)  # warm-up
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "-s", str(path), base], check=True, capture_output=True,
-                         text=True).stdout
+    subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", "-d2s", "-s", str(path), base],
+        check=True,
+        capture_output=True,
+    )  # warm-up
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(path), base],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     path.unlink()
 
     def ms(label: str) -> float:
@@ -201,15 +237,18 @@ def wrk(base: str, script: str, seconds: int, connections: int) -> dict[str, flo
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     total = re.search(r"(\d+) requests in", out)
-    return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"),
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-            "requests": int(total.group(1)) if total else 0}
+    return {
+        "rps": rps,
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "requests": int(total.group(1)) if total else 0,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES",
-                                                                        1_000_000)))
+    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 1_000_000)))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
@@ -220,13 +259,20 @@ def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / f'{args.cases}.sqlite'}"
-    env = {**os.environ, "DATABASE_URL": url, "TRACKER_CONFIG": "production",
-           "SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TRACKER_CONFIG": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_ENABLED": "0",
+    }
     started = time.perf_counter()
     info = prepare(env, args.cases, date.fromisoformat(args.today))
-    print(f"dataset: {info['total']:,} cases ({info.get('generated') or 'already generated'});"
-          f" queue office holds {info['open_cases']:,} open cases;"
-          f" ready in {time.perf_counter() - started:,.0f} s")
+    print(
+        f"dataset: {info['total']:,} cases ({info.get('generated') or 'already generated'});"
+        f" queue office holds {info['open_cases']:,} open cases;"
+        f" ready in {time.perf_counter() - started:,.0f} s"
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(env, port)
@@ -239,16 +285,21 @@ def main() -> None:
             "ceiling": lua_paths(["/healthz"], ""),
             "track": lua_track(info["track"], anon_cookie, anon_token),  # type: ignore[arg-type]
             "queue": lua_paths(["/clerk/"], clerk_cookie),
-            "case": lua_paths([f"/clerk/cases/{n}" for n in info["office_cases"]],  # type: ignore[union-attr]
-                              clerk_cookie),
+            "case": lua_paths(
+                [f"/clerk/cases/{n}" for n in info["office_cases"]],  # type: ignore[union-attr]
+                clerk_cookie,
+            ),
             "dashboard": lua_paths(["/supervisor/"], sup_cookie),
         }
         for name in args.scenarios.split(","):
             if name in NOT_YET:
                 print(f"{name:10} not run: {NOT_YET[name]}")
                 continue
-            first = {"queue": ("/clerk/", clerk_cookie), "dashboard": ("/supervisor/", sup_cookie),
-                     "case": (f"/clerk/cases/{info['office_cases'][0]}", clerk_cookie)}
+            first = {
+                "queue": ("/clerk/", clerk_cookie),
+                "dashboard": ("/supervisor/", sup_cookie),
+                "case": (f"/clerk/cases/{info['office_cases'][0]}", clerk_cookie),
+            }
             if name in first:
                 preflight(base, *first[name])  # type: ignore[arg-type]
             results[name] = wrk(base, scripts[name], args.seconds, args.connections)
@@ -256,18 +307,32 @@ def main() -> None:
         server.terminate()
         server.wait(10)
     ceiling = results.get("ceiling", {}).get("rps")
-    print(f"\n{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-          f"{'vs ceiling':>10}")
+    print(
+        f"\n{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'vs ceiling':>10}"
+    )
     for name, r in results.items():
         share = f"{r['rps'] / ceiling:.0%}" if ceiling else "—"
-        print(f"{name:10} {r['rps']:9,.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-              f"{r['non_2xx']:8d} {share:>10}")
+        print(
+            f"{name:10} {r['rps']:9,.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{r['non_2xx']:8d} {share:>10}"
+        )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"{stamp}-{args.cases}.json"
-    out.write_text(json.dumps({"cases": info["total"], "engine": url.split(":")[0],
-                               "queue_office_open_cases": info["open_cases"],
-                               "seconds": args.seconds, "connections": args.connections,
-                               "results": results}, indent=2), encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "cases": info["total"],
+                "engine": url.split(":")[0],
+                "queue_office_open_cases": info["open_cases"],
+                "seconds": args.seconds,
+                "connections": args.connections,
+                "results": results,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nwritten: {out.relative_to(ROOT)}")
 
 

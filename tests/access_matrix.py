@@ -14,7 +14,12 @@ that no longer exists, and when a role gets a different answer than its entry sa
 from __future__ import annotations
 
 ANONYMOUS, CITIZEN, CLERK, SUPERVISOR, ADMIN = (
-    "anonymous", "citizen", "clerk", "supervisor", "admin")
+    "anonymous",
+    "citizen",
+    "clerk",
+    "supervisor",
+    "admin",
+)
 ROLES = (ANONYMOUS, CITIZEN, CLERK, SUPERVISOR, ADMIN)
 
 EVERYONE = frozenset(ROLES)

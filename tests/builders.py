@@ -30,32 +30,61 @@ def service(code: str) -> Service:
 
 def citizen(now: datetime = NOW, home: str = "500112") -> User:
     n = next(_serial)
-    return create_user(role=Role.CITIZEN, real_name=f"测试{n}", password=PASSWORD, now=now,
-                       phone=f"137{n:08d}", resident_id=demo_resident_id("500112", "19900101", n),
-                       home_region_code=home)
+    return create_user(
+        role=Role.CITIZEN,
+        real_name=f"测试{n}",
+        password=PASSWORD,
+        now=now,
+        phone=f"137{n:08d}",
+        resident_id=demo_resident_id("500112", "19900101", n),
+        home_region_code=home,
+    )
 
 
 def clerk(office_code: str, now: datetime = NOW) -> User:
     n = next(_serial)
-    return create_user(role=Role.CLERK, real_name=f"经办{n}", password=PASSWORD, now=now,
-                       username=f"clerk{n}.{office_code}", office=office(office_code))
+    return create_user(
+        role=Role.CLERK,
+        real_name=f"经办{n}",
+        password=PASSWORD,
+        now=now,
+        username=f"clerk{n}.{office_code}",
+        office=office(office_code),
+    )
 
 
 def supervisor(scope: str | None, now: datetime = NOW) -> User:
     n = next(_serial)
-    return create_user(role=Role.SUPERVISOR, real_name=f"督查{n}", password=PASSWORD, now=now,
-                       username=f"sup{n}", scope_region_code=scope)
+    return create_user(
+        role=Role.SUPERVISOR,
+        real_name=f"督查{n}",
+        password=PASSWORD,
+        now=now,
+        username=f"sup{n}",
+        scope_region_code=scope,
+    )
 
 
-def submit(service_code: str, applicant: User, receiving: str, competent: str,
-           now: datetime = NOW, **kw: Any) -> Case:
+def submit(
+    service_code: str,
+    applicant: User,
+    receiving: str,
+    competent: str,
+    now: datetime = NOW,
+    **kw: Any,
+) -> Case:
     import random
 
     svc = service(service_code)
     return case_ops.submit_case(
-        applicant=applicant, service=svc, receiving_office=office(receiving),
-        competent_office=office(competent), form_data=demo_form_data(svc, random.Random(1)),
-        now=now, **kw)
+        applicant=applicant,
+        service=svc,
+        receiving_office=office(receiving),
+        competent_office=office(competent),
+        form_data=demo_form_data(svc, random.Random(1)),
+        now=now,
+        **kw,
+    )
 
 
 def login_as(client: Any, user: User, password: str = PASSWORD) -> None:

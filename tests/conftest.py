@@ -18,7 +18,9 @@ from tracker import create_app
 from tracker.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 class IsolatedClient(FlaskClient):
@@ -60,8 +62,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def seeded_copy(template_db: Path, factory: pytest.TempPathFactory, *, today: object,
-                cases: int, seed: int) -> Path:
+def seeded_copy(
+    template_db: Path, factory: pytest.TempPathFactory, *, today: object, cases: int, seed: int
+) -> Path:
     """A copy of the template with demo data made through the services (for modules that
     only read: seed once per module, copy per test)."""
     from tracker.services.demo import seed_demo
@@ -104,8 +107,10 @@ def _pg_admin():  # type: ignore[no-untyped-def]
         engine.dispose()
         if IN_CI:
             pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_URL} under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}; PostgreSQL tests skipped "
-                    "(they run under CI=true)")
+        pytest.skip(
+            f"PostgreSQL unreachable at {PG_ADMIN_URL}; PostgreSQL tests skipped "
+            "(they run under CI=true)"
+        )
     return engine
 
 

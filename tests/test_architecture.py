@@ -17,8 +17,16 @@ from tests.access_matrix import ACCESS, ADMIN, ANONYMOUS, CITIZEN, CLERK, CLERKS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tracker"
-BANNED_IN_DOMAIN = {"flask", "werkzeug", "sqlalchemy", "wtforms", "flask_sqlalchemy",
-                    "flask_login", "flask_wtf", "flask_babel"}
+BANNED_IN_DOMAIN = {
+    "flask",
+    "werkzeug",
+    "sqlalchemy",
+    "wtforms",
+    "flask_sqlalchemy",
+    "flask_login",
+    "flask_wtf",
+    "flask_babel",
+}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -44,8 +52,9 @@ def _commits(path: Path) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    sorted(p for p in PACKAGE.rglob("*.py")
-           if "services" not in p.parts and p.name != "database.py"),
+    sorted(
+        p for p in PACKAGE.rglob("*.py") if "services" not in p.parts and p.name != "database.py"
+    ),
     ids=lambda p: str(p.relative_to(PACKAGE)),
 )
 def test_only_services_commit(path: Path):
@@ -79,16 +88,23 @@ def query_findings(source: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import):
-            found += [f"{line}: import {a.name}" for a in node.names
-                      if a.name.split(".")[0] in DB_LIBRARIES]
+            found += [
+                f"{line}: import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] in DB_LIBRARIES
+            ]
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if node.level == 0 and module.split(".")[0] in DB_LIBRARIES:
                 found.append(f"{line}: from {module} import …")
             elif module.split(".")[-1] == "extensions" and any(a.name == "db" for a in node.names):
                 found.append(f"{line}: imports db from extensions")
-        elif (isinstance(node, ast.Attribute) and node.attr == "session"
-              and isinstance(node.value, ast.Name) and node.value.id == "db"):
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "session"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "db"
+        ):
             found.append(f"{line}: db.session")
         elif isinstance(node, ast.Call) and _is_select(node.func):
             found.append(f"{line}: select(…)")
@@ -98,8 +114,12 @@ def query_findings(source: str) -> list[str]:
 def _is_select(func: ast.expr) -> bool:
     if isinstance(func, ast.Name):
         return func.id == "select"
-    return (isinstance(func, ast.Attribute) and func.attr == "select"
-            and isinstance(func.value, ast.Name) and func.value.id in {"sa", "sqlalchemy"})
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "select"
+        and isinstance(func.value, ast.Name)
+        and func.value.id in {"sa", "sqlalchemy"}
+    )
 
 
 def _relative(path: Path) -> str:
@@ -112,21 +132,32 @@ WEB_MODULES = sorted(WEB.rglob("*.py"))
 @pytest.mark.parametrize("path", WEB_MODULES, ids=_relative)
 def test_views_run_no_query_themselves(path: Path):
     found = query_findings(path.read_text(encoding="utf-8"))
-    assert not found, (f"{_relative(path)} queries the database itself; call a service in "
-                       f"tracker/services instead: {found}")
+    assert not found, (
+        f"{_relative(path)} queries the database itself; call a service in "
+        f"tracker/services instead: {found}"
+    )
 
 
 def test_the_view_query_guard_can_fail():
-    planted = ("from flask import render_template\nfrom ...extensions import db\n"
-               "import sqlalchemy as sa\nfrom sqlalchemy import select\n\n"
-               "def page():\n    db.session.execute(sa.text('SELECT 1'))\n"
-               "    rows = select(1)\n    more = sa.select(2)\n    return render_template('x')\n")
+    planted = (
+        "from flask import render_template\nfrom ...extensions import db\n"
+        "import sqlalchemy as sa\nfrom sqlalchemy import select\n\n"
+        "def page():\n    db.session.execute(sa.text('SELECT 1'))\n"
+        "    rows = select(1)\n    more = sa.select(2)\n    return render_template('x')\n"
+    )
     assert query_findings(planted) == [
-        "2: imports db from extensions", "3: import sqlalchemy", "4: from sqlalchemy import …",
-        "7: db.session", "8: select(…)", "9: select(…)"]
-    clean = ("from ...services import queries\n\ndef page():\n"
-             "    # db.session and select( in a comment are fine\n"
-             "    return queries.catalogue('select(')\n")
+        "2: imports db from extensions",
+        "3: import sqlalchemy",
+        "4: from sqlalchemy import …",
+        "7: db.session",
+        "8: select(…)",
+        "9: select(…)",
+    ]
+    clean = (
+        "from ...services import queries\n\ndef page():\n"
+        "    # db.session and select( in a comment are fine\n"
+        "    return queries.catalogue('select(')\n"
+    )
     assert query_findings(clean) == []
 
 
@@ -138,14 +169,18 @@ BANNED_IN_SERVICES = {"flask", "werkzeug", "flask_login", "flask_wtf", "flask_ba
 @pytest.mark.parametrize("path", sorted((PACKAGE / "services").rglob("*.py")), ids=_relative)
 def test_services_import_no_web_framework(path: Path):
     banned = imported_roots(path) & BANNED_IN_SERVICES
-    assert not banned, (f"{_relative(path)} imports {sorted(banned)}: services take what "
-                        "they need as arguments and return data, the web layer does the rest")
+    assert not banned, (
+        f"{_relative(path)} imports {sorted(banned)}: services take what "
+        "they need as arguments and return data, the web layer does the rest"
+    )
 
 
 def test_the_service_import_guard_can_fail(tmp_path: Path):
     bad = tmp_path / "service.py"
-    bad.write_text("def f():\n    from flask import current_app\n    return current_app\n"
-                   "import werkzeug.security\n")
+    bad.write_text(
+        "def f():\n    from flask import current_app\n    return current_app\n"
+        "import werkzeug.security\n"
+    )
     assert imported_roots(bad) & BANNED_IN_SERVICES == {"flask", "werkzeug"}
 
 
@@ -184,8 +219,10 @@ def refused(response: Any) -> bool:
     """403, 404, or sent to log in."""
     if response.status_code in (403, 404):
         return True
-    return (response.status_code in (301, 302, 303)
-            and urlsplit(response.headers.get("Location", "")).path == "/login")
+    return (
+        response.status_code in (301, 302, 303)
+        and urlsplit(response.headers.get("Location", "")).path == "/login"
+    )
 
 
 def test_the_refusal_check_can_fail():
@@ -216,24 +253,45 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
 
     app.config["UPLOAD_FOLDER"] = str(folder)
     applicant = citizen()
-    stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4\n" + b"x" * 200), "身份证.pdf",
-                                  folder=folder, limits=uploads.UploadLimits())
+    stored = uploads.store_upload(
+        io.BytesIO(b"%PDF-1.4\n" + b"x" * 200),
+        "身份证.pdf",
+        folder=folder,
+        limits=uploads.UploadLimits(),
+    )
     case = submit(AHDT, applicant, CD_HF, CD_HF, files=[("id_card", stored)])
     attachment = db.session.scalars(
-        sa.select(Attachment).where(Attachment.case_id == case.id)).one()
+        sa.select(Attachment).where(Attachment.case_id == case.id)
+    ).one()
     mi = clerk(CD_MI)
     rated = submit("mi-offsite-registration", applicant, CD_MI, CD_MI)
     ops.act(rated.id, Action.ACCEPT, mi, NOW)
     ops.act(rated.id, Action.APPROVE, mi, NOW)
     ops.rate(rated.id, applicant, 1, "窗口态度差", NOW)
     item = db.session.scalars(sa.select(Rectification)).one()
-    users = {CITIZEN: applicant, CLERK: clerk(CD_HF), SUPERVISOR: supervisor(None),
-             ADMIN: create_user(role=Role.ADMIN, real_name="管理员", password="Tongban-Test-2026!",
-                                now=NOW, username="admin.matrix")}
-    samples = {"code": AHDT, "tracking_number": case.tracking_number,
-               "attachment_id": attachment.id, "office_id": office(CD_HF).id,
-               "item_id": item.id, "case_id": case.id, "note_id": 1, "subtask_id": 1,
-               "filename": "favicon.svg"}
+    users = {
+        CITIZEN: applicant,
+        CLERK: clerk(CD_HF),
+        SUPERVISOR: supervisor(None),
+        ADMIN: create_user(
+            role=Role.ADMIN,
+            real_name="管理员",
+            password="Tongban-Test-2026!",
+            now=NOW,
+            username="admin.matrix",
+        ),
+    }
+    samples = {
+        "code": AHDT,
+        "tracking_number": case.tracking_number,
+        "attachment_id": attachment.id,
+        "office_id": office(CD_HF).id,
+        "item_id": item.id,
+        "case_id": case.id,
+        "note_id": 1,
+        "subtask_id": 1,
+        "filename": "favicon.svg",
+    }
     return users, samples
 
 
@@ -267,9 +325,13 @@ def test_each_role_is_refused_exactly_where_the_matrix_says(app, tmp_path, monke
                 status, was_refused = response.status_code, refused(response)
                 response.close()
                 if allowed and (was_refused or status >= 500):
-                    wrong.append(f"{role} {method} {url} ({rule.endpoint}): {status}, "
-                                 "the matrix says allowed")
+                    wrong.append(
+                        f"{role} {method} {url} ({rule.endpoint}): {status}, "
+                        "the matrix says allowed"
+                    )
                 elif not allowed and not was_refused:
-                    wrong.append(f"{role} {method} {url} ({rule.endpoint}): {status}, "
-                                 "the matrix says refused")
+                    wrong.append(
+                        f"{role} {method} {url} ({rule.endpoint}): {status}, "
+                        "the matrix says refused"
+                    )
     assert not wrong, "\n".join(wrong)

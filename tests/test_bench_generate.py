@@ -26,9 +26,11 @@ def check_generated(n: int) -> None:
     assert report.cases == n and report.events >= 3 * n
     cases = {c.id: c for c in db.session.scalars(sa.select(Case))}
     assert len(cases) == n and len({c.tracking_number for c in cases.values()}) == n
-    events = db.session.execute(sa.select(CaseEvent.case_id, CaseEvent.action,
-                                          CaseEvent.from_status, CaseEvent.to_status)
-                                .order_by(CaseEvent.case_id, CaseEvent.id)).all()
+    events = db.session.execute(
+        sa.select(
+            CaseEvent.case_id, CaseEvent.action, CaseEvent.from_status, CaseEvent.to_status
+        ).order_by(CaseEvent.case_id, CaseEvent.id)
+    ).all()
     for case_id, rows in groupby(events, key=lambda r: r[0]):
         rows = list(rows)
         case = cases[case_id]
@@ -45,8 +47,9 @@ def check_generated(n: int) -> None:
     open_days = snap.open_days_snapshot()
     assert open_days, "generated open cases fill the open-case histogram"
     generated, areas = snap.snapshot(), snap.area_snapshot()
-    assert sum(n for (area, subset, _, _), n in areas.items() if (area, subset) == ("*", "*")
-               ) == sum(generated.values())
+    assert sum(
+        n for (area, subset, _, _), n in areas.items() if (area, subset) == ("*", "*")
+    ) == sum(generated.values())
     rollup.rebuild()
     db.session.rollback()
     assert snap.snapshot() == generated

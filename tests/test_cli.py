@@ -33,8 +33,16 @@ def test_seed_demo_makes_the_documented_accounts_and_every_state(app):
     result = run(app, "tracker", "seed-demo", "--cases", "160", "--today", "2026-11-20")
     assert result.exit_code == 0, result.output
     names = set(db.session.scalars(sa.select(User.username)))
-    assert {"clerk.cd.hf", "clerk.cq.hf", "clerk.cd.mi", "clerk.cq.mi", "sup.sc", "sup.cq",
-            "sup.all", "admin"} <= names
+    assert {
+        "clerk.cd.hf",
+        "clerk.cq.hf",
+        "clerk.cd.mi",
+        "clerk.cq.mi",
+        "sup.sc",
+        "sup.cq",
+        "sup.all",
+        "admin",
+    } <= names
     phones = set(db.session.scalars(sa.select(User.phone).where(User.phone.is_not(None))))
     assert phones == {f"139000000{i:02d}" for i in range(1, 11)}
     first = db.session.scalars(sa.select(User).where(User.phone == "13900000001")).one()
@@ -44,8 +52,11 @@ def test_seed_demo_makes_the_documented_accounts_and_every_state(app):
     assert len(states) >= 12, states  # nearly every state even in a small sample
     assert states[CaseStatus.APPROVED] > states[CaseStatus.CANCELLED]
     # Every case's history starts with its submission, and nothing bypassed the services.
-    firsts = db.session.scalars(sa.select(CaseEvent.action).where(CaseEvent.id.in_(
-        sa.select(sa.func.min(CaseEvent.id)).group_by(CaseEvent.case_id)))).all()
+    firsts = db.session.scalars(
+        sa.select(CaseEvent.action).where(
+            CaseEvent.id.in_(sa.select(sa.func.min(CaseEvent.id)).group_by(CaseEvent.case_id))
+        )
+    ).all()
     assert set(firsts) == {"submit"} and len(firsts) == 160
     again = run(app, "tracker", "seed-demo", "--if-empty")
     assert "left as it is" in again.output
@@ -61,8 +72,9 @@ def test_seed_demo_is_deterministic(app, template_db, tmp_path):
     def fingerprint(application) -> list[tuple[str, str]]:
         with application.app_context():
             run(application, "tracker", "seed-demo", "--cases", "40", "--today", "2026-11-20")
-            rows = db.session.execute(sa.select(Case.tracking_number, Case.status)
-                                      .order_by(Case.id)).all()
+            rows = db.session.execute(
+                sa.select(Case.tracking_number, Case.status).order_by(Case.id)
+            ).all()
             db.session.remove()
             db.engine.dispose()
             return [(t, s.value) for t, s in rows]
@@ -83,13 +95,26 @@ def test_holidays_load_validates_and_fills_waiting_due_dates(app, tmp_path):
     case = submit("hrss-pension-transfer", citizen(), "510100-hrss", "510100-hrss")
     ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 12, 1, 2, tzinfo=UTC))
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"year": 2027, "holidays": [{"name": "元旦", "days": ["2028-01-01"]}],
-                               "workdays": []}), encoding="utf-8")
+    bad.write_text(
+        json.dumps(
+            {"year": 2027, "holidays": [{"name": "元旦", "days": ["2028-01-01"]}], "workdays": []}
+        ),
+        encoding="utf-8",
+    )
     result = run(app, "tracker", "holidays", "load", str(bad))
     assert result.exit_code != 0 and "2027" in result.output
     good = tmp_path / "2027.json"
-    good.write_text(json.dumps({"year": 2027, "source": "测试表（虚构）", "holidays": [
-        {"name": "元旦", "days": ["2027-01-01"]}], "workdays": []}), encoding="utf-8")
+    good.write_text(
+        json.dumps(
+            {
+                "year": 2027,
+                "source": "测试表（虚构）",
+                "holidays": [{"name": "元旦", "days": ["2027-01-01"]}],
+                "workdays": [],
+            }
+        ),
+        encoding="utf-8",
+    )
     result = run(app, "tracker", "holidays", "load", str(good))
     assert result.exit_code == 0, result.output
     assert "due dates filled in for 1 cases" in result.output

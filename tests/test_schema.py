@@ -30,10 +30,12 @@ def test_enums_are_stored_by_value(app):
     from tests.builders import citizen, submit
 
     case = submit("mi-offsite-registration", citizen(), "510100-mi", "510100-mi")
-    raw = db.session.execute(sa.text("SELECT status, mode FROM cases WHERE id = :i"),
-                             {"i": case.id}).one()
+    raw = db.session.execute(
+        sa.text("SELECT status, mode FROM cases WHERE id = :i"), {"i": case.id}
+    ).one()
     assert tuple(raw) == ("received", "fully_online")
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.text("UPDATE cases SET status = 'RECEIVED' WHERE id = :i"),
-                           {"i": case.id})
+        db.session.execute(
+            sa.text("UPDATE cases SET status = 'RECEIVED' WHERE id = :i"), {"i": case.id}
+        )
     db.session.rollback()

@@ -26,9 +26,24 @@ BANDIT_TARGETS = ["tracker", "config.py", "wsgi.py"]
 
 def _bandit(*targets: str | Path) -> list[dict[str, object]]:
     done = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
-        [sys.executable, "-m", "bandit", "-c", "pyproject.toml", "-q", "-f", "json",
-         *BANDIT_LEVELS, "-r", *map(str, targets)],
-        cwd=ROOT, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "bandit",
+            "-c",
+            "pyproject.toml",
+            "-q",
+            "-f",
+            "json",
+            *BANDIT_LEVELS,
+            "-r",
+            *map(str, targets),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     report = json.loads(done.stdout)
     assert not report["errors"], report["errors"]
     results: list[dict[str, object]] = report["results"]
@@ -37,8 +52,10 @@ def _bandit(*targets: str | Path) -> list[dict[str, object]]:
 
 
 def test_bandit_finds_nothing_medium_or_high_in_our_code():
-    found = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}"
-             for r in _bandit(*BANDIT_TARGETS)]
+    found = [
+        f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}"
+        for r in _bandit(*BANDIT_TARGETS)
+    ]
     assert found == [], "fix it, or explain it with `# nosec BXXX` and docs/security.md"
 
 
@@ -52,11 +69,14 @@ def test_bandit_configuration_still_catches_what_matters(tmp_path: Path):
         "    return db.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n"
         "def run(cmd):\n"
         "    return subprocess.call(cmd, shell=True)\n"
-        "app.run(debug=True)\n", encoding="utf-8")
+        "app.run(debug=True)\n",
+        encoding="utf-8",
+    )
     assert {"B608", "B602", "B201"} <= {r["test_id"] for r in _bandit(planted)}
 
 
 # ---- pip-audit ---------------------------------------------------------------------------
+
 
 def _load_wrapper() -> ModuleType:
     spec = importlib.util.spec_from_file_location("ci_pip_audit", ROOT / ".ci" / "pip_audit.py")
@@ -76,33 +96,49 @@ VULNERABLE = (
     "Name  Version ID                  Fix Versions\n"
     "----- ------- ------------------- ------------\n"
     "jinja2 3.1.2  GHSA-h5c8-rqwp-cp95 3.1.3\n",
-    "Found 1 known vulnerability in 1 package\n")
-FEED_404 = (1, "", "ERROR:pip_audit._cli:Flask: Dependency not found on PyPI and could not be "
-                   "audited: flask (3.1.3)\n")
+    "Found 1 known vulnerability in 1 package\n",
+)
+FEED_404 = (
+    1,
+    "",
+    "ERROR:pip_audit._cli:Flask: Dependency not found on PyPI and could not be "
+    "audited: flask (3.1.3)\n",
+)
 FEED_UNREACHABLE = (
-    1, "",
+    1,
+    "",
     "Traceback (most recent call last):\n"
     "urllib3.exceptions.ProxyError: ('Unable to connect to proxy', NewConnectionError(...))\n"
     "requests.exceptions.ProxyError: HTTPSConnectionPool(host='pypi.org', port=443): Max "
     "retries exceeded with url: /pypi/alembic/1.20.1/json (Caused by ProxyError('Unable to "
     "connect to proxy', NewConnectionError(\"HTTPSConnection(host='127.0.0.1', port=9): "
-    "Failed to establish a new connection: [Errno 111] Connection refused\")))\n")
-FEED_TIMEOUT = (1, "", "ERROR:pip_audit._cli:Could not connect to PyPI's vulnerability feed\n"
-                       "ERROR:pip_audit._cli:Tip: your network may be blocking this service. "
-                       "Try another service with `-s SERVICE`\n")
+    'Failed to establish a new connection: [Errno 111] Connection refused")))\n',
+)
+FEED_TIMEOUT = (
+    1,
+    "",
+    "ERROR:pip_audit._cli:Could not connect to PyPI's vulnerability feed\n"
+    "ERROR:pip_audit._cli:Tip: your network may be blocking this service. "
+    "Try another service with `-s SERVICE`\n",
+)
 INDEX_UNREACHABLE = (
-    1, "",
+    1,
+    "",
     "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) "
     "after connection broken by 'NewConnectionError(\"HTTPSConnection(host='127.0.0.1', "
     "port=9): Failed to establish a new connection: [Errno 111] Connection refused\")': "
     "/simple/sqlalchemy/\n"
     "ERROR: No matching distribution found for SQLAlchemy==2.1.9\n"
     "ERROR:pip_audit._cli:Failed to install packages: ['python3.11', '-m', 'pip', 'install', "
-    "'--dry-run', '-r', 'requirements.txt']\n")
+    "'--dry-run', '-r', 'requirements.txt']\n",
+)
 BROKEN_REQUIREMENTS = (
-    1, "", "ERROR: Cannot install flask==3.1.3 and flask==3.0.0 because these package "
-           "versions have conflicting dependencies.\n"
-           "ERROR:pip_audit._cli:Failed to install packages: ['python3.11', '-m', 'pip']\n")
+    1,
+    "",
+    "ERROR: Cannot install flask==3.1.3 and flask==3.0.0 because these package "
+    "versions have conflicting dependencies.\n"
+    "ERROR:pip_audit._cli:Failed to install packages: ['python3.11', '-m', 'pip']\n",
+)
 NOT_REACHED = [FEED_404, FEED_UNREACHABLE, FEED_TIMEOUT, INDEX_UNREACHABLE]
 
 
@@ -136,19 +172,36 @@ def test_an_unreachable_database_is_not_run_never_passed(output):
 
 
 def test_nothing_but_exit_zero_passes():
-    for code, out, err in [VULNERABLE, BROKEN_REQUIREMENTS, *NOT_REACHED, (1, "", ""),
-                           (1, "", "No known vulnerabilities found\n")]:
+    for code, out, err in [
+        VULNERABLE,
+        BROKEN_REQUIREMENTS,
+        *NOT_REACHED,
+        (1, "", ""),
+        (1, "", "No known vulnerabilities found\n"),
+    ]:
         assert wrapper.classify(code, out, err).verdict != "passed"
 
 
-@pytest.mark.parametrize(("output", "env", "code", "says"), [
-    (PASSED, {"CI": "true"}, 0, "pip-audit: passed (No known vulnerabilities found)"),
-    (VULNERABLE, {}, 1, "pip-audit: FAILED (Found 1 known vulnerability in 1 package)"),
-    (FEED_404, {}, 0, "pip-audit: NOT RUN (could not reach the vulnerability database: "
-                      "PyPI gave no vulnerability record for flask 3.1.3"),
-    (INDEX_UNREACHABLE, {"CI": "true"}, 2,
-     "pip-audit: NOT RUN (could not reach the package index, to resolve the requirements: "),
-])
+@pytest.mark.parametrize(
+    ("output", "env", "code", "says"),
+    [
+        (PASSED, {"CI": "true"}, 0, "pip-audit: passed (No known vulnerabilities found)"),
+        (VULNERABLE, {}, 1, "pip-audit: FAILED (Found 1 known vulnerability in 1 package)"),
+        (
+            FEED_404,
+            {},
+            0,
+            "pip-audit: NOT RUN (could not reach the vulnerability database: "
+            "PyPI gave no vulnerability record for flask 3.1.3",
+        ),
+        (
+            INDEX_UNREACHABLE,
+            {"CI": "true"},
+            2,
+            "pip-audit: NOT RUN (could not reach the package index, to resolve the requirements: ",
+        ),
+    ],
+)
 def test_main_says_what_happened(output, env, code, says, capsys):
     ran: list[list[str]] = []
 

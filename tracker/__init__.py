@@ -117,11 +117,18 @@ def _audit_denial(status: int) -> None:
         return
     db.session.rollback()
     try:
-        record_denial(user_id=current_user.id, path=request.path, method=request.method,
-                      status=status, ip=request.remote_addr, now=wallclock.now())
+        record_denial(
+            user_id=current_user.id,
+            path=request.path,
+            method=request.method,
+            status=status,
+            ip=request.remote_addr,
+            now=wallclock.now(),
+        )
     except Exception:  # the refusal still stands; a failed audit write is an error to see
         logging.getLogger("tracker.errors").exception(
-            "could not audit a %s on %s %s", status, request.method, request.path)
+            "could not audit a %s on %s %s", status, request.method, request.path
+        )
         db.session.rollback()
 
 

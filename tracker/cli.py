@@ -54,7 +54,9 @@ def seed_demo_command(cases: int, seed: int, today: str | None, if_empty: bool) 
         click.echo("demo data: the database already has users; left as it is")
         return
     if not db.session.scalar(sa.select(sa.func.count(Service.id))):
-        raise click.ClickException("load the catalogue first: flask --app wsgi tracker load-catalogue")
+        raise click.ClickException(
+            "load the catalogue first: flask --app wsgi tracker load-catalogue"
+        )
     report = seed_demo(today=_today(today), cases=cases, seed=seed)
     click.echo(f"demo data: {report}")
 
@@ -86,8 +88,10 @@ def holidays_load_command(file: click.File) -> None:
         table = load_year_table(data, loaded_by="cli", now=datetime.now(UTC))
     except (DomainError, ValueError) as exc:
         raise click.ClickException(getattr(exc, "message", str(exc))) from exc
-    click.echo(f"{table.year}: {len(table.holidays)} days off, {len(table.workdays)} adjusted "
-               f"working days loaded ({table.source or 'no source given'})")
+    click.echo(
+        f"{table.year}: {len(table.holidays)} days off, {len(table.workdays)} adjusted "
+        f"working days loaded ({table.source or 'no source given'})"
+    )
     click.echo(f"due dates filled in for {fill_pending_due_dates()} cases that waited for it")
 
 
@@ -110,14 +114,17 @@ def outbox_command(limit: int) -> None:
 
     from .services.outbox import deliver_pending, senders_for
 
-    sent, failed = deliver_pending(senders_for(current_app.config), datetime.now(UTC),
-                                   limit=limit)
+    sent, failed = deliver_pending(senders_for(current_app.config), datetime.now(UTC), limit=limit)
     click.echo(f"outbox: {sent} sent, {failed} failed")
 
 
 @tracker_cli.command("sweep-uploads")
-@click.option("--older-than-hours", default=24, show_default=True,
-              help="Only files at least this old (younger ones may belong to a submit in flight).")
+@click.option(
+    "--older-than-hours",
+    default=24,
+    show_default=True,
+    help="Only files at least this old (younger ones may belong to a submit in flight).",
+)
 def sweep_uploads_command(older_than_hours: int) -> None:
     """Delete stored files that no attachment refers to (abandoned forms, failed commits)."""
     from datetime import timedelta
@@ -126,8 +133,11 @@ def sweep_uploads_command(older_than_hours: int) -> None:
 
     from .services.uploads import sweep_orphans
 
-    removed = sweep_orphans(Path(current_app.config["UPLOAD_FOLDER"]),
-                            older_than=timedelta(hours=older_than_hours), now=datetime.now(UTC))
+    removed = sweep_orphans(
+        Path(current_app.config["UPLOAD_FOLDER"]),
+        older_than=timedelta(hours=older_than_hours),
+        now=datetime.now(UTC),
+    )
     click.echo(f"uploads: {len(removed)} orphaned files removed")
 
 
@@ -138,14 +148,19 @@ def sweep_command() -> None:
 
     from .services.office import sweep
 
-    report = sweep(datetime.now(UTC),
-                   limit_days=current_app.config["ACCEPTANCE_LIMIT_WORKING_DAYS"])
+    report = sweep(
+        datetime.now(UTC), limit_days=current_app.config["ACCEPTANCE_LIMIT_WORKING_DAYS"]
+    )
     click.echo(f"sweep: {report}")
 
 
 @tracker_cli.command("rollup")
-@click.option("--rebuild", is_flag=True, required=True,
-              help="Recount the daily counters from the event history (idempotent).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    required=True,
+    help="Recount the daily counters from the event history (idempotent).",
+)
 def rollup_command(rebuild: bool) -> None:
     """The dashboards' daily counters (kept current by every event; rebuild after a bulk load)."""
     from .services.rollup import rebuild as do_rebuild
@@ -168,9 +183,11 @@ def audit_verify_command() -> None:
 
     verdict = verify()
     if verdict.broken is not None:
-        click.echo(f"audit log: BROKEN at row {verdict.broken.row_id} — "
-                   f"{verdict.broken.reason} ({verdict.rows - 1} rows before it are intact)",
-                   err=True)
+        click.echo(
+            f"audit log: BROKEN at row {verdict.broken.row_id} — "
+            f"{verdict.broken.reason} ({verdict.rows - 1} rows before it are intact)",
+            err=True,
+        )
         raise SystemExit(1)
     click.echo(f"audit log: {verdict.rows} rows intact; head {verdict.head or '(empty)'}")
 
@@ -180,10 +197,16 @@ def audit_verify_command() -> None:
 @click.option("--from", "start", required=True, help="First Beijing day, YYYY-MM-DD.")
 @click.option("--to", "end", default=None, help="Last Beijing day (default: today).")
 @click.option("--region", default=None, help="Only offices in this GB/T 2260 region, e.g. 510000.")
-@click.option("--min-cell", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Cells below this count are suppressed.")
-def open_data_command(out: Path, start: str, end: str | None, region: str | None,
-                      min_cell: int) -> None:
+@click.option(
+    "--min-cell",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Cells below this count are suppressed.",
+)
+def open_data_command(
+    out: Path, start: str, end: str | None, region: str | None, min_cell: int
+) -> None:
     """Write anonymised daily outcomes (day x region x service x outcome) to OUT and OUT.md."""
     from .services.dashboard import load_scope
     from .services.opendata import export_open_data
@@ -196,13 +219,20 @@ def open_data_command(out: Path, start: str, end: str | None, region: str | None
     if region is not None and region not in scope.regions:
         raise click.BadParameter(f"unknown region {region}", param_hint="--region")
     try:
-        report = export_open_data(out, start=first, end=last, min_cell=min_cell,
-                                  office_ids=None if region is None else scope.office_ids(),
-                                  scope_name=scope.region.name_zh if scope.region else "全部地区")
+        report = export_open_data(
+            out,
+            start=first,
+            end=last,
+            min_cell=min_cell,
+            office_ids=None if region is None else scope.office_ids(),
+            scope_name=scope.region.name_zh if scope.region else "全部地区",
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"open data: {report.rows} rows ({report.suppressed} suppressed) -> "
-               f"{report.path}, {report.readme}")
+    click.echo(
+        f"open data: {report.rows} rows ({report.suppressed} suppressed) -> "
+        f"{report.path}, {report.readme}"
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -18,8 +18,15 @@ from werkzeug.serving import make_server
 from tests.conftest import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,8 +89,12 @@ def page(browser, live_server, request):  # type: ignore[no-untyped-def]
     page.problems = []  # console errors and CSP violations, checked by tests
     # A refused form answers 422 by design (errors shown, input kept); Chromium logs every
     # 4xx as a console error, so that one status is not a problem. Everything else is.
-    page.on("console", lambda m: m.type == "error" and "status of 422" not in m.text
-            and page.problems.append(m.text))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error" and "status of 422" not in m.text and page.problems.append(m.text)
+        ),
+    )
     page.on("pageerror", lambda e: page.problems.append(str(e)))
     page.base = live_server
     yield page
@@ -92,6 +103,7 @@ def page(browser, live_server, request):  # type: ignore[no-untyped-def]
         RESULTS.mkdir(exist_ok=True)
         name = request.node.name.replace("/", "_")
         page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
-        (RESULTS / f"{name}.txt").write_text(page.url + "\n" + page.inner_text("body"),
-                                             encoding="utf-8")
+        (RESULTS / f"{name}.txt").write_text(
+            page.url + "\n" + page.inner_text("body"), encoding="utf-8"
+        )
     context.close()

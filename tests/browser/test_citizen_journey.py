@@ -48,7 +48,9 @@ def test_register_apply_supplement_complete_rate_and_track(page, app, tmp_path: 
     page.goto(page.base + "/services/hf-retirement-withdrawal")
     page.get_by_role("link", name="在线申请").first.click()
     page.get_by_label("收件地（就近提交）").select_option(label="重庆市住房公积金管理中心")
-    page.get_by_label("办理地（参保地、缴存地或户籍地）").select_option(label="成都住房公积金管理中心")
+    page.get_by_label("办理地（参保地、缴存地或户籍地）").select_option(
+        label="成都住房公积金管理中心"
+    )
     page.get_by_role("button", name="提交申请").click()  # nothing filled: errors, nothing lost
     assert page.get_by_role("heading", name="请修改以下内容后再提交").is_visible()
     assert page.get_by_label("收件地（就近提交）").input_value() != ""
@@ -75,16 +77,23 @@ def test_register_apply_supplement_complete_rate_and_track(page, app, tmp_path: 
     case = db.session.scalars(sa.select(Case).where(Case.tracking_number == number)).one()
     stored = db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)).all()
     assert {a.original_name for a in stored} >= {"身份证.pdf", "退休证.pdf"}
-    assert all((tmp_path / "uploads" / a.stored_name).read_bytes() == PDF
-               for a in stored if a.stored_name)
+    assert all(
+        (tmp_path / "uploads" / a.stored_name).read_bytes() == PDF for a in stored if a.stored_name
+    )
 
     # The offices work it: Chongqing checks and forwards; Chengdu asks for a clearer scan.
     cq, cd = clerk("500112-hf"), clerk("510100-hf")
     now = datetime.now(UTC)
     for action in (Action.FORMAL_CHECK, Action.IDENTITY_CHECK, Action.FORWARD):
         ops.act(case.id, action, cq, now)
-    ops.act(case.id, Action.REQUEST_SUPPLEMENT, cd, now, reason="身份证扫描件不清晰",
-            payload={"items": [{"material": "id_card", "note": "请上传清晰的身份证正反面"}]})
+    ops.act(
+        case.id,
+        Action.REQUEST_SUPPLEMENT,
+        cd,
+        now,
+        reason="身份证扫描件不清晰",
+        payload={"items": [{"material": "id_card", "note": "请上传清晰的身份证正反面"}]},
+    )
 
     # The citizen sees the notice (unread count), answers exactly that item.
     page.goto(page.base + "/cases")

@@ -67,11 +67,18 @@ def person(page, request) -> Iterator[Callable[[User], Any]]:  # type: ignore[no
             p = page  # the first person uses the fixture's own page
         else:
             context = page.context.browser.new_context(
-                locale="zh-CN", viewport={"width": 1280, "height": 900})
+                locale="zh-CN", viewport={"width": 1280, "height": 900}
+            )
             context.set_default_timeout(8000)
             p = context.new_page()
-            p.on("console", lambda m: m.type == "error" and "status of 422" not in m.text
-                 and page.problems.append(m.text))
+            p.on(
+                "console",
+                lambda m: (
+                    m.type == "error"
+                    and "status of 422" not in m.text
+                    and page.problems.append(m.text)
+                ),
+            )
             p.on("pageerror", lambda e: page.problems.append(str(e)))
             p.base = page.base
         pages.append((user.username or user.phone or str(user.id), p))
@@ -85,15 +92,17 @@ def person(page, request) -> Iterator[Callable[[User], Any]]:  # type: ignore[no
             RESULTS.mkdir(exist_ok=True)
             name = f"{request.node.name}-{who}".replace("/", "_")
             p.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
-            (RESULTS / f"{name}.txt").write_text(p.url + "\n" + p.inner_text("body"),
-                                                 encoding="utf-8")
+            (RESULTS / f"{name}.txt").write_text(
+                p.url + "\n" + p.inner_text("body"), encoding="utf-8"
+            )
         p.context.close()
 
 
 def log_in(p, user: User) -> None:  # type: ignore[no-untyped-def]
     p.goto(p.base + "/login")
     p.get_by_label("手机号 / 身份证号 / 用户名").fill(
-        user.phone if user.role is Role.CITIZEN else user.username)
+        user.phone if user.role is Role.CITIZEN else user.username
+    )
     p.get_by_label("密码").fill(PASSWORD)
     with p.expect_navigation():
         p.get_by_role("button", name="登录", exact=True).click()
@@ -132,8 +141,12 @@ def status_badges(p) -> str:  # type: ignore[no-untyped-def]
 
 def fact(p, label: str) -> str:  # type: ignore[no-untyped-def]
     """The value cell of a row of a facts table, by its row heading."""
-    return p.get_by_role("row").filter(
-        has=p.get_by_role("rowheader", name=label, exact=True)).get_by_role("cell").inner_text()
+    return (
+        p.get_by_role("row")
+        .filter(has=p.get_by_role("rowheader", name=label, exact=True))
+        .get_by_role("cell")
+        .inner_text()
+    )
 
 
 def due_on(p) -> date | None:  # type: ignore[no-untyped-def]
@@ -143,8 +156,7 @@ def due_on(p) -> date | None:  # type: ignore[no-untyped-def]
 
 def timeline_entry(p, action: str):  # type: ignore[no-untyped-def]
     timeline = p.get_by_role("region", name="办理过程")
-    return timeline.get_by_role("listitem").filter(
-        has=p.get_by_text(action, exact=True)).last
+    return timeline.get_by_role("listitem").filter(has=p.get_by_text(action, exact=True)).last
 
 
 def open_from_queue(p, number: str) -> None:  # type: ignore[no-untyped-def]
@@ -156,8 +168,7 @@ def open_from_queue(p, number: str) -> None:  # type: ignore[no-untyped-def]
 
 def in_queue(p, number: str) -> bool:  # type: ignore[no-untyped-def]
     p.goto(p.base + "/clerk/")
-    return p.get_by_role("region", name="本部门办件").get_by_role(
-        "link", name=number).count() == 1
+    return p.get_by_role("region", name="本部门办件").get_by_role("link", name=number).count() == 1
 
 
 def load(number: str) -> Case:
@@ -167,8 +178,12 @@ def load(number: str) -> Case:
 
 def events(case: Case) -> list[tuple[str, int | None, int | None]]:
     """(action, actor id, office id) of each event, in order."""
-    return [(e.action, e.actor_id, e.office_id) for e in db.session.scalars(
-        sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
+    return [
+        (e.action, e.actor_id, e.office_id)
+        for e in db.session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
+    ]
 
 
 # ---- 1. fully online -----------------------------------------------------------------------
@@ -362,8 +377,10 @@ def test_housing_fund_transfer_with_a_subtask_at_the_other_centre(page, person, 
     assert (task.letter_number, task.status) == (letter, SubTaskStatus.DONE)
     assert task.office_id == office("510100-hf").id and task.done_at is not None
     moves = events(stored)
-    assert [a for a, actor, _ in moves if actor == other.id] == ["subtask_accept",
-                                                                "subtask_complete"]
+    assert [a for a, actor, _ in moves if actor == other.id] == [
+        "subtask_accept",
+        "subtask_complete",
+    ]
     assert [a for a, actor, _ in moves if actor == lead.id][-1] == "approve"
     assert page.problems == [], page.problems
 
@@ -371,8 +388,7 @@ def test_housing_fund_transfer_with_a_subtask_at_the_other_centre(page, person, 
 # ---- 4. supplement round trip ----------------------------------------------------------
 
 
-def test_supplement_round_trip_pauses_the_clock(page, person, clock: Clock, app,
-                                                tmp_path: Path):
+def test_supplement_round_trip_pauses_the_clock(page, person, clock: Clock, app, tmp_path: Path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     scan = tmp_path / "退休证明（补正）.pdf"
     scan.write_bytes(PDF)
@@ -440,13 +456,24 @@ def test_supplement_round_trip_pauses_the_clock(page, person, clock: Clock, app,
     assert stored.status is CaseStatus.SUPPLEMENTED and stored.due_on == date(2026, 11, 10)
     pause = db.session.scalars(sa.select(ClockPause).where(ClockPause.case_id == stored.id)).one()
     assert (pause.kind, pause.started_on, pause.ended_on) == (
-        "supplement", date(2026, 11, 3), date(2026, 11, 6))
-    assert pause.items == [{"material": "retirement_proof",
-                            "note": "退休证扫描件不清晰，请上传原件扫描件"}]
-    upload = db.session.scalars(sa.select(Attachment).where(
-        Attachment.case_id == stored.id, Attachment.material_code == "retirement_proof")).one()
+        "supplement",
+        date(2026, 11, 3),
+        date(2026, 11, 6),
+    )
+    assert pause.items == [
+        {"material": "retirement_proof", "note": "退休证扫描件不清晰，请上传原件扫描件"}
+    ]
+    upload = db.session.scalars(
+        sa.select(Attachment).where(
+            Attachment.case_id == stored.id, Attachment.material_code == "retirement_proof"
+        )
+    ).one()
     assert upload.original_name == scan.name
     assert (tmp_path / "uploads" / upload.stored_name).read_bytes() == PDF
     assert [a for a, _, _ in events(stored)] == [
-        "submit", "accept", "request_supplement", "submit_supplement"]
+        "submit",
+        "accept",
+        "request_supplement",
+        "submit_supplement",
+    ]
     assert page.problems == [], page.problems

@@ -56,7 +56,8 @@ def test_dashboard_drill_down_and_csv_download(page, app, tmp_path: Path):
     # CSV of the breakdown table, downloaded by the browser.
     with page.expect_download() as info:
         page.locator("#breakdown-title").locator("xpath=..").locator("..").get_by_role(
-            "link", name="下载 CSV").click()
+            "link", name="下载 CSV"
+        ).click()
     download = info.value
     assert download.suggested_filename.endswith(".csv")
     assert "分地区办件情况" in download.suggested_filename
@@ -83,8 +84,11 @@ def test_dashboard_drill_down_and_csv_download(page, app, tmp_path: Path):
 
 def test_rectification_moves_one_stage_with_a_note(page, app):
     db.session.rollback()
-    item = next(r for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
-                if db.session.get(Office, r.office_id).region_code.startswith("51"))
+    item = next(
+        r
+        for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
+        if db.session.get(Office, r.office_id).region_code.startswith("51")
+    )
     sup = supervisor("510000")
     log_in(page, sup.username)
     page.goto(page.base + "/supervisor/ratings")

@@ -15,7 +15,7 @@ from tracker.domain.csvsafe import BOM, content_disposition, neutralise, to_csv
 CASES = [
     # (cell, written as)
     ("=1+2", "'=1+2"),
-    ("=HYPERLINK(\"http://evil.example\",\"点我\")", "'=HYPERLINK(\"http://evil.example\",\"点我\")"),
+    ('=HYPERLINK("http://evil.example","点我")', '\'=HYPERLINK("http://evil.example","点我")'),
     ("+86 139", "'+86 139"),
     ("-2+3", "'-2+3"),
     ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
@@ -51,16 +51,18 @@ def test_file_has_bom_header_and_neutralised_cells():
 
 
 def test_content_disposition_keeps_chinese_and_gives_an_ascii_fallback():
-    header = content_disposition("通办-逾期办件-2026-11-01至2026-11-30.csv",
-                                 "tongban-overdue-2026-11-01-2026-11-30.csv")
+    header = content_disposition(
+        "通办-逾期办件-2026-11-01至2026-11-30.csv", "tongban-overdue-2026-11-01-2026-11-30.csv"
+    )
     assert header.startswith("attachment; ")
     assert 'filename="tongban-overdue-2026-11-01-2026-11-30.csv"' in header
     assert "filename*=UTF-8''%E9%80%9A%E5%8A%9E-" in header
     assert header.isascii()
 
 
-@pytest.mark.parametrize("name", ['a"b.csv', "a\r\nSet-Cookie: x=1.csv", "../../etc/passwd",
-                                  "a\\b.csv", ""])
+@pytest.mark.parametrize(
+    "name", ['a"b.csv', "a\r\nSet-Cookie: x=1.csv", "../../etc/passwd", "a\\b.csv", ""]
+)
 def test_content_disposition_lets_no_header_injection_or_path_through(name):
     header = content_disposition(name)
     assert "\r" not in header and "\n" not in header

@@ -29,16 +29,28 @@ MON = date(2026, 11, 2)  # Monday
 RECEIVED = date(2026, 10, 26)  # the Monday before
 
 
-def facts(status: S, *, accepted: bool = False, mode: HandlingMode = HandlingMode.FULLY_ONLINE,
-          custody: int = 1, **kw: object) -> CaseFacts:
-    return CaseFacts(status=status, mode=mode, applicant_id=9, receiving_office_id=1,
-                     competent_office_id=2 if mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE
-                     else 1, custody_office_id=custody, accepted=accepted, **kw)  # type: ignore[arg-type]
+def facts(
+    status: S,
+    *,
+    accepted: bool = False,
+    mode: HandlingMode = HandlingMode.FULLY_ONLINE,
+    custody: int = 1,
+    **kw: object,
+) -> CaseFacts:
+    return CaseFacts(
+        status=status,
+        mode=mode,
+        applicant_id=9,
+        receiving_office_id=1,
+        competent_office_id=2 if mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE else 1,
+        custody_office_id=custody,
+        accepted=accepted,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def timing(**kw: object) -> Timing:
-    base: dict[str, object] = {"received_on": RECEIVED, "promised_days": 10,
-                               "statutory_days": 20}
+    base: dict[str, object] = {"received_on": RECEIVED, "promised_days": 10, "statutory_days": 20}
     return Timing(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -57,16 +69,23 @@ def test_acceptance_counts_from_the_day_the_supplements_arrived():
     assert latest_supplement_arrival(t.pauses) == arrived
     assert effects(A.ACCEPT, facts(S.SUPPLEMENTED), t, MON, CAL).timing.clock_start_on == arrived
     # Deemed acceptance (Art. 32) counts from the complete materials, or from receipt.
-    assert effects(A.DEEM_ACCEPTED, facts(S.SUPPLEMENTED), t, MON, CAL
-                   ).timing.clock_start_on == arrived
-    assert effects(A.DEEM_ACCEPTED, facts(S.RECEIVED), timing(), MON, CAL
-                   ).timing.clock_start_on == RECEIVED
+    assert (
+        effects(A.DEEM_ACCEPTED, facts(S.SUPPLEMENTED), t, MON, CAL).timing.clock_start_on
+        == arrived
+    )
+    assert (
+        effects(A.DEEM_ACCEPTED, facts(S.RECEIVED), timing(), MON, CAL).timing.clock_start_on
+        == RECEIVED
+    )
 
 
-@pytest.mark.parametrize(("action", "status", "kind"), [
-    (A.REQUEST_SUPPLEMENT, S.PROCESSING, "supplement"),
-    (A.START_SPECIAL, S.PROCESSING, "special_procedure"),
-])
+@pytest.mark.parametrize(
+    ("action", "status", "kind"),
+    [
+        (A.REQUEST_SUPPLEMENT, S.PROCESSING, "supplement"),
+        (A.START_SPECIAL, S.PROCESSING, "special_procedure"),
+    ],
+)
 def test_a_pause_opens_and_the_due_date_waits(action: A, status: S, kind: str):
     ch = effects(action, facts(status, accepted=True), timing(clock_start_on=RECEIVED), MON, CAL)
     assert ch.opens_pause == Pause(MON, None, kind)  # type: ignore[arg-type]
@@ -102,8 +121,13 @@ def test_extension_request_is_bounded_by_the_statutory_limit_and_granted_days_ad
     asked = effects(A.REQUEST_EXTENSION, c, timing(clock_start_on=MON), MON, CAL, {"days": 3})
     assert asked.values["extension_requested_days"] == 3
     assert facts_after(c, A.REQUEST_EXTENSION, asked).extension_pending
-    granted = effects(A.APPROVE_EXTENSION, facts(S.PROCESSING, accepted=True, extension_pending=True),
-                      asked.timing, MON, CAL)
+    granted = effects(
+        A.APPROVE_EXTENSION,
+        facts(S.PROCESSING, accepted=True, extension_pending=True),
+        asked.timing,
+        MON,
+        CAL,
+    )
     assert granted.timing.extension_days == 3 and granted.record == {"days": 3}
     assert granted.timing.due_on == CAL.add_working_days(date(2026, 11, 16), 3)
 
@@ -112,8 +136,9 @@ def test_delivery_method_is_one_of_three():
     done = facts(S.APPROVED, accepted=True)
     with pytest.raises(DomainError):
         effects(A.DELIVER, done, timing(), MON, CAL, {"delivery_method": "pigeon"})
-    ch = effects(A.DELIVER, done, timing(), MON, CAL, {"delivery_method": "post",
-                                                         "delivery_ref": "EMS1"})
+    ch = effects(
+        A.DELIVER, done, timing(), MON, CAL, {"delivery_method": "post", "delivery_ref": "EMS1"}
+    )
     assert ch.values["delivery_method"] == "post" and "delivered_at" in ch.stamps
 
 
@@ -140,8 +165,11 @@ def test_a_due_date_in_an_unknown_year_stays_pending():
 
 
 def test_a_decision_counts_on_time_working_days_and_paused_days():
-    t = timing(clock_start_on=date(2026, 10, 19), due_on=date(2026, 11, 2),
-               pauses=(Pause(date(2026, 10, 21), date(2026, 10, 23), "supplement"),))
+    t = timing(
+        clock_start_on=date(2026, 10, 19),
+        due_on=date(2026, 11, 2),
+        pauses=(Pause(date(2026, 10, 21), date(2026, 10, 23), "supplement"),),
+    )
     c = completion_facts(t, date(2026, 10, 30), CAL)
     assert (c.on_time, c.working_days, c.paused_days) == (True, 7, 2)
     ch = effects(A.APPROVE, facts(S.PROCESSING, accepted=True), t, date(2026, 11, 3), CAL)

@@ -22,32 +22,51 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
 
-@pytest.mark.parametrize(("head", "expected"), [
-    (PDF, "application/pdf"),
-    (JPEG, "image/jpeg"),
-    (b"\xff\xd8\xff\xe1\x00\x18Exif", "image/jpeg"),
-    (PNG, "image/png"),
-])
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (PDF, "application/pdf"),
+        (JPEG, "image/jpeg"),
+        (b"\xff\xd8\xff\xe1\x00\x18Exif", "image/jpeg"),
+        (PNG, "image/png"),
+    ],
+)
 def test_sniff_accepts_pdf_jpeg_png(head: bytes, expected: str):
     assert sniff(head) == expected
     assert expected in EXTENSIONS
 
 
-@pytest.mark.parametrize("head", [
-    b"<!DOCTYPE html><script>alert(1)</script>",
-    b"<html><body onload=alert(1)>",
-    b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-    b'<?xml version="1.0"?><svg onload="alert(1)"/>',
-    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00",  # an EXE, whatever it is called
-    b"GIF89a\x01\x00\x01\x00",
-    b"PK\x03\x04\x14\x00\x00\x00",  # ZIP, and so DOCX/XLSX
-    b"",
-    b"%PD",  # a cut-off PDF header
-    b"hello, this is plain text",
-    b" %PDF-1.7",  # the magic must come first
-    b"\x89PNG\r\n",  # a cut-off PNG signature
-], ids=["html", "html-onload", "svg-script", "svg-onload", "exe", "gif", "zip", "empty",
-        "short-pdf", "text", "space-pdf", "short-png"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"<!DOCTYPE html><script>alert(1)</script>",
+        b"<html><body onload=alert(1)>",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b'<?xml version="1.0"?><svg onload="alert(1)"/>',
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00",  # an EXE, whatever it is called
+        b"GIF89a\x01\x00\x01\x00",
+        b"PK\x03\x04\x14\x00\x00\x00",  # ZIP, and so DOCX/XLSX
+        b"",
+        b"%PD",  # a cut-off PDF header
+        b"hello, this is plain text",
+        b" %PDF-1.7",  # the magic must come first
+        b"\x89PNG\r\n",  # a cut-off PNG signature
+    ],
+    ids=[
+        "html",
+        "html-onload",
+        "svg-script",
+        "svg-onload",
+        "exe",
+        "gif",
+        "zip",
+        "empty",
+        "short-pdf",
+        "text",
+        "space-pdf",
+        "short-png",
+    ],
+)
 def test_sniff_refuses_everything_else(head: bytes):
     assert sniff(head) is None
 
@@ -62,26 +81,29 @@ def test_extensions_cover_exactly_the_sniffed_types():
     assert EXTENSIONS == {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("身份证.jpg", "身份证.jpg"),
-    ("../../x", "x"),
-    ("../../x.pdf", "x.pdf"),
-    ("/etc/passwd", "passwd"),
-    ("C:\\fakepath\\身份证.jpg", "身份证.jpg"),
-    ("..\\..\\windows\\户口本.pdf", "户口本.pdf"),
-    ("证明\x00.pdf.exe", "证明.pdf.exe"),
-    ("a\x07b\x1b[31mc.pdf", "ab[31mc.pdf"),
-    ("\u202egpj.exe", "gpj.exe"),  # RIGHT-TO-LEFT OVERRIDE: would show as "exe.jpg"
-    ("\u2067x\u2069\u202a\u202b\u202c\u202d.pdf", "x.pdf"),
-    ("身\u200b份\u200c证\u200d\ufeff\u2060.jpg", "身份证.jpg"),
-    ("  出生\t\n医学  证明\u3000 .pdf ", "出生 医学 证明 .pdf"),
-    ("", "未命名文件"),
-    ("   ", "未命名文件"),
-    ("\x00\u202e", "未命名文件"),
-    ("../..", "未命名文件"),
-    ("uploads/", "未命名文件"),
-    ("..", "未命名文件"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("身份证.jpg", "身份证.jpg"),
+        ("../../x", "x"),
+        ("../../x.pdf", "x.pdf"),
+        ("/etc/passwd", "passwd"),
+        ("C:\\fakepath\\身份证.jpg", "身份证.jpg"),
+        ("..\\..\\windows\\户口本.pdf", "户口本.pdf"),
+        ("证明\x00.pdf.exe", "证明.pdf.exe"),
+        ("a\x07b\x1b[31mc.pdf", "ab[31mc.pdf"),
+        ("\u202egpj.exe", "gpj.exe"),  # RIGHT-TO-LEFT OVERRIDE: would show as "exe.jpg"
+        ("\u2067x\u2069\u202a\u202b\u202c\u202d.pdf", "x.pdf"),
+        ("身\u200b份\u200c证\u200d\ufeff\u2060.jpg", "身份证.jpg"),
+        ("  出生\t\n医学  证明\u3000 .pdf ", "出生 医学 证明 .pdf"),
+        ("", "未命名文件"),
+        ("   ", "未命名文件"),
+        ("\x00\u202e", "未命名文件"),
+        ("../..", "未命名文件"),
+        ("uploads/", "未命名文件"),
+        ("..", "未命名文件"),
+    ],
+)
 def test_clean_original_name(raw: str, expected: str):
     assert clean_original_name(raw) == expected
 
@@ -99,8 +121,9 @@ def test_clean_original_name_trims_to_100_characters_keeping_the_extension():
 
 
 def test_limits_defaults():
-    assert UploadLimits() == UploadLimits(max_bytes=10 * MIB, max_files=20,
-                                          max_total_bytes=50 * MIB)
+    assert UploadLimits() == UploadLimits(
+        max_bytes=10 * MIB, max_files=20, max_total_bytes=50 * MIB
+    )
 
 
 DEFAULTS = UploadLimits()

@@ -20,9 +20,17 @@ FIELDS = [
     FieldSpec("id", "身份证号", "resident_id"),
     FieldSpec("place", "参保地", "region"),
 ]
-GOOD = {"name": " 张 三 ", "kind": "long", "start": "2026-12-01", "people": "2",
-        "amount": "1200.50", "phone": "139 0000 0001", "id": "11010519491231002x",
-        "place": "510100", "note": "第一行\n第二行"}
+GOOD = {
+    "name": " 张 三 ",
+    "kind": "long",
+    "start": "2026-12-01",
+    "people": "2",
+    "amount": "1200.50",
+    "phone": "139 0000 0001",
+    "id": "11010519491231002x",
+    "place": "510100",
+    "note": "第一行\n第二行",
+}
 
 
 def check(**changes: str) -> tuple[dict, dict]:
@@ -32,30 +40,42 @@ def check(**changes: str) -> tuple[dict, dict]:
 def test_good_answers_are_cleaned():
     clean, errors = check()
     assert errors == {}
-    assert clean == {"name": "张 三", "kind": "long", "start": "2026-12-01", "people": 2,
-                     "amount": "1200.50", "phone": "13900000001", "id": "11010519491231002X",
-                     "place": "510100", "note": "第一行\n第二行"}
+    assert clean == {
+        "name": "张 三",
+        "kind": "long",
+        "start": "2026-12-01",
+        "people": 2,
+        "amount": "1200.50",
+        "phone": "13900000001",
+        "id": "11010519491231002X",
+        "place": "510100",
+        "note": "第一行\n第二行",
+    }
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", "", "请填写姓名"),
-    ("name", "很" * 11, "不能超过 10 个字"),
-    ("name", "张\x00三", "控制字符"),
-    ("name", "张\u202e三", "控制字符"),
-    ("kind", "other", "请从列表中选择"),
-    ("start", "2026-02-30", "正确的日期"),
-    ("start", "20261201", "正确的日期"),
-    ("people", "2.5", "请输入整数"),
-    ("people", "10", "不能大于 9"),
-    ("people", "-1", "不能小于 0"),
-    ("amount", "1,200", "金额"),
-    ("amount", "100000.01", "不能大于"),
-    ("amount", "１２", "金额"),
-    ("phone", "12345", "手机"),
-    ("id", "110105194912310021", "校验"),
-    ("place", "999999", "请选择行政区划"),
-    ("note", "x" * 1001, "不能超过 1000 个字"),
-], ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "请填写姓名"),
+        ("name", "很" * 11, "不能超过 10 个字"),
+        ("name", "张\x00三", "控制字符"),
+        ("name", "张\u202e三", "控制字符"),
+        ("kind", "other", "请从列表中选择"),
+        ("start", "2026-02-30", "正确的日期"),
+        ("start", "20261201", "正确的日期"),
+        ("people", "2.5", "请输入整数"),
+        ("people", "10", "不能大于 9"),
+        ("people", "-1", "不能小于 0"),
+        ("amount", "1,200", "金额"),
+        ("amount", "100000.01", "不能大于"),
+        ("amount", "１２", "金额"),
+        ("phone", "12345", "手机"),
+        ("id", "110105194912310021", "校验"),
+        ("place", "999999", "请选择行政区划"),
+        ("note", "x" * 1001, "不能超过 1000 个字"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
+)
 def test_each_fault_is_named_beside_its_field(field, value, message):
     clean, errors = check(**{field: value})
     assert message in errors[field]
@@ -63,8 +83,9 @@ def test_each_fault_is_named_beside_its_field(field, value, message):
 
 
 def test_unknown_keys_are_never_stored():
-    clean, errors = validate_answers(FIELDS, {**GOOD, "office_id": "1", "status": "approved"},
-                                     today=TODAY, regions={"510100"})
+    clean, errors = validate_answers(
+        FIELDS, {**GOOD, "office_id": "1", "status": "approved"}, today=TODAY, regions={"510100"}
+    )
     assert errors == {} and "office_id" not in clean and "status" not in clean
 
 

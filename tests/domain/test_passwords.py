@@ -101,8 +101,18 @@ def test_the_phone_is_recognised_however_it_was_typed(phone):
 def test_the_list_is_a_few_thousand_real_entries():
     listed = pw.common_passwords()
     assert len(listed) >= 3000
-    for known in ("123456", "password", "qwerty", "1qaz2wsx", "woaini1314", "aa123456",
-                  "5201314", "iloveyou", "p@ssw0rd", "admin123"):
+    for known in (
+        "123456",
+        "password",
+        "qwerty",
+        "1qaz2wsx",
+        "woaini1314",
+        "aa123456",
+        "5201314",
+        "iloveyou",
+        "p@ssw0rd",
+        "admin123",
+    ):
         assert known in listed, known
     assert all(entry == entry.casefold() and entry.strip() == entry for entry in listed)
     assert "tongban-demo-2026" not in listed

@@ -61,8 +61,9 @@ def item(stage: RectificationStage, regions: frozenset[str] = CHENGDU_OFFICE) ->
 
 
 def supervisor(scope: str | None) -> ActorFacts:
-    return ActorFacts(role=Role.SUPERVISOR, user_id=7,
-                      region_codes=None if scope is None else frozenset({scope}))
+    return ActorFacts(
+        role=Role.SUPERVISOR, user_id=7, region_codes=None if scope is None else frozenset({scope})
+    )
 
 
 # ---- the stages and their order ------------------------------------------------------------
@@ -129,12 +130,15 @@ def test_nobody_but_a_supervisor_moves_an_item(stage, role):
 
 
 @pytest.mark.parametrize("stage", OPEN)
-@pytest.mark.parametrize(("note", "recorded"), [
-    ("核实属实", "核实属实"),  # 4 characters: the least
-    ("  已调整\n\n窗口   排班 ", "已调整 窗口 排班"),  # whitespace runs made one space
-    ("已\x00调整排班", "已调整排班"),  # control characters dropped
-    ("字" * 1000, "字" * 1000),  # the most
-])
+@pytest.mark.parametrize(
+    ("note", "recorded"),
+    [
+        ("核实属实", "核实属实"),  # 4 characters: the least
+        ("  已调整\n\n窗口   排班 ", "已调整 窗口 排班"),  # whitespace runs made one space
+        ("已\x00调整排班", "已调整排班"),  # control characters dropped
+        ("字" * 1000, "字" * 1000),  # the most
+    ],
+)
 def test_a_note_of_4_to_1000_characters_is_recorded_cleaned(stage, note, recorded):
     _, text = rules.check(item(stage), supervisor(None), note)
     assert text == recorded
@@ -159,7 +163,8 @@ def test_a_note_longer_than_1000_characters_is_refused(stage):
 
 def test_every_move_records_a_note_of_the_same_bounds():
     assert [(m.source, m.note_min, m.note_max) for m in rules.MOVES] == [
-        (stage, 4, 1000) for stage in OPEN]
+        (stage, 4, 1000) for stage in OPEN
+    ]
     assert all(m.roles == {Role.SUPERVISOR} for m in rules.MOVES)
 
 
@@ -167,15 +172,21 @@ def test_a_move_appends_what_was_done_by_whom_and_when():
     move, text = rules.check(item(R.REVIEW), supervisor("510000"), NOTE)
     at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
     assert rules.history_entry(move, text, "sup.sc", 7, at) == {
-        "stage": "review", "to": "closed", "note": NOTE, "by": "sup.sc", "by_id": 7,
-        "at": "2026-11-02T02:00:00+00:00"}
+        "stage": "review",
+        "to": "closed",
+        "note": NOTE,
+        "by": "sup.sc",
+        "by_id": 7,
+        "at": "2026-11-02T02:00:00+00:00",
+    }
 
 
 # ---- closed is final -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("actor", [supervisor(None), supervisor("510000"),
-                                   ActorFacts(role=Role.CLERK, office_id=1)])
+@pytest.mark.parametrize(
+    "actor", [supervisor(None), supervisor("510000"), ActorFacts(role=Role.CLERK, office_id=1)]
+)
 @pytest.mark.parametrize("note", [NOTE, ""])
 def test_a_closed_item_never_moves(actor, note):
     closed = item(R.CLOSED)
@@ -196,12 +207,15 @@ def test_walking_the_table_from_the_first_stage_visits_every_stage_once_and_ends
 # ---- deadline ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("opened", "days", "due"), [
-    (date(2026, 11, 2), rules.DEADLINE_WORKING_DAYS, date(2026, 11, 9)),  # Monday → Monday
-    # National Day 2026: 10-01…10-07 off, Saturday 10-10 worked.
-    (date(2026, 9, 30), 5, date(2026, 10, 13)),
-    (date(2026, 11, 2), 15, date(2026, 11, 23)),  # the other local rule
-])
+@pytest.mark.parametrize(
+    ("opened", "days", "due"),
+    [
+        (date(2026, 11, 2), rules.DEADLINE_WORKING_DAYS, date(2026, 11, 9)),  # Monday → Monday
+        # National Day 2026: 10-01…10-07 off, Saturday 10-10 worked.
+        (date(2026, 9, 30), 5, date(2026, 10, 13)),
+        (date(2026, 11, 2), 15, date(2026, 11, 23)),  # the other local rule
+    ],
+)
 def test_the_deadline_counts_working_days(opened, days, due):
     assert rules.DEADLINE_WORKING_DAYS == 5
     assert rules.deadline(opened, WorkingCalendar(), days) == due
@@ -210,13 +224,16 @@ def test_the_deadline_counts_working_days(opened, days, due):
 # ---- the rating scale ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("score", "zh", "en", "bad"), [
-    (5, "非常满意", "Very satisfied", False),
-    (4, "满意", "Satisfied", False),
-    (3, "基本满意", "Fairly satisfied", False),
-    (2, "不满意", "Dissatisfied", True),
-    (1, "非常不满意", "Very dissatisfied", True),
-])
+@pytest.mark.parametrize(
+    ("score", "zh", "en", "bad"),
+    [
+        (5, "非常满意", "Very satisfied", False),
+        (4, "满意", "Satisfied", False),
+        (3, "基本满意", "Fairly satisfied", False),
+        (2, "不满意", "Dissatisfied", True),
+        (1, "非常不满意", "Very dissatisfied", True),
+    ],
+)
 def test_scores_their_labels_and_which_are_bad(score, zh, en, bad):
     assert is_valid_score(score)
     assert (score_label_zh(score), score_label_en(score)) == (zh, en)

@@ -13,21 +13,29 @@ from tracker.domain.throughput import (
 from tracker.domain.workflow import Action as A
 
 
-@pytest.mark.parametrize(("event", "expected"), [
-    (EventFacts(A.SUBMIT, S.RECEIVED), {"received": 1}),
-    (EventFacts(A.DEEM_ACCEPTED, S.ACCEPTED), {"accepted": 1}),
-    (EventFacts(A.REJECT, S.NOT_ACCEPTED), {"not_accepted": 1}),
-    (EventFacts(A.RETRACT, S.RETRACTED), {"withdrawn": 1}),
-    (EventFacts(A.WITHDRAW, S.WITHDRAWN), {"withdrawn": 1}),
-    (EventFacts(A.APPROVE, S.APPROVED, on_time=True, working_days=3, paused_days=2),
-     {"approved": 1, "on_time": 1, "wd:3": 1, "wd_sum": 3, "paused_days": 2}),
-    (EventFacts(A.REFUSE, S.REFUSED, on_time=False, working_days=99),
-     {"refused": 1, "late": 1, "wd:60": 1, "wd_sum": 99}),
-    (EventFacts(A.APPROVE_TOLERATED, S.APPROVED_TOLERATED), {"approved_tolerated": 1}),
-    (EventFacts(A.RATE, S.APPROVED, score=2), {"rating:2": 1}),
-    (EventFacts(A.FORWARD, S.RECEIVED), {}),
-    (EventFacts(A.CLAIM, S.ACCEPTED), {}),
-], ids=lambda v: v.action.value if isinstance(v, EventFacts) else None)
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (EventFacts(A.SUBMIT, S.RECEIVED), {"received": 1}),
+        (EventFacts(A.DEEM_ACCEPTED, S.ACCEPTED), {"accepted": 1}),
+        (EventFacts(A.REJECT, S.NOT_ACCEPTED), {"not_accepted": 1}),
+        (EventFacts(A.RETRACT, S.RETRACTED), {"withdrawn": 1}),
+        (EventFacts(A.WITHDRAW, S.WITHDRAWN), {"withdrawn": 1}),
+        (
+            EventFacts(A.APPROVE, S.APPROVED, on_time=True, working_days=3, paused_days=2),
+            {"approved": 1, "on_time": 1, "wd:3": 1, "wd_sum": 3, "paused_days": 2},
+        ),
+        (
+            EventFacts(A.REFUSE, S.REFUSED, on_time=False, working_days=99),
+            {"refused": 1, "late": 1, "wd:60": 1, "wd_sum": 99},
+        ),
+        (EventFacts(A.APPROVE_TOLERATED, S.APPROVED_TOLERATED), {"approved_tolerated": 1}),
+        (EventFacts(A.RATE, S.APPROVED, score=2), {"rating:2": 1}),
+        (EventFacts(A.FORWARD, S.RECEIVED), {}),
+        (EventFacts(A.CLAIM, S.ACCEPTED), {}),
+    ],
+    ids=lambda v: v.action.value if isinstance(v, EventFacts) else None,
+)
 def test_metrics_for_each_event(event, expected):
     assert metrics_for(event) == expected
 

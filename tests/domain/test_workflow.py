@@ -122,10 +122,19 @@ BLANK_REASONS = (None, "", "   ", "\t\n")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # States in which a case has normally been accepted (the builder's default for ``accepted``).
-USUALLY_ACCEPTED = frozenset({
-    S.ACCEPTED, S.PROCESSING, S.SPECIAL_PROCEDURE, S.SPECIAL_PROCEDURE_ENDED,
-    S.APPROVED, S.APPROVED_TOLERATED, S.REFUSED, S.WITHDRAWN, S.CANCELLED,
-})
+USUALLY_ACCEPTED = frozenset(
+    {
+        S.ACCEPTED,
+        S.PROCESSING,
+        S.SPECIAL_PROCEDURE,
+        S.SPECIAL_PROCEDURE_ENDED,
+        S.APPROVED,
+        S.APPROVED_TOLERATED,
+        S.REFUSED,
+        S.WITHDRAWN,
+        S.CANCELLED,
+    }
+)
 
 
 # ---- fact builders -------------------------------------------------------------------------
@@ -237,8 +246,10 @@ def party_setups(party: Party, mode: HandlingMode) -> list[Setup]:
         + ([("receiving_clerk_holding", RECEIVING_CLERK, False)] if ahdt else []),
         Party.CASE_OFFICE: [("competent_clerk", COMPETENT_CLERK, True)]
         + ([("receiving_clerk", RECEIVING_CLERK, True)] if ahdt else []),
-        Party.SUPERVISOR: [("supervisor_all", SUPERVISOR_ALL, True),
-                           ("supervisor_in_region", SUPERVISOR_IN, True)],
+        Party.SUPERVISOR: [
+            ("supervisor_all", SUPERVISOR_ALL, True),
+            ("supervisor_in_region", SUPERVISOR_IN, True),
+        ],
         Party.SYSTEM: [("system", SYSTEM, False)],
     }
     return table[party]
@@ -248,30 +259,54 @@ def wrong_party_setups(party: Party, mode: HandlingMode) -> list[Setup]:
     """Right role, wrong party (another applicant, another office, a region out of scope)."""
     ahdt = mode is AHDT
     table: dict[Party, list[Setup]] = {
-        Party.APPLICANT: [("other_citizen", OTHER_CITIZEN, False),
-                          ("citizen_without_id", ANONYMOUS_CITIZEN, False)],
-        Party.DECIDING_OFFICE: [("other_clerk", OTHER_CLERK, True),
-                                ("officeless_clerk", OFFICELESS_CLERK, True),
-                                ("coop_clerk", COOP_A_CLERK, True)]
-        + ([("competent_clerk_before_forwarding", COMPETENT_CLERK, False),
-            ("receiving_clerk_before_forwarding", RECEIVING_CLERK, False),
-            ("receiving_clerk_after_forwarding", RECEIVING_CLERK, True)] if ahdt else []),
-        Party.INTAKE_OFFICE: [("other_clerk", OTHER_CLERK, False),
-                              ("officeless_clerk", OFFICELESS_CLERK, False),
-                              ("competent_clerk_before_forwarding", COMPETENT_CLERK, False),
-                              ("competent_clerk_after_forwarding", COMPETENT_CLERK, True),
-                              ("receiving_clerk_after_forwarding", RECEIVING_CLERK, True)],
-        Party.HOLDING_OFFICE: [("other_clerk", OTHER_CLERK, True),
-                               ("officeless_clerk", OFFICELESS_CLERK, True),
-                               ("coop_clerk", COOP_A_CLERK, True)]
-        + ([("receiving_clerk_after_forwarding", RECEIVING_CLERK, True),
-            ("competent_clerk_before_forwarding", COMPETENT_CLERK, False)] if ahdt else []),
-        Party.CASE_OFFICE: [("other_clerk", OTHER_CLERK, True),
-                            ("officeless_clerk", OFFICELESS_CLERK, True),
-                            ("coop_clerk", COOP_A_CLERK, True)]
+        Party.APPLICANT: [
+            ("other_citizen", OTHER_CITIZEN, False),
+            ("citizen_without_id", ANONYMOUS_CITIZEN, False),
+        ],
+        Party.DECIDING_OFFICE: [
+            ("other_clerk", OTHER_CLERK, True),
+            ("officeless_clerk", OFFICELESS_CLERK, True),
+            ("coop_clerk", COOP_A_CLERK, True),
+        ]
+        + (
+            [
+                ("competent_clerk_before_forwarding", COMPETENT_CLERK, False),
+                ("receiving_clerk_before_forwarding", RECEIVING_CLERK, False),
+                ("receiving_clerk_after_forwarding", RECEIVING_CLERK, True),
+            ]
+            if ahdt
+            else []
+        ),
+        Party.INTAKE_OFFICE: [
+            ("other_clerk", OTHER_CLERK, False),
+            ("officeless_clerk", OFFICELESS_CLERK, False),
+            ("competent_clerk_before_forwarding", COMPETENT_CLERK, False),
+            ("competent_clerk_after_forwarding", COMPETENT_CLERK, True),
+            ("receiving_clerk_after_forwarding", RECEIVING_CLERK, True),
+        ],
+        Party.HOLDING_OFFICE: [
+            ("other_clerk", OTHER_CLERK, True),
+            ("officeless_clerk", OFFICELESS_CLERK, True),
+            ("coop_clerk", COOP_A_CLERK, True),
+        ]
+        + (
+            [
+                ("receiving_clerk_after_forwarding", RECEIVING_CLERK, True),
+                ("competent_clerk_before_forwarding", COMPETENT_CLERK, False),
+            ]
+            if ahdt
+            else []
+        ),
+        Party.CASE_OFFICE: [
+            ("other_clerk", OTHER_CLERK, True),
+            ("officeless_clerk", OFFICELESS_CLERK, True),
+            ("coop_clerk", COOP_A_CLERK, True),
+        ]
         + ([] if ahdt else [("receiving_clerk_elsewhere", RECEIVING_CLERK, True)]),
-        Party.SUPERVISOR: [("supervisor_out_of_region", SUPERVISOR_OUT, True),
-                           ("supervisor_without_regions", SUPERVISOR_NOWHERE, True)],
+        Party.SUPERVISOR: [
+            ("supervisor_out_of_region", SUPERVISOR_OUT, True),
+            ("supervisor_without_regions", SUPERVISOR_NOWHERE, True),
+        ],
         Party.SYSTEM: [],  # the system is a role, not a party to the case
     }
     return table[party]
@@ -300,9 +335,11 @@ BREAK: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
     "pre_acceptance": [("accepted", {"accepted": True}, False)],
     "post_acceptance": [("not_accepted", {"accepted": False}, False)],
     "needs_forward": [("already_at_competent", {"custody_office_id": COMPETENT}, True)],
-    "checks_done": [("no_checks", {"checks": frozenset()}, False),
-                    ("formal_only", {"checks": FORMAL_ONLY}, False),
-                    ("identity_only", {"checks": IDENTITY_ONLY}, False)],
+    "checks_done": [
+        ("no_checks", {"checks": frozenset()}, False),
+        ("formal_only", {"checks": FORMAL_ONLY}, False),
+        ("identity_only", {"checks": IDENTITY_ONLY}, False),
+    ],
     "formal_check_pending": [("formal_done", {"checks": FORMAL_ONLY}, False)],
     "identity_check_pending": [("identity_done", {"checks": IDENTITY_ONLY}, False)],
     "subtasks_done": [
@@ -371,8 +408,11 @@ def wrong_role_cases() -> Iterator[Any]:
             if role in t.roles:
                 continue
             # Same user, office and scope as the right actor: only the role differs.
-            actor = ActorFacts(role, user_id=APPLICANT_ID, office_id=right.office_id
-                               if right.office_id is not None else COMPETENT)
+            actor = ActorFacts(
+                role,
+                user_id=APPLICANT_ID,
+                office_id=right.office_id if right.office_id is not None else COMPETENT,
+            )
             yield pytest.param(t, c, actor, id=row_id(t, "as", role))
 
 
@@ -420,8 +460,9 @@ def false_guard_cases() -> Iterator[Any]:
                     c = replace(row_facts(t, first_source(t), mode, forwarded), **changes)
                     if GUARDS[name].test(c):
                         continue  # e.g. sub-tasks only matter to joint cases
-                    yield pytest.param(t, name, breaks_party, c, actor,
-                                       id=row_id(t, name, label, mode))
+                    yield pytest.param(
+                        t, name, breaks_party, c, actor, id=row_id(t, name, label, mode)
+                    )
 
 
 @pytest.mark.parametrize(("t", "guard", "breaks_party", "c", "actor"), list(false_guard_cases()))
@@ -443,8 +484,11 @@ def wrong_mode_cases() -> Iterator[Any]:
     for t in TRANSITIONS:
         label, actor, forwarded = party_setups(t.party, first_mode(t))[0]
         for mode in (m for m in MODES if m not in t.modes):
-            c = replace(row_facts(t, first_source(t), mode, forwarded),
-                        receiving_office_id=RECEIVING, custody_office_id=RECEIVING)
+            c = replace(
+                row_facts(t, first_source(t), mode, forwarded),
+                receiving_office_id=RECEIVING,
+                custody_office_id=RECEIVING,
+            )
             yield pytest.param(t, c, actor, id=row_id(t, "in", mode))
 
 
@@ -493,81 +537,245 @@ def test_a_refusal_wins_over_a_missing_reason():
 DONE_A = task(T.DONE, COOP_A, id=1)
 
 ALLOWED = [
-    pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.ACCEPT, S.ACCEPTED,
-                 id="online-competent-office-accepts"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=False), COMPETENT_CLERK, A.ACCEPT, S.ACCEPTED,
-                 id="online-accepts-once-supplements-arrive"),
-    pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.REJECT, S.NOT_ACCEPTED,
-                 id="online-competent-office-rejects"),
-    pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.REQUEST_SUPPLEMENT,
-                 S.SUPPLEMENT_REQUESTED, id="online-one-time-supplement-notice"),
-    pytest.param(case(S.SUPPLEMENT_REQUESTED), APPLICANT, A.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED,
-                 id="applicant-submits-supplements"),
-    pytest.param(case(S.RECEIVED, AHDT), RECEIVING_CLERK, A.FORMAL_CHECK, S.RECEIVED,
-                 id="ahdt-receiving-office-formal-check"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=FORMAL_ONLY), RECEIVING_CLERK,
-                 A.IDENTITY_CHECK, S.RECEIVED, id="ahdt-receiving-office-identity-check"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=CHECKED), RECEIVING_CLERK, A.FORWARD,
-                 S.RECEIVED, id="ahdt-forward-after-both-checks"),
-    pytest.param(case(S.RECEIVED, AHDT), RECEIVING_CLERK, A.REQUEST_SUPPLEMENT,
-                 S.SUPPLEMENT_REQUESTED, id="ahdt-receiving-office-asks-for-supplements"),
-    pytest.param(case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED), COMPETENT_CLERK,
-                 A.ACCEPT, S.ACCEPTED, id="ahdt-competent-office-accepts-after-forwarding"),
-    pytest.param(case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED), COMPETENT_CLERK,
-                 A.REJECT, S.NOT_ACCEPTED, id="ahdt-competent-office-rejects-after-forwarding"),
-    pytest.param(case(S.ACCEPTED, AHDT), RECEIVING_CLERK, A.FORMAL_CHECK, S.ACCEPTED,
-                 id="ahdt-deemed-accepted-case-still-checked-at-the-counter"),
-    pytest.param(case(S.ACCEPTED, AHDT, checks=CHECKED), RECEIVING_CLERK, A.FORWARD,
-                 S.ACCEPTED, id="ahdt-deemed-accepted-case-still-forwarded"),
-    pytest.param(case(S.RECEIVED), SYSTEM, A.DEEM_ACCEPTED, S.ACCEPTED,
-                 id="system-deems-accepted-art32"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=False), SYSTEM, A.DEEM_ACCEPTED, S.ACCEPTED,
-                 id="system-deems-accepted-after-supplements-arrive"),
-    pytest.param(case(S.ACCEPTED), COMPETENT_CLERK, A.START_PROCESSING, S.PROCESSING,
-                 id="competent-office-starts-processing"),
-    pytest.param(case(S.ACCEPTED, JOINT), COMPETENT_CLERK, A.START_PROCESSING, S.PROCESSING,
-                 id="joint-lead-starts-processing"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.START_SPECIAL, S.SPECIAL_PROCEDURE,
-                 id="special-procedure-starts"),
-    pytest.param(case(S.SPECIAL_PROCEDURE), COMPETENT_CLERK, A.END_SPECIAL,
-                 S.SPECIAL_PROCEDURE_ENDED, id="special-procedure-ends"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.REQUEST_EXTENSION, S.PROCESSING,
-                 id="extension-requested-state-unchanged"),
-    pytest.param(case(S.PROCESSING, extension_pending=True), SUPERVISOR_IN,
-                 A.APPROVE_EXTENSION, S.PROCESSING, id="supervisor-in-region-approves-extension"),
-    pytest.param(case(S.SPECIAL_PROCEDURE, extension_pending=True), SUPERVISOR_ALL,
-                 A.REFUSE_EXTENSION, S.SPECIAL_PROCEDURE,
-                 id="national-supervisor-refuses-extension"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.APPROVE, S.APPROVED,
-                 id="online-approve"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.APPROVE_TOLERATED,
-                 S.APPROVED_TOLERATED, id="online-approve-tolerated"),
-    pytest.param(case(S.SPECIAL_PROCEDURE_ENDED), COMPETENT_CLERK, A.REFUSE, S.REFUSED,
-                 id="refuse-after-special-procedure"),
-    pytest.param(case(S.PROCESSING, AHDT, forwarded=True, checks=CHECKED), COMPETENT_CLERK,
-                 A.APPROVE, S.APPROVED, id="ahdt-competent-office-decides"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=JOINT_ALL_DONE), COMPETENT_CLERK,
-                 A.APPROVE, S.APPROVED, id="joint-approve-all-live-subtasks-done"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(task(T.SENT),)), COMPETENT_CLERK,
-                 A.REFUSE, S.REFUSED, id="joint-refuse-while-subtask-sent"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(task(T.NEGOTIATING),)), COMPETENT_CLERK,
-                 A.REFUSE, S.REFUSED, id="joint-refuse-while-negotiating"),
-    pytest.param(case(S.APPROVED, AHDT, forwarded=True), RECEIVING_CLERK, A.DELIVER,
-                 S.APPROVED, id="ahdt-result-collected-at-receiving-counter"),
-    pytest.param(case(S.REFUSED), COMPETENT_CLERK, A.DELIVER, S.REFUSED,
-                 id="refusal-delivered"),
-    pytest.param(case(S.RECEIVED), APPLICANT, A.RETRACT, S.RETRACTED,
-                 id="applicant-retracts-before-acceptance"),
-    pytest.param(case(S.SUPPLEMENT_REQUESTED, accepted=False), APPLICANT, A.RETRACT,
-                 S.RETRACTED, id="applicant-retracts-during-pre-acceptance-supplement"),
-    pytest.param(case(S.PROCESSING), APPLICANT, A.WITHDRAW, S.WITHDRAWN,
-                 id="applicant-withdraws-after-acceptance"),
-    pytest.param(case(S.SUPPLEMENT_REQUESTED, accepted=True), APPLICANT, A.WITHDRAW,
-                 S.WITHDRAWN, id="applicant-withdraws-during-post-acceptance-supplement"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.CANCEL, S.CANCELLED,
-                 id="holding-office-cancels"),
-    pytest.param(case(S.RECEIVED, AHDT), RECEIVING_CLERK, A.CANCEL, S.CANCELLED,
-                 id="ahdt-receiving-office-cancels-before-forwarding"),
+    pytest.param(
+        case(S.RECEIVED),
+        COMPETENT_CLERK,
+        A.ACCEPT,
+        S.ACCEPTED,
+        id="online-competent-office-accepts",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=False),
+        COMPETENT_CLERK,
+        A.ACCEPT,
+        S.ACCEPTED,
+        id="online-accepts-once-supplements-arrive",
+    ),
+    pytest.param(
+        case(S.RECEIVED),
+        COMPETENT_CLERK,
+        A.REJECT,
+        S.NOT_ACCEPTED,
+        id="online-competent-office-rejects",
+    ),
+    pytest.param(
+        case(S.RECEIVED),
+        COMPETENT_CLERK,
+        A.REQUEST_SUPPLEMENT,
+        S.SUPPLEMENT_REQUESTED,
+        id="online-one-time-supplement-notice",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENT_REQUESTED),
+        APPLICANT,
+        A.SUBMIT_SUPPLEMENT,
+        S.SUPPLEMENTED,
+        id="applicant-submits-supplements",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT),
+        RECEIVING_CLERK,
+        A.FORMAL_CHECK,
+        S.RECEIVED,
+        id="ahdt-receiving-office-formal-check",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=FORMAL_ONLY),
+        RECEIVING_CLERK,
+        A.IDENTITY_CHECK,
+        S.RECEIVED,
+        id="ahdt-receiving-office-identity-check",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=CHECKED),
+        RECEIVING_CLERK,
+        A.FORWARD,
+        S.RECEIVED,
+        id="ahdt-forward-after-both-checks",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT),
+        RECEIVING_CLERK,
+        A.REQUEST_SUPPLEMENT,
+        S.SUPPLEMENT_REQUESTED,
+        id="ahdt-receiving-office-asks-for-supplements",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED),
+        COMPETENT_CLERK,
+        A.ACCEPT,
+        S.ACCEPTED,
+        id="ahdt-competent-office-accepts-after-forwarding",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED),
+        COMPETENT_CLERK,
+        A.REJECT,
+        S.NOT_ACCEPTED,
+        id="ahdt-competent-office-rejects-after-forwarding",
+    ),
+    pytest.param(
+        case(S.ACCEPTED, AHDT),
+        RECEIVING_CLERK,
+        A.FORMAL_CHECK,
+        S.ACCEPTED,
+        id="ahdt-deemed-accepted-case-still-checked-at-the-counter",
+    ),
+    pytest.param(
+        case(S.ACCEPTED, AHDT, checks=CHECKED),
+        RECEIVING_CLERK,
+        A.FORWARD,
+        S.ACCEPTED,
+        id="ahdt-deemed-accepted-case-still-forwarded",
+    ),
+    pytest.param(
+        case(S.RECEIVED), SYSTEM, A.DEEM_ACCEPTED, S.ACCEPTED, id="system-deems-accepted-art32"
+    ),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=False),
+        SYSTEM,
+        A.DEEM_ACCEPTED,
+        S.ACCEPTED,
+        id="system-deems-accepted-after-supplements-arrive",
+    ),
+    pytest.param(
+        case(S.ACCEPTED),
+        COMPETENT_CLERK,
+        A.START_PROCESSING,
+        S.PROCESSING,
+        id="competent-office-starts-processing",
+    ),
+    pytest.param(
+        case(S.ACCEPTED, JOINT),
+        COMPETENT_CLERK,
+        A.START_PROCESSING,
+        S.PROCESSING,
+        id="joint-lead-starts-processing",
+    ),
+    pytest.param(
+        case(S.PROCESSING),
+        COMPETENT_CLERK,
+        A.START_SPECIAL,
+        S.SPECIAL_PROCEDURE,
+        id="special-procedure-starts",
+    ),
+    pytest.param(
+        case(S.SPECIAL_PROCEDURE),
+        COMPETENT_CLERK,
+        A.END_SPECIAL,
+        S.SPECIAL_PROCEDURE_ENDED,
+        id="special-procedure-ends",
+    ),
+    pytest.param(
+        case(S.PROCESSING),
+        COMPETENT_CLERK,
+        A.REQUEST_EXTENSION,
+        S.PROCESSING,
+        id="extension-requested-state-unchanged",
+    ),
+    pytest.param(
+        case(S.PROCESSING, extension_pending=True),
+        SUPERVISOR_IN,
+        A.APPROVE_EXTENSION,
+        S.PROCESSING,
+        id="supervisor-in-region-approves-extension",
+    ),
+    pytest.param(
+        case(S.SPECIAL_PROCEDURE, extension_pending=True),
+        SUPERVISOR_ALL,
+        A.REFUSE_EXTENSION,
+        S.SPECIAL_PROCEDURE,
+        id="national-supervisor-refuses-extension",
+    ),
+    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.APPROVE, S.APPROVED, id="online-approve"),
+    pytest.param(
+        case(S.PROCESSING),
+        COMPETENT_CLERK,
+        A.APPROVE_TOLERATED,
+        S.APPROVED_TOLERATED,
+        id="online-approve-tolerated",
+    ),
+    pytest.param(
+        case(S.SPECIAL_PROCEDURE_ENDED),
+        COMPETENT_CLERK,
+        A.REFUSE,
+        S.REFUSED,
+        id="refuse-after-special-procedure",
+    ),
+    pytest.param(
+        case(S.PROCESSING, AHDT, forwarded=True, checks=CHECKED),
+        COMPETENT_CLERK,
+        A.APPROVE,
+        S.APPROVED,
+        id="ahdt-competent-office-decides",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=JOINT_ALL_DONE),
+        COMPETENT_CLERK,
+        A.APPROVE,
+        S.APPROVED,
+        id="joint-approve-all-live-subtasks-done",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(task(T.SENT),)),
+        COMPETENT_CLERK,
+        A.REFUSE,
+        S.REFUSED,
+        id="joint-refuse-while-subtask-sent",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(task(T.NEGOTIATING),)),
+        COMPETENT_CLERK,
+        A.REFUSE,
+        S.REFUSED,
+        id="joint-refuse-while-negotiating",
+    ),
+    pytest.param(
+        case(S.APPROVED, AHDT, forwarded=True),
+        RECEIVING_CLERK,
+        A.DELIVER,
+        S.APPROVED,
+        id="ahdt-result-collected-at-receiving-counter",
+    ),
+    pytest.param(case(S.REFUSED), COMPETENT_CLERK, A.DELIVER, S.REFUSED, id="refusal-delivered"),
+    pytest.param(
+        case(S.RECEIVED),
+        APPLICANT,
+        A.RETRACT,
+        S.RETRACTED,
+        id="applicant-retracts-before-acceptance",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENT_REQUESTED, accepted=False),
+        APPLICANT,
+        A.RETRACT,
+        S.RETRACTED,
+        id="applicant-retracts-during-pre-acceptance-supplement",
+    ),
+    pytest.param(
+        case(S.PROCESSING),
+        APPLICANT,
+        A.WITHDRAW,
+        S.WITHDRAWN,
+        id="applicant-withdraws-after-acceptance",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENT_REQUESTED, accepted=True),
+        APPLICANT,
+        A.WITHDRAW,
+        S.WITHDRAWN,
+        id="applicant-withdraws-during-post-acceptance-supplement",
+    ),
+    pytest.param(
+        case(S.PROCESSING), COMPETENT_CLERK, A.CANCEL, S.CANCELLED, id="holding-office-cancels"
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT),
+        RECEIVING_CLERK,
+        A.CANCEL,
+        S.CANCELLED,
+        id="ahdt-receiving-office-cancels-before-forwarding",
+    ),
 ]
 
 
@@ -577,100 +785,237 @@ def test_product_rule_allows(c: CaseFacts, actor: ActorFacts, action: Action, ta
 
 
 REFUSED = [
-    pytest.param(case(S.RECEIVED, AHDT, checks=CHECKED), RECEIVING_CLERK, A.ACCEPT,
-                 id="ahdt-receiving-office-cannot-accept-before-forwarding"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=CHECKED), COMPETENT_CLERK, A.ACCEPT,
-                 id="ahdt-competent-office-cannot-accept-before-forwarding"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=CHECKED), RECEIVING_CLERK, A.REJECT,
-                 id="ahdt-receiving-office-cannot-reject"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=FORMAL_ONLY), RECEIVING_CLERK, A.FORWARD,
-                 id="ahdt-forward-needs-identity-check"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=IDENTITY_ONLY), RECEIVING_CLERK, A.FORWARD,
-                 id="ahdt-forward-needs-formal-check"),
-    pytest.param(case(S.RECEIVED, AHDT, checks=FORMAL_ONLY), RECEIVING_CLERK, A.FORMAL_CHECK,
-                 id="ahdt-formal-check-recorded-once"),
-    pytest.param(case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED), RECEIVING_CLERK,
-                 A.FORWARD, id="ahdt-no-second-forward"),
-    pytest.param(case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED), RECEIVING_CLERK,
-                 A.REQUEST_SUPPLEMENT, id="ahdt-receiving-office-lets-go-after-forwarding"),
-    pytest.param(case(S.RECEIVED, AHDT, forwarded=True), COMPETENT_CLERK, A.IDENTITY_CHECK,
-                 id="ahdt-competent-office-does-not-do-the-counter-checks"),
-    pytest.param(case(S.RECEIVED, AHDT, forwarded=True), RECEIVING_CLERK, A.CANCEL,
-                 id="ahdt-receiving-office-cannot-cancel-after-forwarding"),
-    pytest.param(case(S.PROCESSING, AHDT, forwarded=True), RECEIVING_CLERK, A.APPROVE,
-                 id="ahdt-receiving-office-never-decides"),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=CHECKED),
+        RECEIVING_CLERK,
+        A.ACCEPT,
+        id="ahdt-receiving-office-cannot-accept-before-forwarding",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=CHECKED),
+        COMPETENT_CLERK,
+        A.ACCEPT,
+        id="ahdt-competent-office-cannot-accept-before-forwarding",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=CHECKED),
+        RECEIVING_CLERK,
+        A.REJECT,
+        id="ahdt-receiving-office-cannot-reject",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=FORMAL_ONLY),
+        RECEIVING_CLERK,
+        A.FORWARD,
+        id="ahdt-forward-needs-identity-check",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=IDENTITY_ONLY),
+        RECEIVING_CLERK,
+        A.FORWARD,
+        id="ahdt-forward-needs-formal-check",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, checks=FORMAL_ONLY),
+        RECEIVING_CLERK,
+        A.FORMAL_CHECK,
+        id="ahdt-formal-check-recorded-once",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED),
+        RECEIVING_CLERK,
+        A.FORWARD,
+        id="ahdt-no-second-forward",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, forwarded=True, checks=CHECKED),
+        RECEIVING_CLERK,
+        A.REQUEST_SUPPLEMENT,
+        id="ahdt-receiving-office-lets-go-after-forwarding",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, forwarded=True),
+        COMPETENT_CLERK,
+        A.IDENTITY_CHECK,
+        id="ahdt-competent-office-does-not-do-the-counter-checks",
+    ),
+    pytest.param(
+        case(S.RECEIVED, AHDT, forwarded=True),
+        RECEIVING_CLERK,
+        A.CANCEL,
+        id="ahdt-receiving-office-cannot-cancel-after-forwarding",
+    ),
+    pytest.param(
+        case(S.PROCESSING, AHDT, forwarded=True),
+        RECEIVING_CLERK,
+        A.APPROVE,
+        id="ahdt-receiving-office-never-decides",
+    ),
     pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.FORWARD, id="online-never-forwarded"),
-    pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.FORMAL_CHECK,
-                 id="online-no-counter-formal-check"),
+    pytest.param(
+        case(S.RECEIVED), COMPETENT_CLERK, A.FORMAL_CHECK, id="online-no-counter-formal-check"
+    ),
     pytest.param(case(S.RECEIVED, JOINT), COMPETENT_CLERK, A.FORWARD, id="joint-never-forwarded"),
     pytest.param(case(S.RECEIVED), OTHER_CLERK, A.ACCEPT, id="other-office-cannot-accept"),
     pytest.param(case(S.RECEIVED), ADMIN, A.ACCEPT, id="admin-cannot-accept"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=True), COMPETENT_CLERK, A.ACCEPT,
-                 id="no-second-acceptance"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=True), SYSTEM, A.DEEM_ACCEPTED,
-                 id="no-deemed-acceptance-after-acceptance"),
-    pytest.param(case(S.SUPPLEMENT_REQUESTED, accepted=False), SYSTEM, A.DEEM_ACCEPTED,
-                 id="no-deemed-acceptance-while-supplements-awaited"),
-    pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.DEEM_ACCEPTED,
-                 id="only-the-sweep-deems-accepted"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=False), COMPETENT_CLERK, A.START_PROCESSING,
-                 id="no-processing-before-acceptance"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=False), COMPETENT_CLERK, A.REFUSE,
-                 id="no-decision-before-acceptance"),
-    pytest.param(case(S.RECEIVED), APPLICANT, A.WITHDRAW,
-                 id="applicant-retracts-not-withdraws-before-acceptance"),
-    pytest.param(case(S.ACCEPTED), APPLICANT, A.RETRACT,
-                 id="applicant-withdraws-not-retracts-after-acceptance"),
-    pytest.param(case(S.SUPPLEMENT_REQUESTED, accepted=True), APPLICANT, A.RETRACT,
-                 id="no-retract-during-post-acceptance-supplement"),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=True), COMPETENT_CLERK, A.ACCEPT, id="no-second-acceptance"
+    ),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=True),
+        SYSTEM,
+        A.DEEM_ACCEPTED,
+        id="no-deemed-acceptance-after-acceptance",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENT_REQUESTED, accepted=False),
+        SYSTEM,
+        A.DEEM_ACCEPTED,
+        id="no-deemed-acceptance-while-supplements-awaited",
+    ),
+    pytest.param(
+        case(S.RECEIVED), COMPETENT_CLERK, A.DEEM_ACCEPTED, id="only-the-sweep-deems-accepted"
+    ),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=False),
+        COMPETENT_CLERK,
+        A.START_PROCESSING,
+        id="no-processing-before-acceptance",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=False),
+        COMPETENT_CLERK,
+        A.REFUSE,
+        id="no-decision-before-acceptance",
+    ),
+    pytest.param(
+        case(S.RECEIVED),
+        APPLICANT,
+        A.WITHDRAW,
+        id="applicant-retracts-not-withdraws-before-acceptance",
+    ),
+    pytest.param(
+        case(S.ACCEPTED),
+        APPLICANT,
+        A.RETRACT,
+        id="applicant-withdraws-not-retracts-after-acceptance",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENT_REQUESTED, accepted=True),
+        APPLICANT,
+        A.RETRACT,
+        id="no-retract-during-post-acceptance-supplement",
+    ),
     pytest.param(case(S.RECEIVED), OTHER_CITIZEN, A.RETRACT, id="other-citizen-cannot-retract"),
-    pytest.param(case(S.SUPPLEMENT_REQUESTED), OTHER_CITIZEN, A.SUBMIT_SUPPLEMENT,
-                 id="other-citizen-cannot-supplement"),
-    pytest.param(case(S.RECEIVED), COMPETENT_CLERK, A.RETRACT,
-                 id="clerk-cannot-retract-for-applicant"),
-    pytest.param(case(S.PROCESSING, extension_pending=True), COMPETENT_CLERK,
-                 A.REQUEST_EXTENSION, id="no-second-extension-while-one-pending"),
-    pytest.param(case(S.SUPPLEMENTED, accepted=False), COMPETENT_CLERK, A.REQUEST_EXTENSION,
-                 id="no-extension-before-acceptance"),
-    pytest.param(case(S.PROCESSING, extension_pending=True), COMPETENT_CLERK,
-                 A.APPROVE_EXTENSION, id="clerk-cannot-approve-own-extension"),
-    pytest.param(case(S.PROCESSING, extension_pending=True), SUPERVISOR_OUT,
-                 A.APPROVE_EXTENSION, id="supervisor-out-of-region-cannot-approve"),
-    pytest.param(case(S.PROCESSING, extension_pending=True), SUPERVISOR_NOWHERE,
-                 A.REFUSE_EXTENSION, id="supervisor-without-regions-cannot-refuse"),
-    pytest.param(case(S.PROCESSING), SUPERVISOR_ALL, A.APPROVE_EXTENSION,
-                 id="no-extension-to-approve"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(task(T.SENT),)), COMPETENT_CLERK,
-                 A.APPROVE, id="joint-no-approval-while-subtask-sent"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(task(T.ACCEPTED),)), COMPETENT_CLERK,
-                 A.APPROVE, id="joint-no-approval-while-subtask-accepted"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(DONE_A, task(T.NEGOTIATING, COOP_B, id=2))),
-                 COMPETENT_CLERK, A.APPROVE_TOLERATED,
-                 id="joint-no-tolerated-approval-while-negotiating"),
-    pytest.param(case(S.PROCESSING, JOINT), COMPETENT_CLERK, A.APPROVE,
-                 id="joint-no-approval-before-any-subtask"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(task(T.CANCELLED),)), COMPETENT_CLERK,
-                 A.APPROVE, id="joint-no-approval-when-every-subtask-cancelled"),
-    pytest.param(case(S.PROCESSING, JOINT, subtasks=(DONE_A,)), COOP_A_CLERK, A.APPROVE,
-                 id="cooperating-office-does-not-decide-the-case"),
+    pytest.param(
+        case(S.SUPPLEMENT_REQUESTED),
+        OTHER_CITIZEN,
+        A.SUBMIT_SUPPLEMENT,
+        id="other-citizen-cannot-supplement",
+    ),
+    pytest.param(
+        case(S.RECEIVED), COMPETENT_CLERK, A.RETRACT, id="clerk-cannot-retract-for-applicant"
+    ),
+    pytest.param(
+        case(S.PROCESSING, extension_pending=True),
+        COMPETENT_CLERK,
+        A.REQUEST_EXTENSION,
+        id="no-second-extension-while-one-pending",
+    ),
+    pytest.param(
+        case(S.SUPPLEMENTED, accepted=False),
+        COMPETENT_CLERK,
+        A.REQUEST_EXTENSION,
+        id="no-extension-before-acceptance",
+    ),
+    pytest.param(
+        case(S.PROCESSING, extension_pending=True),
+        COMPETENT_CLERK,
+        A.APPROVE_EXTENSION,
+        id="clerk-cannot-approve-own-extension",
+    ),
+    pytest.param(
+        case(S.PROCESSING, extension_pending=True),
+        SUPERVISOR_OUT,
+        A.APPROVE_EXTENSION,
+        id="supervisor-out-of-region-cannot-approve",
+    ),
+    pytest.param(
+        case(S.PROCESSING, extension_pending=True),
+        SUPERVISOR_NOWHERE,
+        A.REFUSE_EXTENSION,
+        id="supervisor-without-regions-cannot-refuse",
+    ),
+    pytest.param(
+        case(S.PROCESSING), SUPERVISOR_ALL, A.APPROVE_EXTENSION, id="no-extension-to-approve"
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(task(T.SENT),)),
+        COMPETENT_CLERK,
+        A.APPROVE,
+        id="joint-no-approval-while-subtask-sent",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(task(T.ACCEPTED),)),
+        COMPETENT_CLERK,
+        A.APPROVE,
+        id="joint-no-approval-while-subtask-accepted",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(DONE_A, task(T.NEGOTIATING, COOP_B, id=2))),
+        COMPETENT_CLERK,
+        A.APPROVE_TOLERATED,
+        id="joint-no-tolerated-approval-while-negotiating",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT),
+        COMPETENT_CLERK,
+        A.APPROVE,
+        id="joint-no-approval-before-any-subtask",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(task(T.CANCELLED),)),
+        COMPETENT_CLERK,
+        A.APPROVE,
+        id="joint-no-approval-when-every-subtask-cancelled",
+    ),
+    pytest.param(
+        case(S.PROCESSING, JOINT, subtasks=(DONE_A,)),
+        COOP_A_CLERK,
+        A.APPROVE,
+        id="cooperating-office-does-not-decide-the-case",
+    ),
     pytest.param(case(S.PROCESSING), SYSTEM, A.APPROVE, id="system-never-decides"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.DELIVER,
-                 id="nothing-to-deliver-before-decision"),
-    pytest.param(case(S.APPROVED, delivered=True), COMPETENT_CLERK, A.DELIVER,
-                 id="no-second-delivery"),
-    pytest.param(case(S.APPROVED, JOINT, subtasks=(DONE_A,)), COOP_A_CLERK, A.DELIVER,
-                 id="cooperating-office-does-not-deliver"),
+    pytest.param(
+        case(S.PROCESSING), COMPETENT_CLERK, A.DELIVER, id="nothing-to-deliver-before-decision"
+    ),
+    pytest.param(
+        case(S.APPROVED, delivered=True), COMPETENT_CLERK, A.DELIVER, id="no-second-delivery"
+    ),
+    pytest.param(
+        case(S.APPROVED, JOINT, subtasks=(DONE_A,)),
+        COOP_A_CLERK,
+        A.DELIVER,
+        id="cooperating-office-does-not-deliver",
+    ),
     pytest.param(case(S.WITHDRAWN), COMPETENT_CLERK, A.DELIVER, id="withdrawn-no-delivery"),
     pytest.param(case(S.APPROVED), COMPETENT_CLERK, A.CANCEL, id="closed-approved-no-cancel"),
     pytest.param(case(S.REFUSED), APPLICANT, A.WITHDRAW, id="closed-refused-no-withdraw"),
-    pytest.param(case(S.NOT_ACCEPTED), COMPETENT_CLERK, A.ACCEPT,
-                 id="closed-not-accepted-no-accept"),
-    pytest.param(case(S.RETRACTED), APPLICANT, A.SUBMIT_SUPPLEMENT,
-                 id="closed-retracted-no-supplement"),
-    pytest.param(case(S.CANCELLED), COMPETENT_CLERK, A.START_PROCESSING,
-                 id="closed-cancelled-no-processing"),
-    pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.SUBTASK_ACCEPT,
-                 id="subtask-action-is-not-a-case-move"),
+    pytest.param(
+        case(S.NOT_ACCEPTED), COMPETENT_CLERK, A.ACCEPT, id="closed-not-accepted-no-accept"
+    ),
+    pytest.param(
+        case(S.RETRACTED), APPLICANT, A.SUBMIT_SUPPLEMENT, id="closed-retracted-no-supplement"
+    ),
+    pytest.param(
+        case(S.CANCELLED), COMPETENT_CLERK, A.START_PROCESSING, id="closed-cancelled-no-processing"
+    ),
+    pytest.param(
+        case(S.PROCESSING),
+        COMPETENT_CLERK,
+        A.SUBTASK_ACCEPT,
+        id="subtask-action-is-not-a-case-move",
+    ),
     pytest.param(case(S.PROCESSING), COMPETENT_CLERK, A.CLAIM, id="claim-is-not-a-case-move"),
     pytest.param(case(S.RECEIVED), APPLICANT, A.SUBMIT, id="submit-is-not-a-case-move"),
 ]
@@ -705,8 +1050,10 @@ def test_which_moves_need_a_reason(action: Action, needs_reason: bool):
 
 # PRODUCT.md: supplement (补正) and special procedure (特别程序) pause the clock; each pause
 # ends with its own move, and a paused case never starts a second pause.
-PAUSE_ENDS = {S.SUPPLEMENT_REQUESTED: (A.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED),
-              S.SPECIAL_PROCEDURE: (A.END_SPECIAL, S.SPECIAL_PROCEDURE_ENDED)}
+PAUSE_ENDS = {
+    S.SUPPLEMENT_REQUESTED: (A.SUBMIT_SUPPLEMENT, S.SUPPLEMENTED),
+    S.SPECIAL_PROCEDURE: (A.END_SPECIAL, S.SPECIAL_PROCEDURE_ENDED),
+}
 
 
 def test_one_pause_at_a_time_and_each_pause_ends_with_its_own_move():
@@ -733,13 +1080,21 @@ def test_nobody_changes_a_closed_case_only_delivery_is_recorded(
 ):
     for forwarded in (False, True):
         for delivered in (False, True):
-            c = case(status, mode, forwarded=forwarded, checks=CHECKED, delivered=delivered,
-                     subtasks=(DONE_A,) if mode is JOINT else ())
+            c = case(
+                status,
+                mode,
+                forwarded=forwarded,
+                checks=CHECKED,
+                delivered=delivered,
+                subtasks=(DONE_A,) if mode is JOINT else (),
+            )
             offices = {c.receiving_office_id, c.competent_office_id}
             for actor in ALL_ACTORS.values():
                 may_deliver = (
-                    status in DELIVERABLE and not delivered
-                    and actor.role is Role.CLERK and actor.office_id in offices
+                    status in DELIVERABLE
+                    and not delivered
+                    and actor.role is Role.CLERK
+                    and actor.office_id in offices
                 )
                 assert set(available_actions(c, actor)) == ({A.DELIVER} if may_deliver else set())
                 for action in Action:
@@ -756,8 +1111,10 @@ def test_applicant_steps_back_by_retracting_before_and_withdrawing_after_accepta
             expected = {A.WITHDRAW} if accepted else {A.RETRACT}
             if status is S.RECEIVED and accepted:
                 continue  # not a real combination: acceptance always leaves 已接件
-            if status in (S.ACCEPTED, S.PROCESSING, S.SPECIAL_PROCEDURE,
-                          S.SPECIAL_PROCEDURE_ENDED) and not accepted:
+            if (
+                status in (S.ACCEPTED, S.PROCESSING, S.SPECIAL_PROCEDURE, S.SPECIAL_PROCEDURE_ENDED)
+                and not accepted
+            ):
                 continue  # likewise: these states only follow acceptance
             mine = set(available_actions(c, APPLICANT)) & {A.RETRACT, A.WITHDRAW}
             assert mine == expected, (status, accepted)
@@ -766,8 +1123,13 @@ def test_applicant_steps_back_by_retracting_before_and_withdrawing_after_accepta
 
 # ---- 3. sub-tasks of joint handling (多地联办) ---------------------------------------------
 
-SUBTASK_ACTIONS = (A.SUBTASK_ACCEPT, A.SUBTASK_NEGOTIATE, A.SUBTASK_RESUME, A.SUBTASK_COMPLETE,
-                   A.SUBTASK_CANCEL)
+SUBTASK_ACTIONS = (
+    A.SUBTASK_ACCEPT,
+    A.SUBTASK_NEGOTIATE,
+    A.SUBTASK_RESUME,
+    A.SUBTASK_COMPLETE,
+    A.SUBTASK_CANCEL,
+)
 COOPERATING, LEAD = COOP_A_CLERK, COMPETENT_CLERK  # the task goes to COOP_A; COMPETENT leads
 
 
@@ -786,22 +1148,54 @@ def subtask_refusal_message(
 
 
 SUBTASK_ALLOWED = [
-    pytest.param(task(T.SENT), COOPERATING, A.SUBTASK_ACCEPT, T.ACCEPTED,
-                 id="cooperating-office-accepts-contact-letter"),
-    pytest.param(task(T.ACCEPTED), COOPERATING, A.SUBTASK_COMPLETE, T.DONE,
-                 id="cooperating-office-completes"),
-    pytest.param(task(T.SENT), COOPERATING, A.SUBTASK_NEGOTIATE, T.NEGOTIATING,
-                 id="cooperating-office-disputes-before-accepting"),
-    pytest.param(task(T.ACCEPTED), LEAD, A.SUBTASK_NEGOTIATE, T.NEGOTIATING,
-                 id="lead-disputes-after-acceptance"),
-    pytest.param(task(T.NEGOTIATING, was_accepted=True), LEAD, A.SUBTASK_RESUME, T.ACCEPTED,
-                 id="resume-returns-to-accepted"),
-    pytest.param(task(T.NEGOTIATING, was_accepted=False), COOPERATING, A.SUBTASK_RESUME, T.SENT,
-                 id="resume-returns-to-sent"),
-    pytest.param(task(T.SENT), LEAD, A.SUBTASK_CANCEL, T.CANCELLED,
-                 id="lead-cancels-before-acceptance"),
-    pytest.param(task(T.NEGOTIATING, was_accepted=False), LEAD, A.SUBTASK_CANCEL, T.CANCELLED,
-                 id="lead-cancels-negotiation-never-accepted"),
+    pytest.param(
+        task(T.SENT),
+        COOPERATING,
+        A.SUBTASK_ACCEPT,
+        T.ACCEPTED,
+        id="cooperating-office-accepts-contact-letter",
+    ),
+    pytest.param(
+        task(T.ACCEPTED), COOPERATING, A.SUBTASK_COMPLETE, T.DONE, id="cooperating-office-completes"
+    ),
+    pytest.param(
+        task(T.SENT),
+        COOPERATING,
+        A.SUBTASK_NEGOTIATE,
+        T.NEGOTIATING,
+        id="cooperating-office-disputes-before-accepting",
+    ),
+    pytest.param(
+        task(T.ACCEPTED),
+        LEAD,
+        A.SUBTASK_NEGOTIATE,
+        T.NEGOTIATING,
+        id="lead-disputes-after-acceptance",
+    ),
+    pytest.param(
+        task(T.NEGOTIATING, was_accepted=True),
+        LEAD,
+        A.SUBTASK_RESUME,
+        T.ACCEPTED,
+        id="resume-returns-to-accepted",
+    ),
+    pytest.param(
+        task(T.NEGOTIATING, was_accepted=False),
+        COOPERATING,
+        A.SUBTASK_RESUME,
+        T.SENT,
+        id="resume-returns-to-sent",
+    ),
+    pytest.param(
+        task(T.SENT), LEAD, A.SUBTASK_CANCEL, T.CANCELLED, id="lead-cancels-before-acceptance"
+    ),
+    pytest.param(
+        task(T.NEGOTIATING, was_accepted=False),
+        LEAD,
+        A.SUBTASK_CANCEL,
+        T.CANCELLED,
+        id="lead-cancels-negotiation-never-accepted",
+    ),
 ]
 
 
@@ -815,25 +1209,34 @@ def test_subtask_rule_allows(t: SubTaskFacts, actor: ActorFacts, action: Action,
 SUBTASK_REFUSED = [
     pytest.param(task(T.SENT), LEAD, A.SUBTASK_ACCEPT, id="lead-cannot-accept-for-the-other"),
     pytest.param(task(T.SENT), OTHER_CLERK, A.SUBTASK_ACCEPT, id="other-office-cannot-accept"),
-    pytest.param(task(T.SENT), COOP_B_CLERK, A.SUBTASK_ACCEPT,
-                 id="another-cooperating-office-cannot-accept"),
+    pytest.param(
+        task(T.SENT), COOP_B_CLERK, A.SUBTASK_ACCEPT, id="another-cooperating-office-cannot-accept"
+    ),
     pytest.param(task(T.ACCEPTED), COOPERATING, A.SUBTASK_ACCEPT, id="no-second-acceptance"),
     pytest.param(task(T.SENT), COOPERATING, A.SUBTASK_COMPLETE, id="no-completion-unaccepted"),
-    pytest.param(task(T.NEGOTIATING, was_accepted=True), COOPERATING, A.SUBTASK_COMPLETE,
-                 id="no-completion-while-negotiating"),
+    pytest.param(
+        task(T.NEGOTIATING, was_accepted=True),
+        COOPERATING,
+        A.SUBTASK_COMPLETE,
+        id="no-completion-while-negotiating",
+    ),
     pytest.param(task(T.ACCEPTED), LEAD, A.SUBTASK_COMPLETE, id="lead-cannot-complete"),
     pytest.param(task(T.DONE), LEAD, A.SUBTASK_NEGOTIATE, id="no-negotiation-once-done"),
     pytest.param(task(T.ACCEPTED), LEAD, A.SUBTASK_CANCEL, id="no-cancel-once-accepted"),
-    pytest.param(task(T.NEGOTIATING, was_accepted=True), LEAD, A.SUBTASK_CANCEL,
-                 id="no-cancel-of-negotiation-after-acceptance"),
-    pytest.param(task(T.SENT), COOPERATING, A.SUBTASK_CANCEL,
-                 id="cooperating-office-cannot-cancel"),
+    pytest.param(
+        task(T.NEGOTIATING, was_accepted=True),
+        LEAD,
+        A.SUBTASK_CANCEL,
+        id="no-cancel-of-negotiation-after-acceptance",
+    ),
+    pytest.param(
+        task(T.SENT), COOPERATING, A.SUBTASK_CANCEL, id="cooperating-office-cannot-cancel"
+    ),
     pytest.param(task(T.DONE), LEAD, A.SUBTASK_CANCEL, id="no-cancel-once-done"),
     pytest.param(task(T.CANCELLED), LEAD, A.SUBTASK_RESUME, id="cancelled-is-final"),
     pytest.param(task(T.SENT), APPLICANT, A.SUBTASK_NEGOTIATE, id="applicant-not-involved"),
     pytest.param(task(T.SENT), SUPERVISOR_ALL, A.SUBTASK_CANCEL, id="supervisor-not-involved"),
-    pytest.param(task(T.SENT), OFFICELESS_CLERK, A.SUBTASK_NEGOTIATE,
-                 id="clerk-without-office"),
+    pytest.param(task(T.SENT), OFFICELESS_CLERK, A.SUBTASK_NEGOTIATE, id="clerk-without-office"),
     pytest.param(task(T.SENT), LEAD, A.APPROVE, id="case-action-is-not-a-subtask-move"),
 ]
 
@@ -865,15 +1268,23 @@ def subtask_row_cases(allowed: bool) -> Iterator[Any]:
         for status in T:
             for t in realistic_tasks(status):
                 for party, actor in PARTY_ACTOR.items():
-                    ok = (status in row.sources and party in row.parties
-                          and not (row.only_if_never_accepted and t.was_accepted))
+                    ok = (
+                        status in row.sources
+                        and party in row.parties
+                        and not (row.only_if_never_accepted and t.was_accepted)
+                    )
                     if ok is allowed:
-                        yield pytest.param(row.action, t, actor, id=f"{row.action.value}-"
-                                           f"{status}-accepted_{t.was_accepted}-{party}")
+                        yield pytest.param(
+                            row.action,
+                            t,
+                            actor,
+                            id=f"{row.action.value}-{status}-accepted_{t.was_accepted}-{party}",
+                        )
 
 
-@pytest.mark.parametrize("case_status", [S.ACCEPTED, S.SUPPLEMENT_REQUESTED, S.PROCESSING,
-                                         S.SPECIAL_PROCEDURE])
+@pytest.mark.parametrize(
+    "case_status", [S.ACCEPTED, S.SUPPLEMENT_REQUESTED, S.PROCESSING, S.SPECIAL_PROCEDURE]
+)
 @pytest.mark.parametrize(("action", "t", "actor"), list(subtask_row_cases(allowed=True)))
 def test_every_subtask_row_is_allowed_for_its_party(
     action: Action, t: SubTaskFacts, actor: ActorFacts, case_status: CaseStatus
@@ -905,8 +1316,11 @@ def test_subtask_table_matches_the_product_rule():
     assert cancel.parties == {Party.LEAD_OFFICE}
     assert cancel.only_if_never_accepted
     assert cancel.sources == {T.SENT, T.NEGOTIATING}
-    assert rows[A.SUBTASK_ACCEPT].parties == rows[A.SUBTASK_COMPLETE].parties == {
-        Party.COOPERATING_OFFICE}
+    assert (
+        rows[A.SUBTASK_ACCEPT].parties
+        == rows[A.SUBTASK_COMPLETE].parties
+        == {Party.COOPERATING_OFFICE}
+    )
 
 
 @pytest.mark.parametrize("mode", [ONLINE, AHDT])
@@ -936,7 +1350,9 @@ def test_the_lead_is_the_office_holding_the_case_not_the_receiving_counter():
     t = task(T.SENT)
     c = replace(joint(S.PROCESSING, t), receiving_office_id=RECEIVING)
     assert available_subtask_actions(c, t, COMPETENT_CLERK) == [
-        A.SUBTASK_NEGOTIATE, A.SUBTASK_CANCEL]
+        A.SUBTASK_NEGOTIATE,
+        A.SUBTASK_CANCEL,
+    ]
     assert available_subtask_actions(c, t, RECEIVING_CLERK) == []
     subtask_refusal_message(A.SUBTASK_CANCEL, c, t, RECEIVING_CLERK)
 
@@ -1009,9 +1425,20 @@ def test_open_and_closed_states_partition_the_enum():
 # ---- 4. the model: moves applied the way the services apply them ---------------------------
 
 COOPERATING_OFFICES = (COOP_A, COOP_B)
-MACHINE_ACTORS = (APPLICANT, OTHER_CITIZEN, RECEIVING_CLERK, COMPETENT_CLERK, COOP_A_CLERK,
-                  COOP_B_CLERK, OTHER_CLERK, SUPERVISOR_IN, SUPERVISOR_ALL, SUPERVISOR_OUT,
-                  SYSTEM, ADMIN)
+MACHINE_ACTORS = (
+    APPLICANT,
+    OTHER_CITIZEN,
+    RECEIVING_CLERK,
+    COMPETENT_CLERK,
+    COOP_A_CLERK,
+    COOP_B_CLERK,
+    OTHER_CLERK,
+    SUPERVISOR_IN,
+    SUPERVISOR_ALL,
+    SUPERVISOR_OUT,
+    SYSTEM,
+    ADMIN,
+)
 OUTSIDERS = (OTHER_CITIZEN, OTHER_CLERK, SUPERVISOR_OUT, ADMIN)
 TABLE_ORDER = [t.action for t in TRANSITIONS]
 EDGES = frozenset(WorkflowGraph().edges)
@@ -1029,16 +1456,26 @@ def apply_move(c: CaseFacts, action: Action) -> CaseFacts:
     """What ``tracker.services.cases.act`` changes after ``check`` allowed ``action``: the
     domain's own ``effects`` (the function the service persists), applied to the model case.
     Contact letters go to the model's two cooperating offices."""
-    timing = Timing(received_on=MODEL_DAY, promised_days=20, statutory_days=20,
-                    clock_start_on=MODEL_DAY if c.accepted else None,
-                    extension_requested_days=1 if c.extension_pending else None)
-    changes = effects(action, c, timing, MODEL_DAY, MODEL_CALENDAR,
-                      {"days": 1, "delivery_method": "online"})
+    timing = Timing(
+        received_on=MODEL_DAY,
+        promised_days=20,
+        statutory_days=20,
+        clock_start_on=MODEL_DAY if c.accepted else None,
+        extension_requested_days=1 if c.extension_pending else None,
+    )
+    changes = effects(
+        action, c, timing, MODEL_DAY, MODEL_CALENDAR, {"days": 1, "delivery_method": "online"}
+    )
     after = facts_after(c, action, changes)
     if changes.sends_contact_letters and not live(c):
         first = len(c.subtasks) + 1
-        after = replace(after, subtasks=after.subtasks + tuple(
-            task(T.SENT, office, id=first + i) for i, office in enumerate(COOPERATING_OFFICES)))
+        after = replace(
+            after,
+            subtasks=after.subtasks
+            + tuple(
+                task(T.SENT, office, id=first + i) for i, office in enumerate(COOPERATING_OFFICES)
+            ),
+        )
     return after
 
 
@@ -1046,7 +1483,7 @@ def apply_subtask_move(c: CaseFacts, index: int, new: T) -> CaseFacts:
     """What ``act_on_subtask`` changes: the status, and ``was_accepted`` once accepted."""
     t = c.subtasks[index]
     moved = replace(t, status=new, was_accepted=t.was_accepted or new is T.ACCEPTED)
-    return replace(c, subtasks=c.subtasks[:index] + (moved,) + c.subtasks[index + 1:])
+    return replace(c, subtasks=c.subtasks[:index] + (moved,) + c.subtasks[index + 1 :])
 
 
 def filed(mode: HandlingMode) -> CaseFacts:
@@ -1135,11 +1572,12 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
         self.moves.append(edge)
         self.case = after
 
-    @rule(action=st.sampled_from(list(Action)), actor=st.sampled_from(MACHINE_ACTORS),
-          reason=st.sampled_from([None, "", "  ", REASON]))
-    def anyone_tries_anything(
-        self, action: Action, actor: ActorFacts, reason: str | None
-    ) -> None:
+    @rule(
+        action=st.sampled_from(list(Action)),
+        actor=st.sampled_from(MACHINE_ACTORS),
+        reason=st.sampled_from([None, "", "  ", REASON]),
+    )
+    def anyone_tries_anything(self, action: Action, actor: ActorFacts, reason: str | None) -> None:
         before = self.case
         try:
             t = check(action, before, actor, reason)
@@ -1157,8 +1595,12 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def someone_makes_an_allowed_move(self, data: st.DataObject) -> None:
         before = self.case
-        moves = [(a, actor) for a in TABLE_ORDER for actor in MACHINE_ACTORS
-                 if check_allows(a, before, actor)]
+        moves = [
+            (a, actor)
+            for a in TABLE_ORDER
+            for actor in MACHINE_ACTORS
+            if check_allows(a, before, actor)
+        ]
         if not moves:
             return
         action, actor = data.draw(st.sampled_from(moves), label="move")
@@ -1168,8 +1610,11 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
         self._record(before, action, apply_move(before, action))
 
     @precondition(lambda self: bool(self.case.subtasks))
-    @rule(data=st.data(), action=st.sampled_from(SUBTASK_ACTIONS),
-          actor=st.sampled_from(MACHINE_ACTORS))
+    @rule(
+        data=st.data(),
+        action=st.sampled_from(SUBTASK_ACTIONS),
+        actor=st.sampled_from(MACHINE_ACTORS),
+    )
     def an_office_works_a_subtask(
         self, data: st.DataObject, action: Action, actor: ActorFacts
     ) -> None:
@@ -1200,7 +1645,9 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
 
 
 CaseWorkflowMachine.TestCase.settings = settings(
-    max_examples=120, stateful_step_count=30, deadline=None,
+    max_examples=120,
+    stateful_step_count=30,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestCaseWorkflowMachine = CaseWorkflowMachine.TestCase
@@ -1274,9 +1721,13 @@ def test_every_reachable_case_keeps_the_invariants(reachable, mode: HandlingMode
 
 def test_every_edge_of_the_graph_is_reachable(reachable):
     """No dead rows: each (source, action) of the table happens in some mode."""
-    seen = {(c.status, action, nxt.status)
-            for graph in reachable.values() for c, moves in graph.items()
-            for action, nxt in moves if action in CASE_ACTIONS}
+    seen = {
+        (c.status, action, nxt.status)
+        for graph in reachable.values()
+        for c, moves in graph.items()
+        for action, nxt in moves
+        if action in CASE_ACTIONS
+    }
     assert seen == EDGES
 
 
@@ -1291,8 +1742,11 @@ STEPPING_BACK = {A.RETRACT, A.WITHDRAW, A.CANCEL}
 
 def stuck_cases(graph: Graph, *, also_without: frozenset[Action] = frozenset()) -> list[CaseFacts]:
     """Open cases from which no decision (办结 or 不予受理) can be reached by the offices."""
-    decided = can_reach(graph, lambda c: c.status in DECISIONS | {S.NOT_ACCEPTED},
-                        lambda a: a not in STEPPING_BACK | also_without)
+    decided = can_reach(
+        graph,
+        lambda c: c.status in DECISIONS | {S.NOT_ACCEPTED},
+        lambda a: a not in STEPPING_BACK | also_without,
+    )
     return [c for c in graph if c.status in OPEN_STATES and c not in decided]
 
 
@@ -1305,8 +1759,9 @@ def test_deemed_acceptance_does_not_strand_an_ahdt_case_at_the_intake_office(rea
         return  # fixed by not deeming acceptance before the competent office has the file
     deemed = apply_move(fresh, A.DEEM_ACCEPTED)
     # Fixed the other way: the intake office can still finish its checks and forward.
-    assert deemed not in stuck_cases(reachable[AHDT],
-                                     also_without=frozenset({A.REQUEST_SUPPLEMENT}))
+    assert deemed not in stuck_cases(
+        reachable[AHDT], also_without=frozenset({A.REQUEST_SUPPLEMENT})
+    )
 
 
 # ---- findings that were fixed (kept as regressions) ----------------------------------------
@@ -1315,19 +1770,27 @@ def test_deemed_acceptance_does_not_strand_an_ahdt_case_at_the_intake_office(rea
 def test_a_joint_case_filed_at_another_counter_can_still_be_decided():
     try:
         check_office_choice(
-            mode=JOINT, service_department="hf", competent_department="hf",
-            receiving_policy="any", receiving=OfficeFacts(RECEIVING, "hf", "510104"),
-            competent=OfficeFacts(COMPETENT, "hf", "500112"))
+            mode=JOINT,
+            service_department="hf",
+            competent_department="hf",
+            receiving_policy="any",
+            receiving=OfficeFacts(RECEIVING, "hf", "510104"),
+            competent=OfficeFacts(COMPETENT, "hf", "500112"),
+        )
     except OfficeChoiceError:
         return  # fixed by filing joint cases only at the lead (competent) office
-    filed_elsewhere = replace(case(S.RECEIVED, JOINT), receiving_office_id=RECEIVING,
-                              custody_office_id=RECEIVING)
+    filed_elsewhere = replace(
+        case(S.RECEIVED, JOINT), receiving_office_id=RECEIVING, custody_office_id=RECEIVING
+    )
     graph = explore(filed_elsewhere)
     assert stuck_cases(graph) == []
 
 
 def test_a_joint_case_whose_subtasks_were_all_cancelled_can_send_new_letters():
     c = case(S.PROCESSING, JOINT, subtasks=(task(T.CANCELLED, COOP_A, id=1),))
-    approvable = can_reach(explore(c), lambda x: x.status is S.APPROVED,
-                           lambda a: a not in {A.START_SPECIAL, A.REQUEST_SUPPLEMENT})
+    approvable = can_reach(
+        explore(c),
+        lambda x: x.status is S.APPROVED,
+        lambda a: a not in {A.START_SPECIAL, A.REQUEST_SUPPLEMENT},
+    )
     assert c in approvable

@@ -25,13 +25,21 @@ def write_log(n: int = 6) -> list[int]:
     """Rows the way the app writes them: failed and good logins, then direct records."""
     person = citizen()
     with pytest.raises(accounts.LoginRefused):
-        accounts.authenticate(login=person.phone, password="wrong password 1", ip="10.0.0.1",
-                              now=NOW)
+        accounts.authenticate(
+            login=person.phone, password="wrong password 1", ip="10.0.0.1", now=NOW
+        )
     for i in range(n - 1):
         with write_transaction() as session:
-            audit.record(session, at=NOW + timedelta(seconds=i), action="reveal_resident_id",
-                         success=True, user_id=person.id, ip="10.0.0.2",
-                         target=f"case:{i}", detail={"reason": f"核对身份{i}", "n": i})
+            audit.record(
+                session,
+                at=NOW + timedelta(seconds=i),
+                action="reveal_resident_id",
+                success=True,
+                user_id=person.id,
+                ip="10.0.0.2",
+                target=f"case:{i}",
+                detail={"reason": f"核对身份{i}", "n": i},
+            )
     db.session.rollback()
     return list(db.session.scalars(sa.select(AuditEntry.id).order_by(AuditEntry.id)))
 
@@ -60,9 +68,16 @@ def test_an_untouched_log_verifies_and_every_row_is_sealed(app):
     assert verdict.head == rows[-1].hash
 
 
-@pytest.mark.parametrize("column, value", [("detail", '{"reason": "另一个理由", "n": 2}'),
-                                           ("ip", "10.9.9.9"), ("success", 0),
-                                           ("action", "login"), ("at", "2026-01-01 00:00:00")])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("detail", '{"reason": "另一个理由", "n": 2}'),
+        ("ip", "10.9.9.9"),
+        ("success", 0),
+        ("action", "login"),
+        ("at", "2026-01-01 00:00:00"),
+    ],
+)
 def test_changing_any_field_of_a_row_is_caught_at_that_row(app, column, value):
     ids = write_log()
     raw(f"UPDATE audit_log SET {column} = :v WHERE id = :i", v=value, i=ids[3])  # noqa: S608
@@ -81,15 +96,31 @@ def test_reordering_rows_is_caught(app):
     cols = "at, user_id, action, success, ip, target, detail, prev_hash, hash"
     db.session.rollback()
     with db.engine.begin() as conn:
-        a = conn.execute(sa.text(f"SELECT {cols} FROM audit_log WHERE id = :i"),  # noqa: S608
-                         {"i": ids[2]}).one()._asdict()
-        b = conn.execute(sa.text(f"SELECT {cols} FROM audit_log WHERE id = :i"),  # noqa: S608
-                         {"i": ids[4]}).one()._asdict()
+        a = (
+            conn.execute(
+                sa.text(f"SELECT {cols} FROM audit_log WHERE id = :i"),  # noqa: S608
+                {"i": ids[2]},
+            )
+            .one()
+            ._asdict()
+        )
+        b = (
+            conn.execute(
+                sa.text(f"SELECT {cols} FROM audit_log WHERE id = :i"),  # noqa: S608
+                {"i": ids[4]},
+            )
+            .one()
+            ._asdict()
+        )
         sets = ", ".join(f"{c} = :{c}" for c in a)
-        conn.execute(sa.text(f"UPDATE audit_log SET {sets} WHERE id = :id"),  # noqa: S608
-                     {**b, "id": ids[2]})
-        conn.execute(sa.text(f"UPDATE audit_log SET {sets} WHERE id = :id"),  # noqa: S608
-                     {**a, "id": ids[4]})
+        conn.execute(
+            sa.text(f"UPDATE audit_log SET {sets} WHERE id = :id"),  # noqa: S608
+            {**b, "id": ids[2]},
+        )
+        conn.execute(
+            sa.text(f"UPDATE audit_log SET {sets} WHERE id = :id"),  # noqa: S608
+            {**a, "id": ids[4]},
+        )
     assert broken_at() == ids[2]
 
 
@@ -99,21 +130,39 @@ def test_inserted_rows_are_caught_at_the_forgery(app):
     ids = write_log()
     head = audit.verify().head
     wrong_key = hmac.new(b"guess", b"tongban audit log", hashlib.sha256).digest()
-    forged = AuditEntry(id=ids[-1] + 1, at=NOW, user_id=None, action="login", success=True,
-                        ip=None, target=None, detail={}, prev_hash=head)
-    raw("INSERT INTO audit_log (id, at, action, success, detail, prev_hash, hash) "
-        "VALUES (:i, :at, 'login', 1, '{}', :p, :h)", i=forged.id,
-        at=NOW.replace(tzinfo=None).isoformat(sep=" "), p=head,
-        h=seal(wrong_key, forged, head))
+    forged = AuditEntry(
+        id=ids[-1] + 1,
+        at=NOW,
+        user_id=None,
+        action="login",
+        success=True,
+        ip=None,
+        target=None,
+        detail={},
+        prev_hash=head,
+    )
+    raw(
+        "INSERT INTO audit_log (id, at, action, success, detail, prev_hash, hash) "
+        "VALUES (:i, :at, 'login', 1, '{}', :p, :h)",
+        i=forged.id,
+        at=NOW.replace(tzinfo=None).isoformat(sep=" "),
+        p=head,
+        h=seal(wrong_key, forged, head),
+    )
     assert broken_at() == forged.id
     raw("DELETE FROM audit_log WHERE id = :i", i=forged.id)
     assert broken_at() is None
     # The middle: delete row 3 and put a forged row 3 in its place, linked to row 2.
     prev = db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.id == ids[1]))
     raw("DELETE FROM audit_log WHERE id = :i", i=ids[2])
-    raw("INSERT INTO audit_log (id, at, action, success, detail, prev_hash, hash) "
-        "VALUES (:i, :at, 'login', 1, '{}', :p, :h)", i=ids[2],
-        at=NOW.replace(tzinfo=None).isoformat(sep=" "), p=prev, h="0" * 64)
+    raw(
+        "INSERT INTO audit_log (id, at, action, success, detail, prev_hash, hash) "
+        "VALUES (:i, :at, 'login', 1, '{}', :p, :h)",
+        i=ids[2],
+        at=NOW.replace(tzinfo=None).isoformat(sep=" "),
+        p=prev,
+        h="0" * 64,
+    )
     assert broken_at() == ids[2]
 
 
@@ -166,8 +215,13 @@ def append_concurrently(app, threads: int = 6, each: int = 15) -> None:
             try:
                 for i in range(each):
                     with write_transaction() as session:
-                        audit.record(session, at=NOW, action="login_failed", success=False,
-                                     target=f"t{t}-{i}")
+                        audit.record(
+                            session,
+                            at=NOW,
+                            action="login_failed",
+                            success=False,
+                            target=f"t{t}-{i}",
+                        )
             except BaseException as exc:  # noqa: BLE001 (reported below)
                 errors.append(exc)
             finally:

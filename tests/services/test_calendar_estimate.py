@@ -22,7 +22,8 @@ def test_a_known_year_answers_from_the_calendar():
     national_day = date(2026, 10, 1)  # a Thursday, and a holiday
     assert not is_working_day_or_estimate(national_day, CAL)
     assert add_working_days_or_estimate(date(2026, 9, 30), 1, CAL) == CAL.add_working_days(
-        date(2026, 9, 30), 1)
+        date(2026, 9, 30), 1
+    )
 
 
 def test_an_unknown_year_counts_monday_to_friday():
@@ -38,5 +39,8 @@ def test_known_working_days_stop_where_the_tables_stop():
     assert (days, last) == ([], None)
     days, last = known_working_days(date(2026, 9, 28), date(2026, 10, 9), CAL)
     assert last == date(2026, 10, 9)
-    assert days == [d for d in (date(2026, 9, 28) + timedelta(days=i) for i in range(12))
-                    if CAL.is_working_day(d)]
+    assert days == [
+        d
+        for d in (date(2026, 9, 28) + timedelta(days=i) for i in range(12))
+        if CAL.is_working_day(d)
+    ]

@@ -24,8 +24,11 @@ def day(d: date, hour: int = 10) -> datetime:
 
 
 def events(case: Case) -> list[str]:
-    return list(db.session.scalars(
-        sa.select(CaseEvent.action).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent.action).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
+    )
 
 
 def test_submit_gives_a_valid_tracking_number_event_and_notice(app):
@@ -37,7 +40,9 @@ def test_submit_gives_a_valid_tracking_number_event_and_notice(app):
     assert case.custody_office_id == office("510100-mi").id
     assert case.received_on == date(2026, 11, 2)
     assert events(case) == ["submit"]
-    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == applicant.id)).all()
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == applicant.id)
+    ).all()
     assert [n.title for n in notes] == ["申请已提交"]
     second = submit("mi-offsite-registration", applicant, "510100-mi", "510100-mi")
     assert int(second.tracking_number[8:14]) == int(case.tracking_number[8:14]) + 1
@@ -80,8 +85,15 @@ def test_accept_here_decide_there_forwarded_from_chongqing_and_decided_in_chengd
     ops.act(case.id, Action.START_PROCESSING, cd, NOW)
     case = ops.act(case.id, Action.APPROVE, cd, day(date(2026, 11, 4)))
     assert case.status is CaseStatus.APPROVED and case.completed_at is not None
-    assert events(case) == ["submit", "formal_check", "identity_check", "forward", "accept",
-                            "start_processing", "approve"]
+    assert events(case) == [
+        "submit",
+        "formal_check",
+        "identity_check",
+        "forward",
+        "accept",
+        "start_processing",
+        "approve",
+    ]
 
 
 def test_supplement_pauses_the_clock_and_moves_the_due_date(app):
@@ -90,8 +102,14 @@ def test_supplement_pauses_the_clock_and_moves_the_due_date(app):
     case = submit("hf-retirement-withdrawal", applicant, "510100-hf", "510100-hf")
     case = ops.act(case.id, Action.ACCEPT, cd, day(date(2026, 11, 2)))
     assert case.due_on == date(2026, 11, 5)
-    case = ops.act(case.id, Action.REQUEST_SUPPLEMENT, cd, day(date(2026, 11, 3)),
-                   reason="退休证明不清晰", payload={"items": [{"material": "retire", "note": "重传"}]})
+    case = ops.act(
+        case.id,
+        Action.REQUEST_SUPPLEMENT,
+        cd,
+        day(date(2026, 11, 3)),
+        reason="退休证明不清晰",
+        payload={"items": [{"material": "retire", "note": "重传"}]},
+    )
     assert case.status is CaseStatus.SUPPLEMENT_REQUESTED and case.due_on is None
     pause = db.session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id)).one()
     assert pause.items == [{"material": "retire", "note": "重传"}] and pause.ended_on is None
@@ -119,8 +137,16 @@ def test_due_date_in_an_unknown_year_waits_for_the_calendar(app):
     case = ops.act(case.id, Action.ACCEPT, cd, day(date(2026, 12, 1)))  # 45 WD → 2027
     assert case.due_on is None and case.due_pending_year == 2027
     # An obviously made-up 2027 table (weekends only), as an admin would load the real one.
-    load_year_table({"year": 2027, "source": "测试用表", "holidays": [
-        {"name": "元旦", "days": ["2027-01-01"]}], "workdays": []}, loaded_by="t", now=NOW)
+    load_year_table(
+        {
+            "year": 2027,
+            "source": "测试用表",
+            "holidays": [{"name": "元旦", "days": ["2027-01-01"]}],
+            "workdays": [],
+        },
+        loaded_by="t",
+        now=NOW,
+    )
     assert ops.fill_pending_due_dates() == 1
     db.session.refresh(case)
     assert case.due_pending_year is None and case.due_on == date(2027, 2, 3)
@@ -133,8 +159,13 @@ def test_joint_housing_fund_transfer_completes_only_when_the_subtask_is_done(app
     ops.act(case.id, Action.ACCEPT, lead, NOW)
     with pytest.raises(DomainError, match="协办角色"):
         ops.act(case.id, Action.START_PROCESSING, lead, NOW)
-    case = ops.act(case.id, Action.START_PROCESSING, lead, NOW,
-                   payload={"cooperating_offices": [office("510100-hf").id]})
+    case = ops.act(
+        case.id,
+        Action.START_PROCESSING,
+        lead,
+        NOW,
+        payload={"cooperating_offices": [office("510100-hf").id]},
+    )
     task = db.session.scalars(sa.select(SubTask).where(SubTask.case_id == case.id)).one()
     assert task.status is SubTaskStatus.SENT and task.letter_number.startswith("LXH")
     with pytest.raises(TransitionNotAllowed, match="协办"):
@@ -148,8 +179,13 @@ def test_joint_housing_fund_transfer_completes_only_when_the_subtask_is_done(app
     assert task.status is SubTaskStatus.DONE
     case = ops.act(case.id, Action.APPROVE, lead, NOW + timedelta(hours=1))
     assert case.status is CaseStatus.APPROVED
-    assert events(case)[-5:] == ["subtask_accept", "subtask_negotiate", "subtask_resume",
-                                 "subtask_complete", "approve"]
+    assert events(case)[-5:] == [
+        "subtask_accept",
+        "subtask_negotiate",
+        "subtask_resume",
+        "subtask_complete",
+        "approve",
+    ]
 
 
 def test_stale_version_is_refused_with_nothing_written(app):
@@ -185,12 +221,16 @@ def test_closed_case_never_changes_but_its_decision_can_be_delivered(app):
     case = submit("mi-offsite-registration", applicant, "510100-mi", "510100-mi")
     ops.act(case.id, Action.ACCEPT, cd, NOW)
     ops.act(case.id, Action.REFUSE, cd, NOW, reason="不符合备案条件")
-    for action, actor in [(Action.CANCEL, cd), (Action.WITHDRAW, applicant),
-                          (Action.APPROVE, cd)]:
+    for action, actor in [(Action.CANCEL, cd), (Action.WITHDRAW, applicant), (Action.APPROVE, cd)]:
         with pytest.raises(TransitionNotAllowed, match="不能"):
             ops.act(case.id, action, actor, NOW, reason="x")
-    case = ops.act(case.id, Action.DELIVER, cd, NOW, payload={"delivery_method": "post",
-                                                              "delivery_ref": "SF123"})
+    case = ops.act(
+        case.id,
+        Action.DELIVER,
+        cd,
+        NOW,
+        payload={"delivery_method": "post", "delivery_ref": "SF123"},
+    )
     assert case.status is CaseStatus.REFUSED and case.delivery_ref == "SF123"
     with pytest.raises(TransitionNotAllowed, match="已送达"):
         ops.act(case.id, Action.DELIVER, cd, NOW)
@@ -229,16 +269,29 @@ def test_lead_office_can_send_new_letters_after_cancelling_a_misdirected_one(app
     lead = clerk("500112-hf")
     case = submit("hf-transfer", citizen(), "500112-hf", "500112-hf")
     ops.act(case.id, Action.ACCEPT, lead, NOW)
-    ops.act(case.id, Action.START_PROCESSING, lead, NOW,
-            payload={"cooperating_offices": [office("510700-hf").id]})  # wrong centre: 绵阳
+    ops.act(
+        case.id,
+        Action.START_PROCESSING,
+        lead,
+        NOW,
+        payload={"cooperating_offices": [office("510700-hf").id]},
+    )  # wrong centre: 绵阳
     wrong = db.session.scalars(sa.select(SubTask).where(SubTask.case_id == case.id)).one()
     ops.act_on_subtask(wrong.id, Action.SUBTASK_CANCEL, lead, NOW, reason="发错转出中心")
-    ops.act(case.id, Action.SEND_CONTACT_LETTERS, lead, NOW,
-            payload={"cooperating_offices": [office("510100-hf").id]})
-    tasks = db.session.scalars(sa.select(SubTask).where(SubTask.case_id == case.id)
-                               .order_by(SubTask.id)).all()
+    ops.act(
+        case.id,
+        Action.SEND_CONTACT_LETTERS,
+        lead,
+        NOW,
+        payload={"cooperating_offices": [office("510100-hf").id]},
+    )
+    tasks = db.session.scalars(
+        sa.select(SubTask).where(SubTask.case_id == case.id).order_by(SubTask.id)
+    ).all()
     assert [(t.office.code, t.status) for t in tasks] == [
-        ("510700-hf", SubTaskStatus.CANCELLED), ("510100-hf", SubTaskStatus.SENT)]
+        ("510700-hf", SubTaskStatus.CANCELLED),
+        ("510100-hf", SubTaskStatus.SENT),
+    ]
     assert tasks[0].letter_number != tasks[1].letter_number
 
 

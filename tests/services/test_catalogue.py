@@ -22,19 +22,26 @@ def count(model) -> int:
 
 
 def test_real_catalogue_covers_both_provinces(app):
-    prefectures = db.session.scalars(sa.select(Region.code).where(
-        Region.parent_code == "510000")).all()
-    chongqing = db.session.scalars(sa.select(Region.code).where(
-        Region.parent_code == "500000")).all()
+    prefectures = db.session.scalars(
+        sa.select(Region.code).where(Region.parent_code == "510000")
+    ).all()
+    chongqing = db.session.scalars(
+        sa.select(Region.code).where(Region.parent_code == "500000")
+    ).all()
     assert len(prefectures) == 21 and {"510100", "513400"} <= set(prefectures)
     assert len(chongqing) == 38 and {"500101", "500112", "500243"} <= set(chongqing)
     departments = {"mi", "hf", "hrss", "psb", "traffic", "amr", "dpf"}
     for region in (*prefectures, *chongqing):
-        have = set(db.session.scalars(sa.select(Office.department_code).where(
-            Office.region_code == region)))
+        have = set(
+            db.session.scalars(
+                sa.select(Office.department_code).where(Office.region_code == region)
+            )
+        )
         assert have == departments, region
-    assert db.session.scalars(sa.select(Office.name_zh).where(
-        Office.code == "500112-hf")).one() == "重庆市住房公积金管理中心"
+    assert (
+        db.session.scalars(sa.select(Office.name_zh).where(Office.code == "500112-hf")).one()
+        == "重庆市住房公积金管理中心"
+    )
 
 
 def test_the_twelve_services_of_the_product_brief(app):
@@ -57,7 +64,9 @@ def test_loading_twice_changes_nothing(app):
     ids = db.session.scalars(sa.select(ServiceMaterial.id).order_by(ServiceMaterial.id)).all()
     load_catalogue()
     assert [count(m) for m in (Region, Office, Service, ServiceMaterial)] == before
-    assert db.session.scalars(sa.select(ServiceMaterial.id).order_by(ServiceMaterial.id)).all() == ids
+    assert (
+        db.session.scalars(sa.select(ServiceMaterial.id).order_by(ServiceMaterial.id)).all() == ids
+    )
 
 
 def test_adding_yunnan_is_a_data_change(app):
@@ -87,6 +96,7 @@ def test_a_bad_file_loads_nothing(app, tmp_path):
 def test_unknown_parent_region_is_refused(app, tmp_path):
     (tmp_path / "regions.csv").write_text(
         "code,parent_code,level,name_zh,name_en\n520100,520000,prefecture,贵阳市,Guiyang\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogueError, match="unknown parent"):
         load_catalogue(tmp_path)

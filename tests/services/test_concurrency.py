@@ -27,8 +27,9 @@ def race(app, case_id: int, moves: list[tuple[Action, int, str | None]]) -> list
             actor = db.session.get(User, clerk_id)
             barrier.wait()
             try:
-                results[i] = ops.act(case_id, action, actor, NOW, expected_version=1,
-                                     reason=reason).status
+                results[i] = ops.act(
+                    case_id, action, actor, NOW, expected_version=1, reason=reason
+                ).status
             except DomainError as exc:
                 results[i] = exc
             finally:
@@ -48,8 +49,9 @@ def check_one_winner(app) -> None:
     for _ in range(3):  # a few rounds: the race must hold every time, not by luck
         case = submit("mi-offsite-registration", applicant, "510100-mi", "510100-mi")
         notes_before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
-        results = race(app, case.id, [(Action.ACCEPT, a.id, None),
-                                      (Action.REJECT, b.id, "不属于受理范围")])
+        results = race(
+            app, case.id, [(Action.ACCEPT, a.id, None), (Action.REJECT, b.id, "不属于受理范围")]
+        )
         winners = [r for r in results if isinstance(r, CaseStatus)]
         losers = [r for r in results if isinstance(r, DomainError)]
         assert len(winners) == 1 and len(losers) == 1, results
@@ -57,8 +59,9 @@ def check_one_winner(app) -> None:
         db.session.rollback()  # end this session's read snapshot (WAL) before looking again
         fresh = db.session.get(Case, case.id)
         assert fresh.status is winners[0] and fresh.version == 2
-        events = db.session.scalars(sa.select(CaseEvent.action).where(
-            CaseEvent.case_id == case.id)).all()
+        events = db.session.scalars(
+            sa.select(CaseEvent.action).where(CaseEvent.case_id == case.id)
+        ).all()
         assert len(events) == 2 and events[0] == "submit"
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == notes_before + 1
 

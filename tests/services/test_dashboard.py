@@ -57,8 +57,14 @@ def completed_on(case: Case) -> date | None:
 # ---- range figures --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("start", "end"), [(FIRST, TODAY), (TODAY - timedelta(days=29), TODAY),
-                                            (TODAY - timedelta(days=13), TODAY - timedelta(days=7))])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (FIRST, TODAY),
+        (TODAY - timedelta(days=29), TODAY),
+        (TODAY - timedelta(days=13), TODAY - timedelta(days=7)),
+    ],
+)
 @pytest.mark.parametrize("area", [None, "*"])  # the fine grain, the area grain
 def test_range_totals_equal_counts_from_the_cases(app, start, end, area):
     everything = cases()
@@ -68,8 +74,11 @@ def test_range_totals_equal_counts_from_the_cases(app, start, end, area):
     done = [c for c in everything if (d := completed_on(c)) and start <= d <= end]
     assert totals[tp.RECEIVED] == len(received) > 0
     assert dash.completed(totals) == len(done) > 0
-    for status, metric in ((CaseStatus.APPROVED, tp.APPROVED), (CaseStatus.REFUSED, tp.REFUSED),
-                           (CaseStatus.APPROVED_TOLERATED, tp.APPROVED_TOLERATED)):
+    for status, metric in (
+        (CaseStatus.APPROVED, tp.APPROVED),
+        (CaseStatus.REFUSED, tp.REFUSED),
+        (CaseStatus.APPROVED_TOLERATED, tp.APPROVED_TOLERATED),
+    ):
         assert totals[metric] == sum(c.status is status for c in done)
     late = [c for c in done if c.due_on is not None and completed_on(c) > c.due_on]
     assert totals[tp.LATE] == len(late)
@@ -80,7 +89,8 @@ def test_range_totals_equal_counts_from_the_cases(app, start, end, area):
     assert {d: c[tp.RECEIVED] for d, c in days.items() if c[tp.RECEIVED]} == dict(per_day)
     done_per_day = Counter(completed_on(c) for c in done)
     assert {d: dash.completed(c) for d, c in days.items() if dash.completed(c)} == dict(
-        done_per_day)
+        done_per_day
+    )
 
 
 def test_scope_sees_only_its_own_offices(app):
@@ -90,20 +100,28 @@ def test_scope_sees_only_its_own_offices(app):
     assert sichuan.offices and all(o.region_code.startswith("51") for o in sichuan.offices.values())
     assert all(o.region_code.startswith("50") for o in chongqing.offices.values())
     assert not set(sichuan.offices) & set(chongqing.offices)
-    for scope, prefix, area in ((sichuan, "51", None), (chongqing, "50", None),
-                                (sichuan, "51", "510000"), (chongqing, "50", "500000")):
+    for scope, prefix, area in (
+        (sichuan, "51", None),
+        (chongqing, "50", None),
+        (sichuan, "51", "510000"),
+        (chongqing, "50", "500000"),
+    ):
         sel = dash.Selection.of(scope.office_ids(), None, FIRST, TODAY, area=area)
         totals = dash.totals(sel)
         assert totals[tp.RECEIVED] == sum(
-            region_of[c.receiving_office_id].startswith(prefix) for c in everything)
+            region_of[c.receiving_office_id].startswith(prefix) for c in everything
+        )
         assert dash.completed(totals) == sum(
             completed_on(c) is not None and region_of[c.competent_office_id].startswith(prefix)
-            for c in everything)
+            for c in everything
+        )
         by_office = dash.by_office(sel, scope.office_ids())
         assert set(by_office) <= set(scope.offices)
     # The two provinces together are everything.
-    both = [dash.totals(dash.Selection.of(s.office_ids(), None, FIRST, TODAY))
-            for s in (sichuan, chongqing)]
+    both = [
+        dash.totals(dash.Selection.of(s.office_ids(), None, FIRST, TODAY))
+        for s in (sichuan, chongqing)
+    ]
     assert both[0] + both[1] == dash.totals(dash.Selection.of(None, None, FIRST, TODAY))
     # A prefecture scope and the department filter narrow further.
     chengdu = dash.load_scope("510100")
@@ -128,15 +146,18 @@ def test_regions_below_the_scope(app):
 
 
 @pytest.mark.parametrize("region", [None, "510000", "500000", "510100", "500112"])
-@pytest.mark.parametrize(("department", "service"), [(None, None), ("hf", None), ("mi", None),
-                                                     (None, "first"), (None, "last")])
+@pytest.mark.parametrize(
+    ("department", "service"),
+    [(None, None), ("hf", None), ("mi", None), (None, "first"), (None, "last")],
+)
 def test_the_area_grain_says_what_the_fine_grain_says(app, region, department, service):
     """Every selection a page makes of a region (or everything) — all services, one
     department, one service — sums the same from the area grain as from the fine grain:
     totals, per day, per child region, per office and per service."""
     scope = dash.load_scope(region)
-    service_id = None if service is None else sorted(scope.services)[0 if service == "first"
-                                                                     else -1]
+    service_id = (
+        None if service is None else sorted(scope.services)[0 if service == "first" else -1]
+    )
     office_ids = scope.office_ids(department=department)
     services = None if service_id is None else [service_id]
     area, subset = dash.area_key(region=region, department=department, service_id=service_id)
@@ -152,13 +173,16 @@ def test_the_area_grain_says_what_the_fine_grain_says(app, region, department, s
             child = scope.child_region(region, scope.offices[i])
             if child is not None:
                 children.setdefault(child, []).append(i)
-        per_region = {code: dash.merge(per_office.get(i, Counter()) for i in ids)
-                      for code, ids in children.items()}
+        per_region = {
+            code: dash.merge(per_office.get(i, Counter()) for i in ids)
+            for code, ids in children.items()
+        }
         assert dash.by_region(coarse, children) == {k: v for k, v in per_region.items() if v}
         assert dash.by_office(coarse, office_ids) == per_office
         if department is None:
-            assert (dash.by_service(coarse, list(scope.services))
-                    == dash.by_service(fine, list(scope.services)))
+            assert dash.by_service(coarse, list(scope.services)) == dash.by_service(
+                fine, list(scope.services)
+            )
     if service is None and region in (None, "510000", "500000"):  # it compares something
         whole = dash.Selection.of(office_ids, services, FIRST, TODAY)
         assert dash.totals(whole)[tp.RECEIVED] > 0
@@ -182,8 +206,11 @@ def test_overdue_and_at_risk_equal_counts_from_the_cases(app, today):
     scope = dash.load_scope("510000")
     until = dash.risk_until(today, 3)
     now = dash.current(scope.office_ids(), None, today, until)
-    open_here = [c for c in everything if c.status in OPEN_STATES
-                 and c.custody_office_id in scope.offices and c.act_by is not None]
+    open_here = [
+        c
+        for c in everything
+        if c.status in OPEN_STATES and c.custody_office_id in scope.offices and c.act_by is not None
+    ]
     overdue = sum(c.act_by < today for c in open_here)
     at_risk = sum(today <= c.act_by <= until for c in open_here)
     assert sum(c.overdue for c in now.values()) == overdue
@@ -192,7 +219,8 @@ def test_overdue_and_at_risk_equal_counts_from_the_cases(app, today):
         assert overdue > 0
     lines = [line for o in scope.office_ids() for line in dash.overdue_cases(o, None, today)]
     assert sorted(line.tracking_number for line in lines) == sorted(
-        c.tracking_number for c in open_here if c.act_by < today)
+        c.tracking_number for c in open_here if c.act_by < today
+    )
     assert all(line.days == (today - line.act_by).days > 0 for line in lines)
 
 
@@ -205,12 +233,18 @@ def test_a_queue_s_due_counts_equal_its_filtered_lists(app, today):
     busiest = Counter(c.custody_office_id for c in everything if c.status in OPEN_STATES)
     clerk_id = db.session.scalar(sa.select(User.id).limit(1))
     for office_id, _ in busiest.most_common(5):
-        page = queries.office_queue(office_id, queries.QueueFilters(), user_id=clerk_id,
-                                    today=today, risk_until=until)
+        page = queries.office_queue(
+            office_id, queries.QueueFilters(), user_id=clerk_id, today=today, risk_until=until
+        )
         assert page.total == busiest[office_id]
         for due in queries.DUE_FILTERS:
-            listed = queries.office_queue(office_id, queries.QueueFilters(due=due),
-                                          user_id=clerk_id, today=today, risk_until=until)
+            listed = queries.office_queue(
+                office_id,
+                queries.QueueFilters(due=due),
+                user_id=clerk_id,
+                today=today,
+                risk_until=until,
+            )
             assert page.counts[f"due:{due}"] == listed.total, (office_id, due)
         assert sum(page.counts[f"due:{d}"] for d in queries.DUE_FILTERS) <= page.total
 
@@ -218,8 +252,9 @@ def test_a_queue_s_due_counts_equal_its_filtered_lists(app, today):
 def test_open_work_per_clerk_and_unassigned_per_office_equal_counts_from_the_cases(app):
     scope = dash.load_scope("510000")
     # Two clerks of the busiest Sichuan office claim some of its open cases.
-    open_cases = [c for c in cases() if c.status in OPEN_STATES
-                  and c.custody_office_id in scope.offices]
+    open_cases = [
+        c for c in cases() if c.status in OPEN_STATES and c.custody_office_id in scope.offices
+    ]
     office_id = Counter(c.custody_office_id for c in open_cases).most_common(1)[0][0]
     mine = [c.id for c in open_cases if c.custody_office_id == office_id]
     code = db.session.get(Office, office_id).code
@@ -227,21 +262,31 @@ def test_open_work_per_clerk_and_unassigned_per_office_equal_counts_from_the_cas
     for i, case_id in enumerate(mine[:3]):
         case_ops.assign(case_id, first, first if i < 2 else second, NOW)
     everything = cases()
-    open_here = [c for c in everything if c.status in OPEN_STATES
-                 and c.custody_office_id in scope.offices]
+    open_here = [
+        c for c in everything if c.status in OPEN_STATES and c.custody_office_id in scope.offices
+    ]
     grouped = dash.open_by_assignee(scope.office_ids())
     assert grouped == dict(Counter((c.custody_office_id, c.assignee_id) for c in open_here))
-    assert dash.unassigned_open(grouped) == dict(Counter(
-        c.custody_office_id for c in open_here if c.assignee_id is None))
-    loads = dash.workload(scope.office_ids(), dash.Selection.of(None, None, FIRST, TODAY),
-                          grouped)
+    assert dash.unassigned_open(grouped) == dict(
+        Counter(c.custody_office_id for c in open_here if c.assignee_id is None)
+    )
+    loads = dash.workload(scope.office_ids(), dash.Selection.of(None, None, FIRST, TODAY), grouped)
     assigned = Counter(c.assignee_id for c in open_here if c.assignee_id is not None)
     assert assigned, "the demo data should have assigned open cases"
     assert {x.user_id: x.open_cases for x in loads if x.open_cases} == dict(assigned)
 
 
-@pytest.mark.parametrize("today", [date(2026, 11, 20), date(2026, 11, 22), date(2026, 10, 5),
-                                   date(2026, 10, 9), date(2026, 10, 12), date(2026, 2, 24)])
+@pytest.mark.parametrize(
+    "today",
+    [
+        date(2026, 11, 20),
+        date(2026, 11, 22),
+        date(2026, 10, 5),
+        date(2026, 10, 9),
+        date(2026, 10, 12),
+        date(2026, 2, 24),
+    ],
+)
 def test_backlog_boundaries_match_counting_working_days_case_by_case(app, today):
     """The bucket a receipt day falls in by the precomputed boundaries is the bucket of its
     age counted day by day (weekends, the National Day holiday and its make-up days)."""
@@ -253,8 +298,11 @@ def test_backlog_boundaries_match_counting_working_days_case_by_case(app, today)
 
     def by_counting(d: date) -> int:
         age = cal.working_days_between(d, today)
-        return next(i for i, (lo, hi) in enumerate(dash.BACKLOG_BUCKETS)
-                    if age >= lo and (hi is None or age <= hi))
+        return next(
+            i
+            for i, (lo, hi) in enumerate(dash.BACKLOG_BUCKETS)
+            if age >= lo and (hi is None or age <= hi)
+        )
 
     for back in range(0, 60):
         d = today - timedelta(days=back)
@@ -291,17 +339,24 @@ def test_mean_and_median_working_days_per_service_from_the_histogram(app):
         done = completed_on(c)
         if done is None or c.clock_start_on is None:
             continue
-        spans = [clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
-                 for p in pauses.get(c.id, []) if p.ended_on and p.ended_on > c.clock_start_on]
+        spans = [
+            clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
+            for p in pauses.get(c.id, [])
+            if p.ended_on and p.ended_on > c.clock_start_on
+        ]
         used.setdefault(c.service_id, []).append(
-            clock.working_days_used(c.clock_start_on, spans, done, cal))
-        paused[c.service_id] += sum(cal.working_days_between(max(p.start, c.clock_start_on),
-                                                             p.end or done)
-                                    for p in spans if p.kind == "supplement")
+            clock.working_days_used(c.clock_start_on, spans, done, cal)
+        )
+        paused[c.service_id] += sum(
+            cal.working_days_between(max(p.start, c.clock_start_on), p.end or done)
+            for p in spans
+            if p.kind == "supplement"
+        )
     services = list(dash.load_scope(None).services)
     per_service = dash.by_service(dash.Selection.of(None, None, FIRST, TODAY), services)
     assert per_service == dash.by_service(  # the area grain says the same
-        dash.Selection.of(None, None, FIRST, TODAY, area="*"), services)
+        dash.Selection.of(None, None, FIRST, TODAY, area="*"), services
+    )
     assert len(used) >= 3
     for service_id, days in used.items():
         c = per_service[service_id]
@@ -318,7 +373,8 @@ def test_late_completions_list_the_late_cases_with_their_reasons(app):
     office_id = Counter(c.competent_office_id for c in late).most_common(1)[0][0]
     lines = dash.late_completions(office_id, None, sel)
     assert sorted(line.tracking_number for line in lines) == sorted(
-        c.tracking_number for c in late if c.competent_office_id == office_id)
+        c.tracking_number for c in late if c.competent_office_id == office_id
+    )
     assert all(line.days and line.days > 0 for line in lines)
     sel = dash.Selection.of([office_id], None, FIRST, TODAY)
     assert dash.by_office(sel, [office_id])[office_id][tp.LATE] == len(lines)
@@ -337,8 +393,11 @@ def test_free_text_is_redacted():
 
 def bad_ratings_in_scope(prefix: str) -> list[Rating]:
     region_of = office_region()
-    return [r for r in db.session.scalars(sa.select(Rating).where(Rating.score <= 2))
-            if region_of[r.office_id].startswith(prefix)]
+    return [
+        r
+        for r in db.session.scalars(sa.select(Rating).where(Rating.score <= 2))
+        if region_of[r.office_id].startswith(prefix)
+    ]
 
 
 def test_rectification_rate_and_moving_an_item_through_every_stage(app):
@@ -352,25 +411,38 @@ def test_rectification_rate_and_moving_an_item_through_every_stage(app):
     item = dash.rectifications(scope.office_ids(), sel, TODAY)[0]
     sup = supervisor("510000")
 
-    moved = rectification.advance(item.id, sup, "已电话核实：等待时间确实较长", NOW,
-                                  expected_stage="verify")
+    moved = rectification.advance(
+        item.id, sup, "已电话核实：等待时间确实较长", NOW, expected_stage="verify"
+    )
     assert moved.stage == "rectify"
     summary = dash.rectification_summary(scope.office_ids(), sel, TODAY)
     assert summary.followed_up == 1
     assert summary.rate == pytest.approx(1 / len(bad))
 
-    for stage, note in (("rectify", "已调整窗口排班"), ("reply", "已向申请人反馈整改情况"),
-                        ("follow_up", "回访申请人，表示认可"), ("review", "复核无误，同意办结")):
+    for stage, note in (
+        ("rectify", "已调整窗口排班"),
+        ("reply", "已向申请人反馈整改情况"),
+        ("follow_up", "回访申请人，表示认可"),
+        ("review", "复核无误，同意办结"),
+    ):
         moved = rectification.advance(item.id, sup, note, NOW, expected_stage=stage)
     assert moved.stage == "closed" and moved.closed_at == NOW
-    assert [h["stage"] for h in moved.history] == ["verify", "rectify", "reply", "follow_up",
-                                                   "review"]
+    assert [h["stage"] for h in moved.history] == [
+        "verify",
+        "rectify",
+        "reply",
+        "follow_up",
+        "review",
+    ]
     assert moved.history[-1]["note"] == "复核无误，同意办结"
     assert moved.history[0]["by"] == sup.username
     with pytest.raises(DomainError):
         rectification.advance(item.id, sup, "再推进一次", NOW)
-    audited = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
-        AuditEntry.action == "rectification_move", AuditEntry.user_id == sup.id))
+    audited = db.session.scalar(
+        sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "rectification_move", AuditEntry.user_id == sup.id
+        )
+    )
     assert audited == 5
 
 
@@ -386,13 +458,15 @@ def test_rectification_moves_need_a_note_the_right_scope_and_the_current_stage(a
     with pytest.raises(rectification.RectificationNotFound):
         rectification.advance(item.id, outsider, "越权推进的尝试", NOW)
     with pytest.raises(rectification.StaleRectification):
-        rectification.advance(item.id, supervisor(None), "看到的是旧阶段", NOW,
-                              expected_stage="reply")
+        rectification.advance(
+            item.id, supervisor(None), "看到的是旧阶段", NOW, expected_stage="reply"
+        )
     db.session.rollback()
     fresh = db.session.get(Rectification, item.id)
     assert fresh is not None and fresh.stage == "verify" and fresh.history == []
-    denied = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.user_id == outsider.id)
-                                ).all()
+    denied = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.user_id == outsider.id)
+    ).all()
     assert [a.action for a in denied] == ["denied"]
 
 
@@ -406,10 +480,16 @@ def test_open_data_has_no_personal_data_and_suppresses_small_cells(app, tmp_path
     assert report.rows > 0 and report.suppressed > 0
     conn = sqlite3.connect(path)
     try:
-        rows = conn.execute("SELECT day, region_code, region_name, service_code, service_name, "
-                            "outcome, count, suppressed FROM daily_outcomes").fetchall()
-        columns = [r[0] for r in conn.execute(
-            "SELECT column_name FROM columns WHERE table_name = 'daily_outcomes' ORDER BY position")]
+        rows = conn.execute(
+            "SELECT day, region_code, region_name, service_code, service_name, "
+            "outcome, count, suppressed FROM daily_outcomes"
+        ).fetchall()
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM columns WHERE table_name = 'daily_outcomes' ORDER BY position"
+            )
+        ]
         real_columns = [r[1] for r in conn.execute("PRAGMA table_info(daily_outcomes)")]
     finally:
         conn.close()
@@ -417,9 +497,18 @@ def test_open_data_has_no_personal_data_and_suppresses_small_cells(app, tmp_path
     assert all(s in (0, 1) for *_, s in rows)
     assert all(n is None for *_, n, s in rows if s == 1)
     assert all(n is not None and n >= 5 for *_, n, s in rows if s == 0)
-    assert {r[5] for r in rows} <= {"received", "accepted", "not_accepted", "approved",
-                                    "approved_tolerated", "refused", "withdrawn", "cancelled",
-                                    "on_time", "late"}
+    assert {r[5] for r in rows} <= {
+        "received",
+        "accepted",
+        "not_accepted",
+        "approved",
+        "approved_tolerated",
+        "refused",
+        "withdrawn",
+        "cancelled",
+        "on_time",
+        "late",
+    }
     # Nothing that names anybody: no applicant's name, phone, ID number, no tracking number.
     people = db.session.scalars(sa.select(User).where(User.phone.is_not(None))).all()
     secrets = {s for u in people for s in (u.real_name, u.phone, u.resident_id) if s}
@@ -434,8 +523,9 @@ def test_open_data_has_no_personal_data_and_suppresses_small_cells(app, tmp_path
     full = export_open_data(tmp_path / "all.sqlite", start=FIRST, end=TODAY, min_cell=1)
     conn = sqlite3.connect(full.path)
     try:
-        received = conn.execute("SELECT SUM(count) FROM daily_outcomes WHERE outcome = "
-                                "'received'").fetchone()[0]
+        received = conn.execute(
+            "SELECT SUM(count) FROM daily_outcomes WHERE outcome = 'received'"
+        ).fetchone()[0]
     finally:
         conn.close()
     assert full.suppressed == 0
@@ -445,8 +535,9 @@ def test_open_data_has_no_personal_data_and_suppresses_small_cells(app, tmp_path
 def test_open_data_for_a_scope_has_only_its_regions(app, tmp_path):
     db.session.rollback()
     scope = dash.load_scope("500000")
-    report = export_open_data(tmp_path / "cq.sqlite", start=FIRST, end=TODAY, min_cell=1,
-                              office_ids=scope.office_ids())
+    report = export_open_data(
+        tmp_path / "cq.sqlite", start=FIRST, end=TODAY, min_cell=1, office_ids=scope.office_ids()
+    )
     conn = sqlite3.connect(report.path)
     try:
         regions = {r[0] for r in conn.execute("SELECT DISTINCT region_code FROM daily_outcomes")}

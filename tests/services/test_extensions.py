@@ -21,8 +21,14 @@ def extension_case() -> Case:
     cd = clerk("510100-hf")
     case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
     ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
-    return ops.act(case.id, Action.REQUEST_EXTENSION, cd, datetime(2026, 11, 3, 3, tzinfo=UTC),
-                   reason="需跨省核对缴存记录", payload={"days": 2})
+    return ops.act(
+        case.id,
+        Action.REQUEST_EXTENSION,
+        cd,
+        datetime(2026, 11, 3, 3, tzinfo=UTC),
+        reason="需跨省核对缴存记录",
+        payload={"days": 2},
+    )
 
 
 def test_a_supervisor_outside_the_region_gets_not_found_and_nothing_changes(app):
@@ -37,14 +43,17 @@ def test_a_supervisor_outside_the_region_gets_not_found_and_nothing_changes(app)
 
 
 def test_approve_and_refuse_inside_the_region(app):
-    approved = extensions.decide_extension(extension_case().id, supervisor("510100"), True,
-                                           "同意延长两个工作日", NOW)
+    approved = extensions.decide_extension(
+        extension_case().id, supervisor("510100"), True, "同意延长两个工作日", NOW
+    )
     assert approved.extension_days == 2 and approved.extension_requested_days is None
     case = extension_case()
     version = case.version
-    refused = extensions.decide_extension(case.id, supervisor(None), False, "材料已齐备", NOW,
-                                          expected_version=version)
+    refused = extensions.decide_extension(
+        case.id, supervisor(None), False, "材料已齐备", NOW, expected_version=version
+    )
     assert refused.extension_days == 0 and refused.extension_requested_days is None
     with pytest.raises(ops.StaleCase):
-        extensions.decide_extension(refused.id, supervisor("510000"), True, "同意", NOW,
-                                    expected_version=version)
+        extensions.decide_extension(
+            refused.id, supervisor("510000"), True, "同意", NOW, expected_version=version
+        )

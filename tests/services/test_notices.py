@@ -30,8 +30,11 @@ def test_each_status_change_notifies_in_app_and_queues_an_sms(app):
     case = submit("mi-offsite-registration", applicant, "510100-mi", "510100-mi")
     ops.act(case.id, Action.ACCEPT, cd, NOW)
     ops.act(case.id, Action.REQUEST_SUPPLEMENT, cd, NOW, reason="请上传清晰的身份证")
-    notes = db.session.scalars(sa.select(Notification).where(
-        Notification.user_id == applicant.id).order_by(Notification.id)).all()
+    notes = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == applicant.id)
+        .order_by(Notification.id)
+    ).all()
     assert [n.title for n in notes] == ["申请已提交", "申请已受理", "请补正材料"]
     assert "请上传清晰的身份证" in notes[-1].body and case.tracking_number in notes[-1].body
     assert "承诺办结日期" in notes[1].body
@@ -69,10 +72,22 @@ def test_a_bad_rating_opens_a_rectification_item_with_a_deadline(app):
 
 def test_materials_are_recorded_with_the_submission(app):
     applicant = citizen()
-    stored = StoredFile(stored_name="a" * 32 + ".jpg", original_name="身份证.jpg",
-                        content_type="image/jpeg", size=1234, sha256="0" * 64)
-    case = submit("hf-retirement-withdrawal", applicant, "500112-hf", "510100-hf",
-                  files=[("id_card", stored)], licences={"bank_card": ""})
+    stored = StoredFile(
+        stored_name="a" * 32 + ".jpg",
+        original_name="身份证.jpg",
+        content_type="image/jpeg",
+        size=1234,
+        sha256="0" * 64,
+    )
+    case = submit(
+        "hf-retirement-withdrawal",
+        applicant,
+        "500112-hf",
+        "510100-hf",
+        files=[("id_card", stored)],
+        licences={"bank_card": ""},
+    )
     rows = db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)).all()
     assert [(r.material_code, r.original_name, r.stored_name) for r in rows] == [
-        ("id_card", "身份证.jpg", "a" * 32 + ".jpg")]
+        ("id_card", "身份证.jpg", "a" * 32 + ".jpg")
+    ]

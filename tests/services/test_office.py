@@ -24,8 +24,9 @@ def at(d: date, hour: int = 10) -> datetime:
 
 def test_act_by_is_the_acceptance_deadline_then_the_due_date(app):
     cd = clerk("510100-hf")
-    case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf",
-                  now=at(date(2026, 9, 28)))
+    case = submit(
+        "hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf", now=at(date(2026, 9, 28))
+    )
     # 5 working days: Sep 29, 30, (National Day off) Oct 8, 9 and Saturday Oct 10 (调休).
     assert case.act_by == date(2026, 10, 10)
     case = ops.act(case.id, Action.ACCEPT, cd, at(date(2026, 10, 9)))
@@ -39,22 +40,38 @@ def test_act_by_is_the_acceptance_deadline_then_the_due_date(app):
 def test_queue_sorts_by_act_by_and_counts_filters(app):
     cd = clerk("510100-hf")
     today = date(2026, 11, 2)
-    old = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf",
-                 now=at(date(2026, 10, 20)))
+    old = submit(
+        "hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf", now=at(date(2026, 10, 20))
+    )
     new = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf", now=NOW)
     paused = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf", now=NOW)
     ops.act(paused.id, Action.REQUEST_SUPPLEMENT, cd, NOW, reason="缺")
     submit("mi-offsite-registration", citizen(), "510100-mi", "510100-mi")  # another office
-    page = office_queue(office("510100-hf").id, QueueFilters(), user_id=cd.id, today=today,
-                        risk_until=date(2026, 11, 5))
+    page = office_queue(
+        office("510100-hf").id,
+        QueueFilters(),
+        user_id=cd.id,
+        today=today,
+        risk_until=date(2026, 11, 5),
+    )
     assert [c.id for c in page.rows] == [old.id, new.id, paused.id]
     assert page.counts["due:overdue"] == 1 and page.counts["due:paused"] == 1
     assert page.counts["received"] == 2 and page.counts["supplement_requested"] == 1
-    by_number = office_queue(office("510100-hf").id, QueueFilters(q=new.tracking_number.lower()),
-                             user_id=cd.id, today=today, risk_until=today)
+    by_number = office_queue(
+        office("510100-hf").id,
+        QueueFilters(q=new.tracking_number.lower()),
+        user_id=cd.id,
+        today=today,
+        risk_until=today,
+    )
     assert [c.id for c in by_number.rows] == [new.id]
-    by_name = office_queue(office("510100-hf").id, QueueFilters(q=old.applicant.real_name),
-                           user_id=cd.id, today=today, risk_until=today)
+    by_name = office_queue(
+        office("510100-hf").id,
+        QueueFilters(q=old.applicant.real_name),
+        user_id=cd.id,
+        today=today,
+        risk_until=today,
+    )
     assert [c.id for c in by_name.rows] == [old.id]
 
 
@@ -72,8 +89,9 @@ def test_queue_query_uses_the_index_without_sorting(app):
 
 def test_sweep_applies_the_five_day_rule_once_and_tells_offices_once_a_day(app):
     cd = clerk("510100-hf")
-    case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf",
-                  now=at(date(2026, 10, 20)))
+    case = submit(
+        "hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf", now=at(date(2026, 10, 20))
+    )
     first = office_ops.sweep(at(date(2026, 10, 27)))  # 5 working days not yet passed
     assert first.deemed_accepted == 0
     second = office_ops.sweep(at(date(2026, 10, 28)))
@@ -84,8 +102,11 @@ def test_sweep_applies_the_five_day_rule_once_and_tells_offices_once_a_day(app):
     assert fresh.due_on == date(2026, 10, 23)
     again = office_ops.sweep(at(date(2026, 10, 28), 15))
     assert again.deemed_accepted == 0 and again.overdue_notices == 0
-    told = db.session.scalars(sa.select(Notification).where(
-        Notification.user_id == cd.id, Notification.title == "办件逾期提醒")).all()
+    told = db.session.scalars(
+        sa.select(Notification).where(
+            Notification.user_id == cd.id, Notification.title == "办件逾期提醒"
+        )
+    ).all()
     assert len(told) == 1 and case.tracking_number in told[0].body
     next_day = office_ops.sweep(at(date(2026, 10, 29)))
     assert next_day.overdue_notices == 1
@@ -100,8 +121,9 @@ def test_reveal_needs_a_reason_and_is_audited(app):
         office_ops.reveal_resident_id(clerk("500112-mi"), case, "核对身份信息", NOW)
     full = office_ops.reveal_resident_id(cd, case, "核对身份信息", NOW, ip="127.0.0.1")
     assert full == case.applicant.resident_id and "*" not in full
-    entry = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action == "reveal_resident_id")).one()
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "reveal_resident_id")
+    ).one()
     assert entry.user_id == cd.id and entry.detail == {"reason": "核对身份信息"}
 
 

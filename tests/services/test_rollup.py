@@ -52,22 +52,31 @@ def test_open_case_histogram_follows_every_write_to_the_cases(app):
     first = recounted_open_days()
     assert first["kept"] == first["recount"]
     assert sum(n for (_, kind, _, _), n in first["kept"].items() if kind == "received_on") == (
-        db.session.scalar(sa.select(sa.func.count(Case.id)).where(
-            Case.status.in_(sorted(OPEN_STATES)))))
+        db.session.scalar(
+            sa.select(sa.func.count(Case.id)).where(Case.status.in_(sorted(OPEN_STATES)))
+        )
+    )
     # Raw SQL, as an operator might: close one case, move another's deadline and office.
-    some = db.session.scalars(sa.select(Case).where(Case.status.in_(sorted(OPEN_STATES)),
-                                                    Case.act_by.is_not(None))
-                              .order_by(Case.id).limit(2)).all()
+    some = db.session.scalars(
+        sa.select(Case)
+        .where(Case.status.in_(sorted(OPEN_STATES)), Case.act_by.is_not(None))
+        .order_by(Case.id)
+        .limit(2)
+    ).all()
     closed, moved = some[0].id, some[1].id
-    other_office = db.session.scalar(sa.select(Case.custody_office_id)
-                                     .where(Case.custody_office_id != some[1].custody_office_id))
+    other_office = db.session.scalar(
+        sa.select(Case.custody_office_id).where(Case.custody_office_id != some[1].custody_office_id)
+    )
     db.session.rollback()
     with db.session.begin():
-        db.session.execute(sa.text("UPDATE cases SET status = 'withdrawn', act_by = NULL "
-                                   "WHERE id = :i"), {"i": closed})
-        db.session.execute(sa.text("UPDATE cases SET act_by = '2026-12-01', "
-                                   "custody_office_id = :o WHERE id = :i"),
-                           {"i": moved, "o": other_office})
+        db.session.execute(
+            sa.text("UPDATE cases SET status = 'withdrawn', act_by = NULL WHERE id = :i"),
+            {"i": closed},
+        )
+        db.session.execute(
+            sa.text("UPDATE cases SET act_by = '2026-12-01', custody_office_id = :o WHERE id = :i"),
+            {"i": moved, "o": other_office},
+        )
     after = recounted_open_days()
     assert after["kept"] == after["recount"] != first["kept"]
     assert all(n > 0 for n in after["kept"].values())  # emptied rows are dropped
@@ -78,8 +87,8 @@ def test_counters_agree_with_the_cases_themselves(app):
     db.session.rollback()
     totals: Counter[str] = Counter()
     for metric, n in db.session.execute(
-            sa.select(DailyRollup.metric, sa.func.sum(DailyRollup.count))
-            .group_by(DailyRollup.metric)):
+        sa.select(DailyRollup.metric, sa.func.sum(DailyRollup.count)).group_by(DailyRollup.metric)
+    ):
         totals[metric] = int(n)
     by_status = Counter(db.session.scalars(sa.select(Case.status)))
     assert totals["received"] == 120
@@ -88,7 +97,9 @@ def test_counters_agree_with_the_cases_themselves(app):
     assert totals["not_accepted"] == by_status[CaseStatus.NOT_ACCEPTED]
     assert totals["withdrawn"] == by_status[CaseStatus.RETRACTED] + by_status[CaseStatus.WITHDRAWN]
     assert totals["cancelled"] == by_status[CaseStatus.CANCELLED]
-    decided = sum(by_status[s] for s in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED,
-                                         CaseStatus.REFUSED))
+    decided = sum(
+        by_status[s]
+        for s in (CaseStatus.APPROVED, CaseStatus.APPROVED_TOLERATED, CaseStatus.REFUSED)
+    )
     assert totals["on_time"] + totals["late"] == decided
     assert sum(v for k, v in totals.items() if k.startswith("wd:")) == decided

@@ -52,8 +52,9 @@ START_TIMEOUT = 120.0  # seconds for every worker to build its app and reach the
 RUN_TIMEOUT = 300.0  # seconds for the whole run before the workers are stopped
 
 
-def submit_many(url: str, worker: int, applicant_id: int, count: int, start: Any,
-                results: Any) -> None:
+def submit_many(
+    url: str, worker: int, applicant_id: int, count: int, start: Any, results: Any
+) -> None:
     """Worker process: build an app on ``url``, wait for the others, then file ``count``
     applications through ``submit_case``, one transaction each, recording every failure
     instead of stopping. The catalogue rows and the form answers are looked up once, before
@@ -80,9 +81,14 @@ def submit_many(url: str, worker: int, applicant_id: int, count: int, start: Any
                     began = time.perf_counter()
                     try:
                         case = case_ops.submit_case(
-                            applicant=applicant, service=svc, receiving_office=receiving,
-                            competent_office=competent, form_data=forms[k], now=now,
-                            idempotency_key=f"contention-{worker}-{i}")
+                            applicant=applicant,
+                            service=svc,
+                            receiving_office=receiving,
+                            competent_office=competent,
+                            form_data=forms[k],
+                            now=now,
+                            idempotency_key=f"contention-{worker}-{i}",
+                        )
                         outcome["filed"].append(case.tracking_number)
                     except Exception as exc:  # recorded for the parent's assertion
                         db.session.rollback()
@@ -101,9 +107,14 @@ def run_workers(url: str, applicant_ids: list[int]) -> list[dict[str, Any]]:
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Barrier(len(applicant_ids))
     results = ctx.Queue()
-    procs = [ctx.Process(target=submit_many, name=f"contention-{w}",
-                         args=(url, w, uid, PER_WORKER, start, results))
-             for w, uid in enumerate(applicant_ids)]
+    procs = [
+        ctx.Process(
+            target=submit_many,
+            name=f"contention-{w}",
+            args=(url, w, uid, PER_WORKER, start, results),
+        )
+        for w, uid in enumerate(applicant_ids)
+    ]
     for p in procs:
         p.start()
     outcomes: list[dict[str, Any]] = []
@@ -126,7 +137,8 @@ def run_workers(url: str, applicant_ids: list[int]) -> list[dict[str, Any]]:
         results.join_thread()
     assert len(outcomes) == len(procs), (
         f"only {len(outcomes)} of {len(procs)} workers reported within "
-        f"{START_TIMEOUT + RUN_TIMEOUT:.0f} s")
+        f"{START_TIMEOUT + RUN_TIMEOUT:.0f} s"
+    )
     return outcomes
 
 
@@ -139,8 +151,9 @@ def test_eight_processes_submitting_at_once_lose_nothing_and_never_see_a_lock(ap
     applicants = [citizen() for _ in range(WORKERS)]
     ids = [a.id for a in applicants]
     cases_before = db.session.scalar(sa.select(sa.func.count(Case.id)))
-    sequences_before = dict(db.session.execute(
-        sa.select(TrackingSequence.scope, TrackingSequence.last)).all())
+    sequences_before = dict(
+        db.session.execute(sa.select(TrackingSequence.scope, TrackingSequence.last)).all()
+    )
     db.session.rollback()  # no read snapshot held across the run
 
     outcomes = run_workers(db.engine.url.render_as_string(hide_password=False), ids)
@@ -149,16 +162,20 @@ def test_eight_processes_submitting_at_once_lose_nothing_and_never_see_a_lock(ap
     locked = sum("database is locked" in e for e in errors)
     took = sorted(t for o in outcomes for t in o["took"]) or [0.0]
     waits = f"submissions took {took[len(took) // 2]:.3f} s median, {took[-1]:.2f} s at worst"
-    assert not errors, (f"{len(errors)} failures, {locked} of them 'database is "
-                        f"locked' ({waits}); first: {errors[:5]}")
+    assert not errors, (
+        f"{len(errors)} failures, {locked} of them 'database is "
+        f"locked' ({waits}); first: {errors[:5]}"
+    )
     filed = [t for o in outcomes for t in o["filed"]]
     assert len(filed) == WORKERS * PER_WORKER
     assert len(set(filed)) == len(filed), "a tracking number was handed out twice"
 
     db.session.rollback()
     new = db.session.execute(
-        sa.select(Case.id, Case.tracking_number, Case.applicant_id, Case.status)
-        .where(Case.applicant_id.in_(ids))).all()
+        sa.select(Case.id, Case.tracking_number, Case.applicant_id, Case.status).where(
+            Case.applicant_id.in_(ids)
+        )
+    ).all()
     assert db.session.scalar(sa.select(sa.func.count(Case.id))) == cases_before + len(filed)
     assert sorted(c.tracking_number for c in new) == sorted(filed)
     assert Counter(c.applicant_id for c in new) == {i: PER_WORKER for i in ids}
@@ -166,24 +183,35 @@ def test_eight_processes_submitting_at_once_lose_nothing_and_never_see_a_lock(ap
 
     # Every case has exactly its submit event and its notice: nothing half-written.
     case_ids = {c.id for c in new}
-    events = db.session.execute(sa.select(CaseEvent.case_id, CaseEvent.action, CaseEvent.to_status)
-                                .where(CaseEvent.case_id.in_(case_ids))).all()
+    events = db.session.execute(
+        sa.select(CaseEvent.case_id, CaseEvent.action, CaseEvent.to_status).where(
+            CaseEvent.case_id.in_(case_ids)
+        )
+    ).all()
     assert Counter(e.case_id for e in events) == {i: 1 for i in case_ids}
     assert {(e.action, e.to_status) for e in events} == {("submit", CaseStatus.RECEIVED)}
-    notices = Counter(db.session.scalars(
-        sa.select(Notification.case_id).where(Notification.case_id.in_(case_ids))))
+    notices = Counter(
+        db.session.scalars(
+            sa.select(Notification.case_id).where(Notification.case_id.in_(case_ids))
+        )
+    )
     assert notices == {i: 1 for i in case_ids}
-    texts = Counter(db.session.scalars(
-        sa.select(Notification.case_id).join(OutboxMessage)
-        .where(Notification.case_id.in_(case_ids), OutboxMessage.channel == "sms")))
+    texts = Counter(
+        db.session.scalars(
+            sa.select(Notification.case_id)
+            .join(OutboxMessage)
+            .where(Notification.case_id.in_(case_ids), OutboxMessage.channel == "sms")
+        )
+    )
     assert texts == {i: 1 for i in case_ids}
 
     # Serials per province and day run 1..n with no gap or repeat, and the sequence says n.
     by_scope: dict[str, list[int]] = {}
     for t in filed:
         by_scope.setdefault(t[:8], []).append(serial(t))
-    sequences = dict(db.session.execute(
-        sa.select(TrackingSequence.scope, TrackingSequence.last)).all())
+    sequences = dict(
+        db.session.execute(sa.select(TrackingSequence.scope, TrackingSequence.last)).all()
+    )
     assert len(by_scope) == 4  # two provinces × two days
     for scope, serials in by_scope.items():
         first = sequences_before.get(scope, 0) + 1
@@ -192,14 +220,17 @@ def test_eight_processes_submitting_at_once_lose_nothing_and_never_see_a_lock(ap
 
     # The counters kept event by event, and the open-case histogram the triggers kept, equal
     # a recount of the history and of the open cases (``rebuild`` recounts all three).
-    received = db.session.scalar(sa.select(sa.func.sum(DailyRollup.count))
-                                 .where(DailyRollup.metric == "received"))
+    received = db.session.scalar(
+        sa.select(sa.func.sum(DailyRollup.count)).where(DailyRollup.metric == "received")
+    )
     assert received == cases_before + len(filed)
     incremental, areas = snap.snapshot(), snap.area_snapshot()
     open_days = snap.open_days_snapshot()
     assert sum(n for (_, kind, _, _), n in open_days.items() if kind == "received_on") == (
-        db.session.scalar(sa.select(sa.func.count(Case.id)).where(
-            Case.status.in_(sorted(OPEN_STATES)))))
+        db.session.scalar(
+            sa.select(sa.func.count(Case.id)).where(Case.status.in_(sorted(OPEN_STATES)))
+        )
+    )
     db.session.rollback()
     rollup.rebuild()
     db.session.rollback()

@@ -64,7 +64,7 @@ class Stream(io.RawIOBase):
             n = len(buffer)
             buffer[:n] = (JPEG * (n // len(JPEG) + 1))[:n]
         else:
-            chunk = self.data[self.read_bytes: self.read_bytes + len(buffer)]
+            chunk = self.data[self.read_bytes : self.read_bytes + len(buffer)]
             n = len(chunk)
             buffer[:n] = chunk
         self.read_bytes += n
@@ -84,14 +84,19 @@ def refused(code: str, call, *args, **kwargs) -> UploadRefused:  # type: ignore[
 
 # --- store_upload ---------------------------------------------------------------------------
 
+
 def test_store_upload_keeps_the_bytes_under_a_random_name(tmp_path: Path):
     folder = tmp_path / "uploads"
     stored = store_upload(io.BytesIO(JPEG), "身份证.jpg", folder=folder, limits=LIMITS)
     assert STORED_NAME.fullmatch(stored.stored_name) and stored.stored_name.endswith(".jpg")
     assert "身份证" not in stored.stored_name
-    assert stored == StoredFile(stored_name=stored.stored_name, original_name="身份证.jpg",
-                                content_type="image/jpeg", size=len(JPEG),
-                                sha256=hashlib.sha256(JPEG).hexdigest())
+    assert stored == StoredFile(
+        stored_name=stored.stored_name,
+        original_name="身份证.jpg",
+        content_type="image/jpeg",
+        size=len(JPEG),
+        sha256=hashlib.sha256(JPEG).hexdigest(),
+    )
     assert (folder / stored.stored_name).read_bytes() == JPEG
     assert files_in(folder) == [stored.stored_name]  # and no temp file
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -100,14 +105,18 @@ def test_store_upload_keeps_the_bytes_under_a_random_name(tmp_path: Path):
     assert again.stored_name != stored.stored_name
 
 
-@pytest.mark.parametrize(("data", "name", "content_type", "extension"), [
-    (PDF, "../../x.pdf", "application/pdf", ".pdf"),
-    (PNG, "C:\\fakepath\\户口本.png", "image/png", ".png"),
-    (PDF, "scan.jpg", "application/pdf", ".pdf"),  # the name's extension means nothing
-    (JPEG, "证明\x00.html", "image/jpeg", ".jpg"),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "content_type", "extension"),
+    [
+        (PDF, "../../x.pdf", "application/pdf", ".pdf"),
+        (PNG, "C:\\fakepath\\户口本.png", "image/png", ".png"),
+        (PDF, "scan.jpg", "application/pdf", ".pdf"),  # the name's extension means nothing
+        (JPEG, "证明\x00.html", "image/jpeg", ".jpg"),
+    ],
+)
 def test_the_type_comes_from_the_bytes_and_the_name_is_only_metadata(
-        tmp_path: Path, data: bytes, name: str, content_type: str, extension: str):
+    tmp_path: Path, data: bytes, name: str, content_type: str, extension: str
+):
     folder = tmp_path / "uploads"
     stored = store_upload(io.BytesIO(data), name, folder=folder, limits=LIMITS)
     assert stored.content_type == content_type and stored.stored_name.endswith(extension)
@@ -117,10 +126,18 @@ def test_the_type_comes_from_the_bytes_and_the_name_is_only_metadata(
     assert files_in(tmp_path) == ["uploads"]  # nothing escaped the folder
 
 
-@pytest.mark.parametrize(("data", "name"), [
-    (EXE, "申请表.pdf"), (HTML, "x.html"), (SVG, "logo.svg"), (b"GIF89a" + b"\x00" * 50, "a.gif"),
-    (b"PK\x03\x04" + b"\x00" * 50, "材料.zip"), (b"MZ", "tiny.pdf"),
-], ids=["exe-as-pdf", "html", "svg", "gif", "zip", "tiny"])
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (EXE, "申请表.pdf"),
+        (HTML, "x.html"),
+        (SVG, "logo.svg"),
+        (b"GIF89a" + b"\x00" * 50, "a.gif"),
+        (b"PK\x03\x04" + b"\x00" * 50, "材料.zip"),
+        (b"MZ", "tiny.pdf"),
+    ],
+    ids=["exe-as-pdf", "html", "svg", "gif", "zip", "tiny"],
+)
 def test_other_types_are_refused_and_leave_nothing(tmp_path: Path, data: bytes, name: str):
     refused("type", store_upload, io.BytesIO(data), name, folder=tmp_path, limits=LIMITS)
     assert files_in(tmp_path) == []
@@ -160,17 +177,23 @@ def test_one_byte_over_is_refused(tmp_path: Path):
 
 # --- store_many -----------------------------------------------------------------------------
 
+
 def test_store_many_stores_them_all(tmp_path: Path):
-    stored = store_many([(io.BytesIO(JPEG), "a.jpg"), (io.BytesIO(PDF), "b.pdf")],
-                        folder=tmp_path, limits=LIMITS)
+    stored = store_many(
+        [(io.BytesIO(JPEG), "a.jpg"), (io.BytesIO(PDF), "b.pdf")], folder=tmp_path, limits=LIMITS
+    )
     assert [s.original_name for s in stored] == ["a.jpg", "b.pdf"]
     assert files_in(tmp_path) == sorted(s.stored_name for s in stored)
 
 
 @pytest.mark.parametrize("seekable", [False, True])
 def test_store_many_is_all_or_nothing(tmp_path: Path, seekable: bool):
-    files = [(Stream(JPEG, seekable=seekable), "1.jpg"), (Stream(PDF, seekable=seekable), "2.pdf"),
-             (Stream(EXE, seekable=seekable), "3.pdf"), (Stream(PNG, seekable=seekable), "4.png")]
+    files = [
+        (Stream(JPEG, seekable=seekable), "1.jpg"),
+        (Stream(PDF, seekable=seekable), "2.pdf"),
+        (Stream(EXE, seekable=seekable), "3.pdf"),
+        (Stream(PNG, seekable=seekable), "4.png"),
+    ]
     refused("type", store_many, files, folder=tmp_path, limits=LIMITS)
     assert files[0][0].read_bytes and files[1][0].read_bytes  # the first two were written …
     assert files_in(tmp_path) == []  # … and removed again
@@ -183,17 +206,28 @@ def test_store_many_oversized_unseekable_third_file_leaves_nothing(tmp_path: Pat
     assert files_in(tmp_path) == []
 
 
-@pytest.mark.parametrize(("files", "code", "existing"), [
-    ([(JPEG, "a.jpg")] * 5, "too_many", ()),
-    ([(JPEG, "a.jpg")] * 2, "too_many", (1, 1, 1)),
-    ([(JPEG, "a.jpg"), (JPEG[:1024] * 65, "big.jpg")], "too_large", ()),
-    ([(JPEG[:1024] * 60, "a.jpg"), (JPEG[:1024] * 60, "b.jpg")], "over_quota", ()),
-    ([(JPEG[:1024] * 60, "a.jpg")], "over_quota", (50 * 1024,)),
-    ([(JPEG, "a.jpg"), (b"", "empty.pdf")], "empty", ()),
-], ids=["too-many", "too-many-with-existing", "too-large", "over-quota",
-        "over-quota-with-existing", "empty"])
+@pytest.mark.parametrize(
+    ("files", "code", "existing"),
+    [
+        ([(JPEG, "a.jpg")] * 5, "too_many", ()),
+        ([(JPEG, "a.jpg")] * 2, "too_many", (1, 1, 1)),
+        ([(JPEG, "a.jpg"), (JPEG[:1024] * 65, "big.jpg")], "too_large", ()),
+        ([(JPEG[:1024] * 60, "a.jpg"), (JPEG[:1024] * 60, "b.jpg")], "over_quota", ()),
+        ([(JPEG[:1024] * 60, "a.jpg")], "over_quota", (50 * 1024,)),
+        ([(JPEG, "a.jpg"), (b"", "empty.pdf")], "empty", ()),
+    ],
+    ids=[
+        "too-many",
+        "too-many-with-existing",
+        "too-large",
+        "over-quota",
+        "over-quota-with-existing",
+        "empty",
+    ],
+)
 def test_store_many_refuses_before_reading_anything(
-        tmp_path: Path, files: list[tuple[bytes, str]], code: str, existing: tuple[int, ...]):
+    tmp_path: Path, files: list[tuple[bytes, str]], code: str, existing: tuple[int, ...]
+):
     streams = [(Stream(data, seekable=True), name) for data, name in files]
     refused(code, store_many, streams, folder=tmp_path, limits=LIMITS, existing_sizes=existing)
     assert all(stream.read_bytes == 0 for stream, _ in streams)
@@ -215,14 +249,16 @@ def test_store_many_over_quota_with_unseekable_streams_leaves_nothing(tmp_path: 
 
 
 def test_discard_removes_what_a_failed_transaction_stored(tmp_path: Path):
-    stored = store_many([(io.BytesIO(JPEG), "a.jpg"), (io.BytesIO(PNG), "b.png")],
-                        folder=tmp_path, limits=LIMITS)
+    stored = store_many(
+        [(io.BytesIO(JPEG), "a.jpg"), (io.BytesIO(PNG), "b.png")], folder=tmp_path, limits=LIMITS
+    )
     discard(stored, tmp_path)
     assert files_in(tmp_path) == []
     discard(stored, tmp_path)  # twice is harmless
 
 
 # --- sweep_orphans ---------------------------------------------------------------------------
+
 
 def aged(folder: Path, name: str, age: timedelta, data: bytes = JPEG) -> str:
     path = folder / name
@@ -267,10 +303,18 @@ def test_sweep_asks_the_database_by_default(app, tmp_path: Path):
     kept = store_upload(io.BytesIO(JPEG), "身份证.jpg", folder=folder, limits=LIMITS)
     lost = store_upload(io.BytesIO(PDF), "证明.pdf", folder=folder, limits=LIMITS)
     with write_transaction() as session:
-        session.add(Attachment(
-            case_id=case.id, material_code="id-card", original_name=kept.original_name,
-            stored_name=kept.stored_name, content_type=kept.content_type, size=kept.size,
-            sha256=kept.sha256, uploaded_by_id=applicant.id))
+        session.add(
+            Attachment(
+                case_id=case.id,
+                material_code="id-card",
+                original_name=kept.original_name,
+                stored_name=kept.stored_name,
+                content_type=kept.content_type,
+                size=kept.size,
+                sha256=kept.sha256,
+                uploaded_by_id=applicant.id,
+            )
+        )
     fresh = store_upload(io.BytesIO(PNG), "新.png", folder=folder, limits=LIMITS)
     now = datetime.now(UTC)  # store_upload stamped the files with the real clock
     old = (now - timedelta(days=1)).timestamp()
@@ -283,15 +327,22 @@ def test_sweep_asks_the_database_by_default(app, tmp_path: Path):
 
 # --- send_attachment -------------------------------------------------------------------------
 
+
 def attachment_for(stored: StoredFile) -> Attachment:
-    return Attachment(material_code="id-card", original_name=stored.original_name,
-                      stored_name=stored.stored_name, content_type=stored.content_type,
-                      size=stored.size, sha256=stored.sha256)
+    return Attachment(
+        material_code="id-card",
+        original_name=stored.original_name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
 
 
 def test_send_attachment_downloads_under_the_chinese_name_and_never_renders(app, tmp_path: Path):
-    stored = store_upload(io.BytesIO(JPEG), "C:\\fakepath\\身份证.jpg", folder=tmp_path,
-                          limits=LIMITS)
+    stored = store_upload(
+        io.BytesIO(JPEG), "C:\\fakepath\\身份证.jpg", folder=tmp_path, limits=LIMITS
+    )
     with app.test_request_context():
         response = send_attachment(attachment_for(stored), tmp_path)
         try:
@@ -313,9 +364,11 @@ def test_send_attachment_of_a_missing_file_is_not_found(app, tmp_path: Path):
     (tmp_path / stored.stored_name).unlink()
     (tmp_path / "secret.pdf").write_bytes(PDF)
     with app.test_request_context():
-        for attachment in (attachment_for(stored),
-                           Attachment(stored_name=None, e_licence_number="E1"),
-                           Attachment(stored_name="../secret.pdf", content_type="application/pdf"),
-                           Attachment(stored_name="secret.pdf", content_type="application/pdf")):
+        for attachment in (
+            attachment_for(stored),
+            Attachment(stored_name=None, e_licence_number="E1"),
+            Attachment(stored_name="../secret.pdf", content_type="application/pdf"),
+            Attachment(stored_name="secret.pdf", content_type="application/pdf"),
+        ):
             with pytest.raises(NotFound):
                 send_attachment(attachment, tmp_path)

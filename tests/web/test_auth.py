@@ -85,15 +85,19 @@ def text(response) -> str:  # type: ignore[no-untyped-def]
 
 def field_block(html: str, name: str) -> str:
     """From a field's label to the end of its control: where its errors must be shown."""
-    match = re.search(rf'<label class="field-label" for="{name}">.*?<input[^>]*\bid="{name}"[^>]*>',
-                      html, re.S)
+    match = re.search(
+        rf'<label class="field-label" for="{name}">.*?<input[^>]*\bid="{name}"[^>]*>', html, re.S
+    )
     assert match, f"no field {name}"
     return match.group(0)
 
 
 def audit(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        )
+    )
 
 
 def user_by_phone(phone: str) -> User | None:
@@ -103,13 +107,26 @@ def user_by_phone(phone: str) -> User | None:
 
 # ---- registration ----------------------------------------------------------------------------
 
-REGISTRATION = {"real_name": " 王\u3000小明 ", "resident_id": resident_id(1),
-                "phone": "+86 139-0000-0099", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+REGISTRATION = {
+    "real_name": " 王\u3000小明 ",
+    "resident_id": resident_id(1),
+    "phone": "+86 139-0000-0099",
+    "password": NEW_PASSWORD,
+    "confirm": NEW_PASSWORD,
+}
 
 
 def test_registration_creates_a_citizen_signs_in_and_goes_to_my_cases(client):
-    response = client.post("/register", data={**REGISTRATION, "role": "admin", "office_id": "1",
-                                               "failed_logins": "0", "username": "root"})
+    response = client.post(
+        "/register",
+        data={
+            **REGISTRATION,
+            "role": "admin",
+            "office_id": "1",
+            "failed_logins": "0",
+            "username": "root",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/cases"
     user = user_by_phone("13900000099")
     assert user is not None
@@ -123,9 +140,16 @@ def test_registration_creates_a_citizen_signs_in_and_goes_to_my_cases(client):
 
 def test_registration_errors_sit_beside_their_fields_and_typed_values_stay(client):
     bad_id = resident_id(2)[:-1] + ("0" if resident_id(2)[-1] != "0" else "1")
-    response = client.post("/register", data={
-        "real_name": "张三", "resident_id": bad_id, "phone": "12345",
-        "password": "short", "confirm": "short"})
+    response = client.post(
+        "/register",
+        data={
+            "real_name": "张三",
+            "resident_id": bad_id,
+            "phone": "12345",
+            "password": "short",
+            "confirm": "short",
+        },
+    )
     assert response.status_code == 200
     html = text(response)
     assert "校验码不符" in field_block(html, "resident_id")
@@ -141,19 +165,26 @@ def test_registration_errors_sit_beside_their_fields_and_typed_values_stay(clien
 
 
 def test_every_fault_shows_at_once_even_when_the_confirmation_differs(client):
-    html = text(client.post("/register", data={**REGISTRATION, "phone": "123",
-                                                "password": "Aa123456!!!!", "confirm": "other"}))
+    html = text(
+        client.post(
+            "/register",
+            data={**REGISTRATION, "phone": "123", "password": "Aa123456!!!!", "confirm": "other"},
+        )
+    )
     assert "两次输入的密码不一致" in field_block(html, "confirm")
     assert pw.COMMON in field_block(html, "password")
     assert "11位" in field_block(html, "phone")
 
 
-@pytest.mark.parametrize(("name", "fault"), [
-    ("张\x00三", "控制字符"),
-    ("张\u200b三", "控制字符"),
-    ("王" * 300, "2至30个字符"),
-    ("王", "2至30个字符"),
-])
+@pytest.mark.parametrize(
+    ("name", "fault"),
+    [
+        ("张\x00三", "控制字符"),
+        ("张\u200b三", "控制字符"),
+        ("王" * 300, "2至30个字符"),
+        ("王", "2至30个字符"),
+    ],
+)
 def test_odd_names_are_refused_not_stored(client, name, fault):
     response = client.post("/register", data={**REGISTRATION, "real_name": name})
     assert response.status_code == 200
@@ -163,9 +194,14 @@ def test_odd_names_are_refused_not_stored(client, name, fault):
 
 def test_one_account_per_resident_id_and_per_phone(client, app):
     existing = citizen()
-    response = client.post("/register", data={
-        **REGISTRATION, "resident_id": existing.resident_id.lower(),
-        "phone": " " + existing.phone[:3] + " " + existing.phone[3:]})
+    response = client.post(
+        "/register",
+        data={
+            **REGISTRATION,
+            "resident_id": existing.resident_id.lower(),
+            "phone": " " + existing.phone[:3] + " " + existing.phone[3:],
+        },
+    )
     html = text(response)
     assert "该身份证号已注册" in field_block(html, "resident_id")
     assert "该手机号已被其他账号使用" in field_block(html, "phone")
@@ -173,24 +209,33 @@ def test_one_account_per_resident_id_and_per_phone(client, app):
 
 
 def test_registration_refuses_common_and_personal_passwords(client):
-    html = text(client.post("/register", data={**REGISTRATION, "password": "Woaini1314520!",
-                                               "confirm": "Woaini1314520!"}))
+    html = text(
+        client.post(
+            "/register",
+            data={**REGISTRATION, "password": "Woaini1314520!", "confirm": "Woaini1314520!"},
+        )
+    )
     assert pw.COMMON in field_block(html, "password")
     with_phone = "Zq!" + "13900000099"
-    html = text(client.post("/register", data={**REGISTRATION, "password": with_phone,
-                                               "confirm": with_phone}))
+    html = text(
+        client.post(
+            "/register", data={**REGISTRATION, "password": with_phone, "confirm": with_phone}
+        )
+    )
     assert pw.PERSONAL in field_block(html, "password")
     birth = "Zq!-" + REGISTRATION["resident_id"][6:14]
-    html = text(client.post("/register", data={**REGISTRATION, "password": birth,
-                                               "confirm": birth}))
+    html = text(
+        client.post("/register", data={**REGISTRATION, "password": birth, "confirm": birth})
+    )
     assert pw.PERSONAL in field_block(html, "password")
     assert user_by_phone("13900000099") is None
 
 
 def test_register_service_reports_fields_for_the_form(app):
     with pytest.raises(accounts.RegistrationError) as caught:
-        accounts.register_citizen(real_name="张三", resident_id="123", phone="13900000099",
-                                  password=NEW_PASSWORD, now=NOW)
+        accounts.register_citizen(
+            real_name="张三", resident_id="123", phone="13900000099", password=NEW_PASSWORD, now=NOW
+        )
     assert caught.value.field == "resident_id"
     assert set(caught.value.errors) == {"resident_id"}
     assert "18位" in caught.value.message
@@ -201,8 +246,12 @@ def test_register_service_reports_fields_for_the_form(app):
 
 def test_citizens_sign_in_by_phone_or_resident_id(app):
     person = citizen()
-    for typed in (person.phone, "+86 " + person.phone, person.resident_id,
-                  person.resident_id.lower()):
+    for typed in (
+        person.phone,
+        "+86 " + person.phone,
+        person.resident_id,
+        person.resident_id.lower(),
+    ):
         client = app.test_client()
         response = login(client, typed)
         assert response.status_code == 302, typed
@@ -210,12 +259,23 @@ def test_citizens_sign_in_by_phone_or_resident_id(app):
         assert logged_in(client)
 
 
-@pytest.mark.parametrize(("make", "home"), [
-    (lambda: clerk("510100-hf"), "/clerk/"),
-    (lambda: supervisor("510000"), "/supervisor/"),
-    (lambda: create_user(role=Role.ADMIN, real_name="管理员", password=PASSWORD, now=NOW,
-                         username="admin.test"), "/admin/"),
-])
+@pytest.mark.parametrize(
+    ("make", "home"),
+    [
+        (lambda: clerk("510100-hf"), "/clerk/"),
+        (lambda: supervisor("510000"), "/supervisor/"),
+        (
+            lambda: create_user(
+                role=Role.ADMIN,
+                real_name="管理员",
+                password=PASSWORD,
+                now=NOW,
+                username="admin.test",
+            ),
+            "/admin/",
+        ),
+    ],
+)
 def test_staff_sign_in_by_username_and_land_on_their_home(app, make, home):
     staff = make()
     client = app.test_client()
@@ -252,8 +312,9 @@ def test_an_unknown_login_costs_as_much_time_as_a_wrong_password(app):
     def timed(who: str) -> float:
         start = time.perf_counter()
         with pytest.raises(accounts.LoginRefused):
-            accounts.authenticate(login=who, password="Wrong-Password-1", ip="10.0.0.1",
-                                  now=NOW, max_failures=100)
+            accounts.authenticate(
+                login=who, password="Wrong-Password-1", ip="10.0.0.1", now=NOW, max_failures=100
+            )
         return time.perf_counter() - start
 
     timed("13988887777")  # warm up (the dummy hash is made once)
@@ -296,8 +357,9 @@ def test_the_lock_answers_the_same_for_an_unknown_login(app, clock):
         out = []
         for _ in range(7):
             html = text(login(app.test_client(), who, "Wrong-Password-1"))
-            out.append("locked" if LOCKED_TEXT in html else
-                       "refused" if LOGIN_REFUSED in html else "other")
+            out.append(
+                "locked" if LOCKED_TEXT in html else "refused" if LOGIN_REFUSED in html else "other"
+            )
             clock.advance(seconds=1)
         return out
 
@@ -348,8 +410,11 @@ def test_every_attempt_is_audited_without_the_full_identifiers(app, clock):
 def limited_app(template_db, tmp_path) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     path = tmp_path / "limited.sqlite"
     shutil.copy(template_db, path)
-    cfg = type("Limited", (config_for(f"sqlite:///{path}"),),
-               {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"})
+    cfg = type(
+        "Limited",
+        (config_for(f"sqlite:///{path}"),),
+        {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"},
+    )
     app = create_app(cfg)
     with app.app_context():
         yield app
@@ -370,8 +435,9 @@ def test_the_ip_limiter_answers_429(limited_app):
     assert codes == [200, 200, 200, 429]
     # Another address is not held up by this one.
     other = limited_app.test_client()
-    response = other.post("/login", data={"login": "x", "password": "y"},
-                          environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    response = other.post(
+        "/login", data={"login": "x", "password": "y"}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
     assert response.status_code == 200
 
 
@@ -418,8 +484,9 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app):
     login(this, person.phone)
     login(other, person.phone)
     old_cookie = session_cookie(this)
-    response = this.post("/account/password", data={"old": PASSWORD, "new": NEW_PASSWORD,
-                                                    "confirm": NEW_PASSWORD})
+    response = this.post(
+        "/account/password", data={"old": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     assert logged_in(this)
     assert not logged_in(other)
@@ -433,12 +500,19 @@ def test_password_change_errors_sit_beside_their_fields_and_change_nothing(app):
     person = citizen()
     client = app.test_client()
     login(client, person.phone)
-    html = text(client.post("/account/password", data={
-        "old": "Not-My-Password-1", "new": "Aa123456!!!!", "confirm": "Aa123456!!!!"}))
+    html = text(
+        client.post(
+            "/account/password",
+            data={"old": "Not-My-Password-1", "new": "Aa123456!!!!", "confirm": "Aa123456!!!!"},
+        )
+    )
     assert "当前密码不正确" in field_block(html, "old")
     assert pw.COMMON in field_block(html, "new")
-    html = text(client.post("/account/password", data={
-        "old": PASSWORD, "new": PASSWORD, "confirm": PASSWORD}))
+    html = text(
+        client.post(
+            "/account/password", data={"old": PASSWORD, "new": PASSWORD, "confirm": PASSWORD}
+        )
+    )
     assert "新密码不能与当前密码相同" in field_block(html, "new")
     assert logged_in(client)
     assert login(app.test_client(), person.phone, PASSWORD).status_code == 302
@@ -497,11 +571,21 @@ def test_session_cookie_flags(app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil.example",
-    "/\t/evil.example", "http:/evil.example", "javascript:alert(1)", "evil.example",
-    "///evil.example", " //evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "///evil.example",
+        " //evil.example",
+    ],
+)
 def test_next_never_leaves_the_site(app, target):
     person = citizen()
     response = login(app.test_client(), person.phone, next=target)
@@ -527,8 +611,9 @@ def test_login_required_pages_send_you_to_login_and_back(app):
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert target.path == "/login"
-    response = client.post(response.headers["Location"],
-                           data={"login": person.phone, "password": PASSWORD})
+    response = client.post(
+        response.headers["Location"], data={"login": person.phone, "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/account/password"
 
 
@@ -580,8 +665,9 @@ def test_a_locked_message_never_says_whether_the_password_was_right(app):
     assert right.value.message == wrong.value.message
     assert right.value.until == NOW + timedelta(minutes=15)
     # ... and at the end of the lock the right password works again.
-    user = accounts.authenticate(login=person.phone, password=PASSWORD, ip=None,
-                                 now=NOW + timedelta(minutes=15))
+    user = accounts.authenticate(
+        login=person.phone, password=PASSWORD, ip=None, now=NOW + timedelta(minutes=15)
+    )
     assert user.id == person.id and user.last_login_at == NOW + timedelta(minutes=15)
 
 
@@ -609,8 +695,16 @@ def test_end_sessions_service_rotates_the_nonce(app):
 
 
 def test_a_mistyped_phone_is_not_held_against_the_password(client):
-    html = text(client.post("/register", data={**REGISTRATION, "phone": "12345",
-                                               "password": "Zq-Secret-12345x",
-                                               "confirm": "Zq-Secret-12345x"}))
+    html = text(
+        client.post(
+            "/register",
+            data={
+                **REGISTRATION,
+                "phone": "12345",
+                "password": "Zq-Secret-12345x",
+                "confirm": "Zq-Secret-12345x",
+            },
+        )
+    )
     assert "11位" in field_block(html, "phone")
     assert "field-errors" not in field_block(html, "password")

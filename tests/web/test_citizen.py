@@ -29,11 +29,18 @@ def two_citizens(app, client, tmp_path):
 
     stored = store_upload(io.BytesIO(PDF), "身份证.pdf", folder=tmp_path, limits=UploadLimits())
     with db.session.begin_nested():
-        db.session.add(Attachment(case_id=case.id, material_code="id_card",
-                                  original_name=stored.original_name,
-                                  stored_name=stored.stored_name,
-                                  content_type=stored.content_type, size=stored.size,
-                                  sha256=stored.sha256, uploaded_by_id=owner.id))
+        db.session.add(
+            Attachment(
+                case_id=case.id,
+                material_code="id_card",
+                original_name=stored.original_name,
+                stored_name=stored.stored_name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                uploaded_by_id=owner.id,
+            )
+        )
     db.session.commit()
     attachment_id = db.session.scalar(sa.select(Attachment.id))
     return owner, other, case, attachment_id
@@ -41,10 +48,15 @@ def two_citizens(app, client, tmp_path):
 
 def routes(case: Case, attachment_id: int) -> list[tuple[str, str]]:
     n = case.tracking_number
-    return [("GET", f"/cases/{n}"), ("GET", f"/cases/{n}/receipt"),
-            ("GET", f"/cases/{n}/supplement"), ("POST", f"/cases/{n}/supplement"),
-            ("POST", f"/cases/{n}/withdraw"), ("POST", f"/cases/{n}/rate"),
-            ("GET", f"/cases/{n}/files/{attachment_id}")]
+    return [
+        ("GET", f"/cases/{n}"),
+        ("GET", f"/cases/{n}/receipt"),
+        ("GET", f"/cases/{n}/supplement"),
+        ("POST", f"/cases/{n}/supplement"),
+        ("POST", f"/cases/{n}/withdraw"),
+        ("POST", f"/cases/{n}/rate"),
+        ("GET", f"/cases/{n}/files/{attachment_id}"),
+    ]
 
 
 def test_another_citizen_gets_404_on_every_route_and_changes_nothing(client, two_citizens):
@@ -58,8 +70,14 @@ def test_another_citizen_gets_404_on_every_route_and_changes_nothing(client, two
         # (The number itself is echoed in the language switch's link: it is what was typed.)
         assert owner.real_name not in body, (method, path)
         assert owner.resident_id_masked not in body and "办结" not in body, (method, path)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(Case).where(Case.id == case.id, Case.version == 3).subquery())) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                sa.select(Case).where(Case.id == case.id, Case.version == 3).subquery()
+            )
+        )
+        == 1
+    )
     listing = client.get("/cases").get_data(as_text=True)
     assert case.tracking_number not in listing
 
@@ -96,8 +114,13 @@ def test_pages_with_personal_data_are_not_cached(client, two_citizens):
 def test_refused_application_keeps_what_was_typed_and_extra_fields_change_nothing(client, app):
     applicant = citizen()
     login_as(client, applicant)
-    data = {"token": "t-1", "insured_region": "510100", "office_id": "1", "status": "approved",
-            "phone": "12345"}
+    data = {
+        "token": "t-1",
+        "insured_region": "510100",
+        "office_id": "1",
+        "status": "approved",
+        "phone": "12345",
+    }
     response = client.post("/services/mi-offsite-registration/apply", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -119,10 +142,13 @@ def test_double_submit_files_one_case(client, app, tmp_path):
     from tracker.services.demo import demo_form_data
     from tracker.services.queries import service_by_code
 
-    form = {k: str(v) for k, v in demo_form_data(
-        service_by_code("mi-offsite-registration"), random.Random(3)).items()}
-    form.update(token=token, competent=competent, declaration="y",
-                licence_id_card="DZZZ12345678")
+    form = {
+        k: str(v)
+        for k, v in demo_form_data(
+            service_by_code("mi-offsite-registration"), random.Random(3)
+        ).items()
+    }
+    form.update(token=token, competent=competent, declaration="y", licence_id_card="DZZZ12345678")
     first = client.post("/services/mi-offsite-registration/apply", data=form)
     second = client.post("/services/mi-offsite-registration/apply", data=form)
     assert first.status_code == second.status_code == 302, first.get_data(as_text=True)[:3000]
@@ -136,5 +162,11 @@ def test_notifications_list_and_mark_read(client, two_citizens):
     html = client.get("/notifications").get_data(as_text=True)
     assert "申请已受理" in html and "未读" in html
     client.post("/notifications/read")
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == owner.id, Notification.read_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == owner.id, Notification.read_at.is_(None)
+            )
+        )
+        == 0
+    )

@@ -75,10 +75,15 @@ def queue_numbers(html: str) -> list[str]:
 def footprint(case: Case) -> tuple[object, ...]:
     """Everything a move writes: state, version, events, notices."""
     case = fresh(case)
-    return (case.status, case.version, case.assignee_id,
-            db.session.scalar(sa.select(sa.func.count(CaseEvent.id))
-                              .where(CaseEvent.case_id == case.id)),
-            db.session.scalar(sa.select(sa.func.count(Notification.id))))
+    return (
+        case.status,
+        case.version,
+        case.assignee_id,
+        db.session.scalar(
+            sa.select(sa.func.count(CaseEvent.id)).where(CaseEvent.case_id == case.id)
+        ),
+        db.session.scalar(sa.select(sa.func.count(Notification.id))),
+    )
 
 
 # ---- access -----------------------------------------------------------------------------------
@@ -90,20 +95,29 @@ def test_only_clerks_get_in(app, client):
     applicant = citizen()
     case = submit(AHDT, applicant, CD_HF, CD_HF)
     login_as(client, applicant)
-    for method, url in [("get", "/clerk/"), ("get", f"/clerk/cases/{case.tracking_number}"),
-                        ("post", f"/clerk/cases/{case.tracking_number}/act"),
-                        ("post", "/clerk/bulk"), ("get", "/clerk/notes")]:
+    for method, url in [
+        ("get", "/clerk/"),
+        ("get", f"/clerk/cases/{case.tracking_number}"),
+        ("post", f"/clerk/cases/{case.tracking_number}/act"),
+        ("post", "/clerk/bulk"),
+        ("get", "/clerk/notes"),
+    ]:
         assert getattr(client, method)(url).status_code == 403, url
 
 
 def test_another_office_gets_404_on_every_route(app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
     applicant = citizen()
-    stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4\n" + b"x" * 200), "身份证.pdf",
-                                  folder=tmp_path, limits=uploads.UploadLimits())
+    stored = uploads.store_upload(
+        io.BytesIO(b"%PDF-1.4\n" + b"x" * 200),
+        "身份证.pdf",
+        folder=tmp_path,
+        limits=uploads.UploadLimits(),
+    )
     case = submit(AHDT, applicant, CD_HF, CD_HF, files=[("id_card", stored)])
     attachment = db.session.scalars(
-        sa.select(Attachment).where(Attachment.case_id == case.id)).one()
+        sa.select(Attachment).where(Attachment.case_id == case.id)
+    ).one()
     own, other = signed_in(app, clerk(CD_HF)), signed_in(app, clerk("510100-mi"))
     number = case.tracking_number
     before = footprint(case)
@@ -136,19 +150,30 @@ def test_another_office_gets_404_on_every_route(app, tmp_path):
     response = other.post("/clerk/bulk", data={"case": [number], "op": "accept"})
     assert "办件不存在或不属于本部门" in html_of(response)
     assert footprint(case) == before
-    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
-        AuditEntry.action == "reveal_resident_id")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "reveal_resident_id")
+        )
+        == 0
+    )
     # Every refusal is audited (SECURITY.md #3), in the sealed log; the own clerk's 404 on a
     # number that does not exist is audited too, with its own user id.
     db.session.rollback()
-    denied = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "denied")
-                                .order_by(AuditEntry.id)).all()
-    others = [(a.target, a.detail["status"], a.detail["method"]) for a in denied
-              if a.user_id != denied[0].user_id]
+    denied = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "denied").order_by(AuditEntry.id)
+    ).all()
+    others = [
+        (a.target, a.detail["status"], a.detail["method"])
+        for a in denied
+        if a.user_id != denied[0].user_id
+    ]
     assert [t for t, _, _ in others] == [
-        f"/clerk/cases/{number}", f"/clerk/cases/{number}/act",
-        f"/clerk/cases/{number}/assign", f"/clerk/cases/{number}/reveal",
-        f"/clerk/cases/{number}/files/{attachment.id}"]
+        f"/clerk/cases/{number}",
+        f"/clerk/cases/{number}/act",
+        f"/clerk/cases/{number}/assign",
+        f"/clerk/cases/{number}/reveal",
+        f"/clerk/cases/{number}/files/{attachment.id}",
+    ]
     assert {(s, m) for _, s, m in others} == {(404, "GET"), (404, "POST")}
     assert denied[0].target == "/clerk/cases/512699990000000"
     assert audit.verify().ok
@@ -168,12 +193,17 @@ def test_a_refusal_stands_when_its_audit_row_cannot_be_written(app, monkeypatch,
 
 def test_a_file_of_another_case_is_404_through_a_visible_case(app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
-    stored = uploads.store_upload(io.BytesIO(b"%PDF-1.4\n" + b"y" * 100), "a.pdf",
-                                  folder=tmp_path, limits=uploads.UploadLimits())
+    stored = uploads.store_upload(
+        io.BytesIO(b"%PDF-1.4\n" + b"y" * 100),
+        "a.pdf",
+        folder=tmp_path,
+        limits=uploads.UploadLimits(),
+    )
     foreign = submit(AHDT, citizen(), CQ_HF, CQ_HF, files=[("id_card", stored)])
     mine = submit(AHDT, citizen(), CD_HF, CD_HF)
-    attachment_id = db.session.scalars(sa.select(Attachment.id).where(
-        Attachment.case_id == foreign.id)).one()
+    attachment_id = db.session.scalars(
+        sa.select(Attachment.id).where(Attachment.case_id == foreign.id)
+    ).one()
     client = signed_in(app, clerk(CD_HF))
     response = client.get(f"/clerk/cases/{mine.tracking_number}/files/{attachment_id}")
     response.close()
@@ -198,8 +228,7 @@ def test_queue_shows_the_office_cases_by_the_day_they_must_be_acted_on(app):
     response = signed_in(app, me).get("/clerk/")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     html = html_of(response)
-    expected = sorted([middle, latest, earliest, forwarded],
-                      key=lambda c: (fresh(c).act_by, c.id))
+    expected = sorted([middle, latest, earliest, forwarded], key=lambda c: (fresh(c).act_by, c.id))
     assert queue_numbers(html) == [c.tracking_number for c in expected]
     assert [c.tracking_number for c in expected][0] == earliest.tracking_number
     assert elsewhere.tracking_number not in html
@@ -256,18 +285,31 @@ def test_queue_search_by_tracking_number_and_by_applicant_name(app):
     assert found == [a.tracking_number]
     spaced = a.tracking_number[:6] + " " + a.tracking_number[6:].lower()
     assert queue_numbers(html_of(client.get("/clerk/", query_string={"q": spaced}))) == [
-        a.tracking_number]
+        a.tracking_number
+    ]
     found = queue_numbers(html_of(client.get("/clerk/", query_string={"q": li.real_name})))
     assert found == [b.tracking_number]
     assert queue_numbers(html_of(client.get("/clerk/", query_string={"q": "无此人"}))) == []
 
 
-@pytest.mark.parametrize("query", [
-    "page=abc", "page=-1", "page=99999999999999", "sort=id%20desc;--", "status=bogus",
-    "due=soon", "assigned=everyone", "from=2026-13-45&to=yesterday", "service=1%20OR%201=1",
-    "q=%27%20OR%201=1--", "q=%27%20UNION%20SELECT%20password_hash%20FROM%20users--",
-    "status=open&status=closed", "from=0001-01-01",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-1",
+        "page=99999999999999",
+        "sort=id%20desc;--",
+        "status=bogus",
+        "due=soon",
+        "assigned=everyone",
+        "from=2026-13-45&to=yesterday",
+        "service=1%20OR%201=1",
+        "q=%27%20OR%201=1--",
+        "q=%27%20UNION%20SELECT%20password_hash%20FROM%20users--",
+        "status=open&status=closed",
+        "from=0001-01-01",
+    ],
+)
 def test_odd_queue_queries_are_harmless(app, query):
     me = clerk(CD_HF)
     case = submit(AHDT, citizen(), CD_HF, CD_HF)
@@ -288,8 +330,9 @@ def test_buttons_are_the_workflow_available_actions(app):
     def offered(client, user) -> list[str]:  # type: ignore[no-untyped-def]
         html = html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
         current = fresh(case)
-        expected = [a.value for a in available_actions(ops.case_facts(current),
-                                                       ops.actor_facts(user))]
+        expected = [
+            a.value for a in available_actions(ops.case_facts(current), ops.actor_facts(user))
+        ]
         assert case_actions(html) == expected
         return expected
 
@@ -298,12 +341,16 @@ def test_buttons_are_the_workflow_available_actions(app):
     assert "forward" not in at_intake  # checks first
     assert offered(cd_client, cd) == []  # competent office sees it, may not act yet
     for action in ("formal_check", "identity_check"):
-        response = cq_client.post(f"/clerk/cases/{case.tracking_number}/act",
-                                  data={"action": action, "version": fresh(case).version})
+        response = cq_client.post(
+            f"/clerk/cases/{case.tracking_number}/act",
+            data={"action": action, "version": fresh(case).version},
+        )
         assert response.status_code == 302
     assert "forward" in offered(cq_client, cq)
-    response = cq_client.post(f"/clerk/cases/{case.tracking_number}/act",
-                              data={"action": "forward", "version": fresh(case).version})
+    response = cq_client.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={"action": "forward", "version": fresh(case).version},
+    )
     assert response.status_code == 302
     assert fresh(case).custody_office_id == office(CD_HF).id
     assert offered(cq_client, cq) == []  # the receiving office still sees the case
@@ -312,11 +359,12 @@ def test_buttons_are_the_workflow_available_actions(app):
 
 def test_case_page_masks_the_applicant_and_shows_form_materials_and_clock(app):
     applicant = citizen()
-    case = submit(AHDT, applicant, CD_HF, CD_HF,
-                  licences={"retirement_proof": "DZZZ-2026-000123"})
+    case = submit(AHDT, applicant, CD_HF, CD_HF, licences={"retirement_proof": "DZZZ-2026-000123"})
     html = html_of(signed_in(app, clerk(CD_HF)).get(f"/clerk/cases/{case.tracking_number}"))
     assert applicant.resident_id_masked in html and applicant.resident_id not in html
-    assert applicant.phone not in html and applicant.phone[:3] + "****" + applicant.phone[-4:] in html
+    assert (
+        applicant.phone not in html and applicant.phone[:3] + "****" + applicant.phone[-4:] in html
+    )
     assert "DZZZ-2026-000123" in html
     for f in service(AHDT).fields:
         if f.name in case.form_data:
@@ -328,8 +376,9 @@ def test_accept_then_timeline_and_clock(app):
     me = clerk(CD_HF)
     case = submit(AHDT, citizen(), CD_HF, CD_HF)
     client = signed_in(app, me)
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act",
-                           data={"action": "accept", "version": "1"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act", data={"action": "accept", "version": "1"}
+    )
     assert response.status_code == 302
     case = fresh(case)
     assert case.status is CaseStatus.ACCEPTED and case.clock_start_on == date(2026, 11, 2)
@@ -346,11 +395,17 @@ def test_stale_version_gets_409_and_nothing_is_written(app):
     a, b = signed_in(app, first), signed_in(app, second)
     # Both open the page at version 1; the first accepts.
     assert 'name="version" value="1"' in html_of(b.get(f"/clerk/cases/{case.tracking_number}"))
-    assert a.post(f"/clerk/cases/{case.tracking_number}/act",
-                  data={"action": "accept", "version": "1"}).status_code == 302
+    assert (
+        a.post(
+            f"/clerk/cases/{case.tracking_number}/act", data={"action": "accept", "version": "1"}
+        ).status_code
+        == 302
+    )
     before = footprint(case)
-    response = b.post(f"/clerk/cases/{case.tracking_number}/act",
-                      data={"action": "reject", "version": "1", "reason": "材料不全"})
+    response = b.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={"action": "reject", "version": "1", "reason": "材料不全"},
+    )
     assert response.status_code == 409
     html = html_of(response)
     assert "办件已被他人更新" in html and "不予受理" in html and "受理" in html
@@ -375,19 +430,27 @@ def test_a_race_inside_the_service_is_also_409(app, monkeypatch):
     monkeypatch.setattr(ops, "act", other_clerk_first)
     response = signed_in(app, second).post(
         f"/clerk/cases/{case.tracking_number}/act",
-        data={"action": "request_supplement", "version": "1", "reason": "缺材料"})
+        data={"action": "request_supplement", "version": "1", "reason": "缺材料"},
+    )
     assert response.status_code == 409
     assert footprint(case) == snapshot[0]
-    assert db.session.scalar(sa.select(sa.func.count(ClockPause.id)).where(
-        ClockPause.case_id == case.id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(ClockPause.id)).where(ClockPause.case_id == case.id)
+        )
+        == 0
+    )
 
 
 def test_a_form_without_its_version_is_refused(app):
     case = submit(AHDT, citizen(), CD_HF, CD_HF)
     client = signed_in(app, clerk(CD_HF))
     before = footprint(case)
-    for data in ({"action": "accept"}, {"action": "accept", "version": "x"},
-                 {"action": "fly", "version": "1"}):
+    for data in (
+        {"action": "accept"},
+        {"action": "accept", "version": "x"},
+        {"action": "fly", "version": "1"},
+    ):
         response = client.post(f"/clerk/cases/{case.tracking_number}/act", data=data)
         assert response.status_code == 400
     assert footprint(case) == before
@@ -400,18 +463,31 @@ def test_reason_required_is_422_with_the_message_and_the_typed_text(app):
     case = submit(AHDT, citizen(), CD_HF, CD_HF)
     client = signed_in(app, clerk(CD_HF))
     before = footprint(case)
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act", data={
-        "action": "reject", "version": "1", "reason": "  ",
-        "competent_office_hint": "重庆市住房公积金管理中心渝北分中心"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={
+            "action": "reject",
+            "version": "1",
+            "reason": "  ",
+            "competent_office_hint": "重庆市住房公积金管理中心渝北分中心",
+        },
+    )
     assert response.status_code == 422
     html = html_of(response)
     assert "“不予受理”须填写理由" in html
     assert 'value="重庆市住房公积金管理中心渝北分中心"' in html
     assert footprint(case) == before
 
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act", data={
-        "action": "request_supplement", "version": "1", "reason": "",
-        "material": ["bank_card"], "note_bank_card": "卡号不清晰<script>"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={
+            "action": "request_supplement",
+            "version": "1",
+            "reason": "",
+            "material": ["bank_card"],
+            "note_bank_card": "卡号不清晰<script>",
+        },
+    )
     assert response.status_code == 422
     html = html_of(response)
     assert "须填写理由" in html and 'value="卡号不清晰&lt;script&gt;"' in html
@@ -423,23 +499,32 @@ def test_a_rule_refusal_is_shown_not_raised(app):
     version) is a 422 with the workflow's reason."""
     case = submit(AHDT, citizen(), CQ_HF, CD_HF)
     client = signed_in(app, clerk(CQ_HF))
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act",
-                           data={"action": "accept", "version": "1"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act", data={"action": "accept", "version": "1"}
+    )
     assert response.status_code == 422 and "无权对该办件执行“受理”" in html_of(response)
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act",
-                           data={"action": "forward", "version": "1"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act", data={"action": "forward", "version": "1"}
+    )
     assert response.status_code == 422 and "形式审查和身份核验" in html_of(response)
 
 
 def test_reject_records_the_reason_hint_and_appeal_rights(app):
     case = submit(AHDT, citizen(), CD_HF, CD_HF)
     client = signed_in(app, clerk(CD_HF))
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act", data={
-        "action": "reject", "version": "1", "reason": "不属于本中心管辖",
-        "competent_office_hint": "重庆市住房公积金管理中心"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={
+            "action": "reject",
+            "version": "1",
+            "reason": "不属于本中心管辖",
+            "competent_office_hint": "重庆市住房公积金管理中心",
+        },
+    )
     assert response.status_code == 302
-    event = db.session.scalars(sa.select(CaseEvent).where(
-        CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())).first()
+    event = db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
+    ).first()
     assert event.action == "reject" and event.reason == "不属于本中心管辖"
     assert event.payload["competent_office_hint"] == "重庆市住房公积金管理中心"
     assert "行政复议" in event.payload["appeal_rights"]
@@ -451,20 +536,48 @@ def test_extension_and_delivery_fields(app):
     ops.act(case.id, Action.ACCEPT, me, NOW)
     client = signed_in(app, me)
     url = f"/clerk/cases/{case.tracking_number}/act"
-    response = client.post(url, data={"action": "request_extension", "version": "2",
-                                      "days": "abc", "reason": "需调取外省档案"})
+    response = client.post(
+        url,
+        data={
+            "action": "request_extension",
+            "version": "2",
+            "days": "abc",
+            "reason": "需调取外省档案",
+        },
+    )
     assert response.status_code == 422 and "延长的工作日数（1至" in html_of(response)
     assert "需调取外省档案" in html_of(response)
-    assert client.post(url, data={"action": "request_extension", "version": "2", "days": "3",
-                                  "reason": "需调取外省档案"}).status_code == 302
+    assert (
+        client.post(
+            url,
+            data={
+                "action": "request_extension",
+                "version": "2",
+                "days": "3",
+                "reason": "需调取外省档案",
+            },
+        ).status_code
+        == 302
+    )
     assert fresh(case).extension_requested_days == 3
     ops.act(case.id, Action.APPROVE, me, NOW)
-    response = client.post(url, data={"action": "deliver", "version": "4",
-                                      "delivery_method": "post", "delivery_ref": ""})
+    response = client.post(
+        url,
+        data={"action": "deliver", "version": "4", "delivery_method": "post", "delivery_ref": ""},
+    )
     assert response.status_code == 422 and "邮寄送达请填写快递单号" in html_of(response)
-    assert client.post(url, data={"action": "deliver", "version": "4",
-                                  "delivery_method": "post",
-                                  "delivery_ref": "SF1234567890"}).status_code == 302
+    assert (
+        client.post(
+            url,
+            data={
+                "action": "deliver",
+                "version": "4",
+                "delivery_method": "post",
+                "delivery_ref": "SF1234567890",
+            },
+        ).status_code
+        == 302
+    )
     case = fresh(case)
     assert case.delivery_method == "post" and case.delivery_ref == "SF1234567890"
 
@@ -513,14 +626,19 @@ def test_claim_assign_and_release(app):
     assert fresh(case).assignee_id == me.id
     response = client.post(url, data={"op": "assign", "version": "2", "assignee": stranger.id})
     assert response.status_code == 422 and "本部门的经办人员" in html_of(response)
-    assert client.post(url, data={"op": "assign", "version": "2",
-                                  "assignee": colleague.id}).status_code == 302
+    assert (
+        client.post(
+            url, data={"op": "assign", "version": "2", "assignee": colleague.id}
+        ).status_code
+        == 302
+    )
     assert fresh(case).assignee_id == colleague.id
     assert client.post(url, data={"op": "release", "version": "2"}).status_code == 409
     assert client.post(url, data={"op": "release", "version": "3"}).status_code == 302
     assert fresh(case).assignee_id is None
-    events = db.session.scalars(sa.select(CaseEvent.action).where(
-        CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    events = db.session.scalars(
+        sa.select(CaseEvent.action).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    ).all()
     assert events[-3:] == ["claim", "assign", "release"]
 
 
@@ -535,8 +653,9 @@ def test_bulk_accept_reports_each_case(app):
     assert all(c.tracking_number in html for c in cases)
     # Meanwhile a colleague accepts the second one.
     ops.act(cases[1].id, Action.ACCEPT, colleague, NOW)
-    response = client.post("/clerk/bulk", data={
-        "case": [c.tracking_number for c in cases], "op": "accept"})
+    response = client.post(
+        "/clerk/bulk", data={"case": [c.tracking_number for c in cases], "op": "accept"}
+    )
     assert response.status_code == 200
     html = html_of(response)
     assert "成功 2 件，未成功 1 件" in html
@@ -546,25 +665,38 @@ def test_bulk_accept_reports_each_case(app):
     assert len(re.findall(r'<tr class="is-ok">', html)) == 2
     for c in cases:
         assert fresh(c).status is CaseStatus.ACCEPTED
-    accepts = db.session.scalars(sa.select(CaseEvent).where(
-        CaseEvent.action == "accept", CaseEvent.case_id.in_([c.id for c in cases]))).all()
+    accepts = db.session.scalars(
+        sa.select(CaseEvent).where(
+            CaseEvent.action == "accept", CaseEvent.case_id.in_([c.id for c in cases])
+        )
+    ).all()
     assert sorted(e.actor_id for e in accepts) == sorted([me.id, me.id, colleague.id])
 
 
 def test_bulk_assign_to_a_colleague(app):
     me, colleague = clerk(CD_HF), clerk(CD_HF)
     cases = [submit(AHDT, citizen(), CD_HF, CD_HF) for _ in range(2)]
-    response = signed_in(app, me).post("/clerk/bulk", data={
-        "case": [c.tracking_number for c in cases], "op": "assign",
-        "assignee": str(colleague.id)})
+    response = signed_in(app, me).post(
+        "/clerk/bulk",
+        data={
+            "case": [c.tracking_number for c in cases],
+            "op": "assign",
+            "assignee": str(colleague.id),
+        },
+    )
     assert response.status_code == 200 and "成功 2 件，未成功 0 件" in html_of(response)
     assert all(fresh(c).assignee_id == colleague.id for c in cases)
     # Nothing selected, or a colleague from another office: nothing happens.
     client = signed_in(app, me)
     assert client.post("/clerk/bulk", data={"op": "accept"}).status_code == 302
     stranger = clerk(CQ_HF)
-    assert client.post("/clerk/bulk", data={"case": [cases[0].tracking_number], "op": "assign",
-                                            "assignee": str(stranger.id)}).status_code == 302
+    assert (
+        client.post(
+            "/clerk/bulk",
+            data={"case": [cases[0].tracking_number], "op": "assign", "assignee": str(stranger.id)},
+        ).status_code
+        == 302
+    )
     assert fresh(cases[0]).assignee_id == colleague.id
 
 
@@ -575,23 +707,37 @@ def test_canned_note_as_the_supplement_reason_with_two_items(app):
     me = clerk(CD_HF)
     case = submit(AHDT, citizen(), CD_HF, CD_HF)
     client = signed_in(app, me)
-    assert client.post("/clerk/notes", data={"kind": "supplement",
-                                             "text": "请补交清晰的身份证正反面"}).status_code == 302
+    assert (
+        client.post(
+            "/clerk/notes", data={"kind": "supplement", "text": "请补交清晰的身份证正反面"}
+        ).status_code
+        == 302
+    )
     notes_page = html_of(client.get("/clerk/notes"))
     assert "请补交清晰的身份证正反面" in notes_page
     note_id = int(re.search(r"/clerk/notes/(\d+)/delete", notes_page).group(1))
     page = html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
     assert f'<option value="{note_id}">请补交清晰的身份证正反面</option>' in page
 
-    response = client.post(f"/clerk/cases/{case.tracking_number}/act", data={
-        "action": "request_supplement", "version": "1", "reason": "", "canned": str(note_id),
-        "material": ["id_card", "bank_card", "not_a_material"],
-        "note_id_card": "复印件模糊", "note_bank_card": "须本人名下的银行卡"})
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={
+            "action": "request_supplement",
+            "version": "1",
+            "reason": "",
+            "canned": str(note_id),
+            "material": ["id_card", "bank_card", "not_a_material"],
+            "note_id_card": "复印件模糊",
+            "note_bank_card": "须本人名下的银行卡",
+        },
+    )
     assert response.status_code == 302
     pause = db.session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id)).one()
     assert pause.reason == "请补交清晰的身份证正反面"
-    assert pause.items == [{"material": "id_card", "note": "复印件模糊"},
-                           {"material": "bank_card", "note": "须本人名下的银行卡"}]
+    assert pause.items == [
+        {"material": "id_card", "note": "复印件模糊"},
+        {"material": "bank_card", "note": "须本人名下的银行卡"},
+    ]
     assert fresh(case).status is CaseStatus.SUPPLEMENT_REQUESTED
     html = html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
     assert "复印件模糊" in html and "暂停计时" in html
@@ -602,10 +748,15 @@ def test_canned_notes_belong_to_the_office(app):
     client = signed_in(app, me)
     response = client.post("/clerk/notes", data={"kind": "rejection", "text": "x"})
     assert response.status_code == 422 and "2至500字" in html_of(response)
-    assert client.post("/clerk/notes", data={"kind": "rejection",
-                                             "text": "不属于本中心管辖"}).status_code == 302
-    note_id = int(re.search(r"/clerk/notes/(\d+)/delete",
-                            html_of(client.get("/clerk/notes"))).group(1))
+    assert (
+        client.post(
+            "/clerk/notes", data={"kind": "rejection", "text": "不属于本中心管辖"}
+        ).status_code
+        == 302
+    )
+    note_id = int(
+        re.search(r"/clerk/notes/(\d+)/delete", html_of(client.get("/clerk/notes"))).group(1)
+    )
     other = signed_in(app, stranger)
     assert "不属于本中心管辖" not in html_of(other.get("/clerk/notes"))
     assert other.post(f"/clerk/notes/{note_id}/delete").status_code == 404
@@ -621,8 +772,9 @@ def test_joint_case_subtask_from_letter_to_completion(app):
     case = submit(JOINT, citizen(), CQ_HF, CQ_HF)
     lead_client, partner_client = signed_in(app, lead), signed_in(app, partner)
     url = f"/clerk/cases/{case.tracking_number}"
-    assert lead_client.post(url + "/act", data={"action": "accept",
-                                                "version": "1"}).status_code == 302
+    assert (
+        lead_client.post(url + "/act", data={"action": "accept", "version": "1"}).status_code == 302
+    )
     page = html_of(lead_client.get(url))
     select = re.search(r'<select[^>]*name="coop_0".*?</select>', page, re.S)
     assert select and f'value="{office(CD_HF).id}"' in select.group(0)
@@ -630,11 +782,12 @@ def test_joint_case_subtask_from_letter_to_completion(app):
     # Partner cannot see the case before a letter is sent.
     assert partner_client.get(url).status_code == 404
 
-    response = lead_client.post(url + "/act", data={"action": "start_processing",
-                                                    "version": "2"})
+    response = lead_client.post(url + "/act", data={"action": "start_processing", "version": "2"})
     assert response.status_code == 422 and "协办" in html_of(response)
-    response = lead_client.post(url + "/act", data={
-        "action": "start_processing", "version": "2", "coop_0": str(office(CD_HF).id)})
+    response = lead_client.post(
+        url + "/act",
+        data={"action": "start_processing", "version": "2", "coop_0": str(office(CD_HF).id)},
+    )
     assert response.status_code == 302
     task = db.session.scalars(sa.select(SubTask).where(SubTask.case_id == case.id)).one()
     assert task.office_id == office(CD_HF).id and task.status is SubTaskStatus.SENT
@@ -647,25 +800,41 @@ def test_joint_case_subtask_from_letter_to_completion(app):
     page = html_of(partner_client.get(url))
     assert case_actions(page) == []  # the case's moves are the lead's
     assert re.findall(r'data-subtask-action="([a-z_]+)"', page) == [
-        "subtask_accept", "subtask_negotiate"]
+        "subtask_accept",
+        "subtask_negotiate",
+    ]
 
     sub_url = f"/clerk/subtasks/{task.id}/act"
-    response = partner_client.post(sub_url, data={"action": "subtask_negotiate",
-                                                  "version": "1", "reason": ""})
+    response = partner_client.post(
+        sub_url, data={"action": "subtask_negotiate", "version": "1", "reason": ""}
+    )
     assert response.status_code == 422 and "须填写理由" in html_of(response)
-    assert partner_client.post(sub_url, data={"action": "subtask_accept",
-                                              "version": "1"}).status_code == 302
-    assert partner_client.post(sub_url, data={"action": "subtask_complete",
-                                              "version": "1"}).status_code == 409
-    assert partner_client.post(sub_url, data={"action": "subtask_complete",
-                                              "version": "2"}).status_code == 302
+    assert (
+        partner_client.post(sub_url, data={"action": "subtask_accept", "version": "1"}).status_code
+        == 302
+    )
+    assert (
+        partner_client.post(
+            sub_url, data={"action": "subtask_complete", "version": "1"}
+        ).status_code
+        == 409
+    )
+    assert (
+        partner_client.post(
+            sub_url, data={"action": "subtask_complete", "version": "2"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(SubTask, task.id).status is SubTaskStatus.DONE
     # Done: off the partner's list; the lead may now approve.
-    assert task.letter_number not in html_of(partner_client.get("/clerk/")).split(
-        'id="subtasks-title"', 1)[1]
+    assert (
+        task.letter_number
+        not in html_of(partner_client.get("/clerk/")).split('id="subtasks-title"', 1)[1]
+    )
     assert "approve" in case_actions(html_of(lead_client.get(url)))
     # A stranger office can't touch the sub-task.
     stranger = signed_in(app, clerk("510100-mi"))
-    assert stranger.post(sub_url, data={"action": "subtask_accept",
-                                        "version": "3"}).status_code == 404
+    assert (
+        stranger.post(sub_url, data={"action": "subtask_accept", "version": "3"}).status_code == 404
+    )

@@ -27,8 +27,9 @@ def csrf_app(template_db, tmp_path) -> Iterator[Flask]:  # type: ignore[no-untyp
     would then serve another's request, which no real deployment does."""
     path = tmp_path / "csrf.sqlite"
     shutil.copy(template_db, path)
-    app = create_app(type("WithCsrf", (config_for(f"sqlite:///{path}"),),
-                          {"WTF_CSRF_ENABLED": True}))
+    app = create_app(
+        type("WithCsrf", (config_for(f"sqlite:///{path}"),), {"WTF_CSRF_ENABLED": True})
+    )
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -57,15 +58,17 @@ def new_citizen(app: Flask) -> Person:
 def token_from(client, path: str) -> str:  # type: ignore[no-untyped-def]
     html = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
 
 def sign_in(client, phone: str) -> None:  # type: ignore[no-untyped-def]
     token = token_from(client, "/login")
-    response = client.post("/login", data={"login": phone, "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"login": phone, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -99,8 +102,9 @@ def test_every_form_carries_a_token(csrf_app, person):
 
 
 @pytest.mark.parametrize("token", ["missing", "foreign", "garbage", "expired"])
-def test_login_without_a_valid_token_is_400_and_signs_nobody_in(csrf_app, person, token,
-                                                                 monkeypatch):
+def test_login_without_a_valid_token_is_400_and_signs_nobody_in(
+    csrf_app, person, token, monkeypatch
+):
     client, stranger = csrf_app.test_client(), csrf_app.test_client()
     data = {"login": person.phone, "password": PASSWORD}
     own = token_from(client, "/login")
@@ -162,8 +166,10 @@ def test_get_logout_changes_nothing(csrf_app, person):
 def test_a_forged_password_change_is_400_and_changes_nothing(csrf_app, person):
     client = csrf_app.test_client()
     sign_in(client, person.phone)
-    response = client.post("/account/password", data={
-        "old": PASSWORD, "new": "Fresh-Start-2027#", "confirm": "Fresh-Start-2027#"})
+    response = client.post(
+        "/account/password",
+        data={"old": PASSWORD, "new": "Fresh-Start-2027#", "confirm": "Fresh-Start-2027#"},
+    )
     assert response.status_code == 400
     stored = read(csrf_app, sa.select(User.password_hash).where(User.id == person.id))
     assert stored == person.password_hash
@@ -172,9 +178,16 @@ def test_a_forged_password_change_is_400_and_changes_nothing(csrf_app, person):
 
 def test_a_forged_registration_is_400_and_creates_nobody(csrf_app):
     client = csrf_app.test_client()
-    response = client.post("/register", data={
-        "real_name": "张三", "resident_id": "11010519491231002X", "phone": "13911112222",
-        "password": "Fresh-Start-2027#", "confirm": "Fresh-Start-2027#"})
+    response = client.post(
+        "/register",
+        data={
+            "real_name": "张三",
+            "resident_id": "11010519491231002X",
+            "phone": "13911112222",
+            "password": "Fresh-Start-2027#",
+            "confirm": "Fresh-Start-2027#",
+        },
+    )
     assert response.status_code == 400
     assert count(csrf_app, sa.select(User.id)) == 0
 
@@ -185,8 +198,12 @@ def test_get_requests_to_the_auth_pages_change_nothing(csrf_app, person):
         assert client.get(path).status_code in (200, 302)
     sign_in(client, person.phone)
     before = nonce_of(csrf_app, person.id)
-    for path in ("/logout", "/account/password?old=x&new=y&confirm=y",
-                 "/login?login=x&password=y", "/register?real_name=x"):
+    for path in (
+        "/logout",
+        "/account/password?old=x&new=y&confirm=y",
+        "/login?login=x&password=y",
+        "/register?real_name=x",
+    ):
         assert client.get(path).status_code in (200, 302)
     assert nonce_of(csrf_app, person.id) == before and logged_in(client)
     # Only the one sign-in was recorded: the GETs did nothing.

@@ -24,9 +24,18 @@ def posted(app: Flask, data: dict[str, object]):  # type: ignore[no-untyped-def]
 def test_queue_filters_fall_back_to_their_defaults(app: Flask):
     with app.test_request_context():
         args = clerk_forms.queue_args(
-            {"status": "nonsense", "service": "7", "due": "soon", "assigned": "boss",
-             "from": "2026-13-01", "to": "1999-12-31", "q": " 张\x00三\t ", "page": "0"},
-            {3})
+            {
+                "status": "nonsense",
+                "service": "7",
+                "due": "soon",
+                "assigned": "boss",
+                "from": "2026-13-01",
+                "to": "1999-12-31",
+                "q": " 张\x00三\t ",
+                "page": "0",
+            },
+            {3},
+        )
     f = args.filters
     assert (f.status, f.service_id, f.due, f.assigned) == ("open", None, None, "any")
     assert (f.submitted_from, f.submitted_to, f.page) == (None, None, 1)
@@ -37,16 +46,37 @@ def test_queue_filters_fall_back_to_their_defaults(app: Flask):
 def test_queue_filters_kept_when_well_formed(app: Flask):
     with app.test_request_context():
         args = clerk_forms.queue_args(
-            {"status": "closed", "service": "3", "due": "overdue", "assigned": "me",
-             "from": "2026-11-01", "to": "2026-11-30", "page": "2"}, {3})
-    assert args.raw == {"status": "closed", "service": "3", "due": "overdue",
-                        "assigned": "me", "from": "2026-11-01", "to": "2026-11-30", "q": ""}
+            {
+                "status": "closed",
+                "service": "3",
+                "due": "overdue",
+                "assigned": "me",
+                "from": "2026-11-01",
+                "to": "2026-11-30",
+                "page": "2",
+            },
+            {3},
+        )
+    assert args.raw == {
+        "status": "closed",
+        "service": "3",
+        "due": "overdue",
+        "assigned": "me",
+        "from": "2026-11-01",
+        "to": "2026-11-30",
+        "q": "",
+    }
     assert args.filters.page == 2
 
 
 def action(app: Flask, move: Action, data: dict[str, object], **kw: object):  # type: ignore[no-untyped-def]
-    options: dict[str, object] = {"material_codes": ["id_card", "photo"], "canned": {5: "请补正"},
-                                  "cooperation_count": 2, "statutory_days": 20, **kw}
+    options: dict[str, object] = {
+        "material_codes": ["id_card", "photo"],
+        "canned": {5: "请补正"},
+        "cooperation_count": 2,
+        "statutory_days": 20,
+        **kw,
+    }
     with posted(app, {"action": move.value, "version": "3", **data}):
         form = clerk_forms.action_form(move, **options)  # type: ignore[arg-type]
         return form.field_errors(), form.reason_text(), form.payload() if not form.errors else {}
@@ -54,8 +84,10 @@ def action(app: Flask, move: Action, data: dict[str, object], **kw: object):  # 
 
 def test_a_supplement_request_names_only_the_service_s_materials(app: Flask):
     errors, reason, payload = action(
-        app, Action.REQUEST_SUPPLEMENT,
-        {"material": ["photo", "passport"], "note_photo": "太模糊\x07", "canned": "5"})
+        app,
+        Action.REQUEST_SUPPLEMENT,
+        {"material": ["photo", "passport"], "note_photo": "太模糊\x07", "canned": "5"},
+    )
     assert errors == {} and reason == "请补正"
     assert payload == {"items": [{"material": "photo", "note": "太模糊"}]}
 
@@ -71,8 +103,9 @@ def test_delivery_by_post_needs_a_tracking_number(app: Flask):
     assert set(errors) == {"delivery_ref"}
     errors, _, _ = action(app, Action.DELIVER, {"delivery_method": "pigeon"})
     assert set(errors) == {"delivery_method"}
-    errors, _, payload = action(app, Action.DELIVER,
-                                {"delivery_method": "post", "delivery_ref": " SF123\n"})
+    errors, _, payload = action(
+        app, Action.DELIVER, {"delivery_method": "post", "delivery_ref": " SF123\n"}
+    )
     assert errors == {} and payload == {"delivery_method": "post", "delivery_ref": "SF123"}
 
 
@@ -106,9 +139,17 @@ def test_bulk_says_what_is_missing_first(app: Flask):
 
 
 def test_apply_form_reads_offices_tokens_and_licences(app: Flask):
-    with posted(app, {"token": "t" * 80, "receiving": "12", "competent": "x",
-                      "licence_id_card": " E-123456 ", "licence_photo": "",
-                      "kept_photo": "signed"}):
+    with posted(
+        app,
+        {
+            "token": "t" * 80,
+            "receiving": "12",
+            "competent": "x",
+            "licence_id_card": " E-123456 ",
+            "licence_photo": "",
+            "kept_photo": "signed",
+        },
+    ):
         form = apply_form(["id_card", "photo"])
         assert form.validate() is False and set(form.errors) == {"declaration"}
         assert form.idempotency_key() == "t" * 64
@@ -130,9 +171,16 @@ def test_track_form_checks_the_four_digits(app: Flask):
         assert form.number.data == "512611020000012"
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/cases?x=1", "/cases?x=1"), ("//evil.example", None), ("/\t/evil.example", None),
-    ("https://evil.example", None), ("/\\evil.example", None)])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/cases?x=1", "/cases?x=1"),
+        ("//evil.example", None),
+        ("/\t/evil.example", None),
+        ("https://evil.example", None),
+        ("/\\evil.example", None),
+    ],
+)
 def test_next_is_a_path_on_this_site(app: Flask, target: str, expected: str | None):
     with app.test_request_context():
         assert NextForm({"next": target}).next.data == expected

@@ -59,7 +59,11 @@ def _extract() -> Catalog:
 
     found = Catalog(locale=None)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=keywords, directory_filter=keep_dir,
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords=keywords,
+        directory_filter=keep_dir,
     ):
         found.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return found
@@ -82,8 +86,10 @@ def test_every_message_is_translated_and_keeps_its_placeholders():
         expected = set().union(*(PLACEHOLDER.findall(i) for i in _ids(m)))
         for s in strings:
             if set(PLACEHOLDER.findall(s)) != expected:
-                problems.append(f"{where}: placeholders {sorted(PLACEHOLDER.findall(s))} "
-                                f"!= {sorted(expected)} in {s!r}")
+                problems.append(
+                    f"{where}: placeholders {sorted(PLACEHOLDER.findall(s))} "
+                    f"!= {sorted(expected)} in {s!r}"
+                )
             if CJK.search(s):
                 problems.append(f"{where}: Chinese text or full-width punctuation left in {s!r}")
             if PLACEHOLDER.sub("", s).count("%") != PLACEHOLDER.sub("", _ids(m)[0]).count("%"):
@@ -96,11 +102,17 @@ def test_every_message_is_translated_and_keeps_its_placeholders():
 def test_translations_used_in_attributes_have_no_double_quote():
     """``{{ _('…') }}`` is inserted as markup: a " in the English would end the attribute."""
     catalog = _catalogue()
-    used = {msgid for path in (ROOT / "templates").rglob("*.html")
-            for msgid in IN_ATTRIBUTE.findall(path.read_text(encoding="utf-8"))}
+    used = {
+        msgid
+        for path in (ROOT / "templates").rglob("*.html")
+        for msgid in IN_ATTRIBUTE.findall(path.read_text(encoding="utf-8"))
+    }
     assert len(used) > 10
-    bad = [(msgid, entry.string) for msgid in sorted(used)
-           if (entry := catalog.get(msgid)) is not None and '"' in entry.string]
+    bad = [
+        (msgid, entry.string)
+        for msgid in sorted(used)
+        if (entry := catalog.get(msgid)) is not None and '"' in entry.string
+    ]
     assert not bad
 
 
@@ -136,26 +148,72 @@ def test_the_coverage_check_can_fail():
     found.add(("%(num)s 条未读", "%(num)s 条未读"), None, [("templates/x.html", 3)])
     found.add(("办件", "办件"), None, [("templates/x.html", 4)])  # singular in the catalogue
     assert [m.id for m in _missing(found, _catalogue())] == [
-        "一个还没有翻译的新字符串", ("%(num)s 条未读", "%(num)s 条未读"), ("办件", "办件")]
+        "一个还没有翻译的新字符串",
+        ("%(num)s 条未读", "%(num)s 条未读"),
+        ("办件", "办件"),
+    ]
 
 
 # Interface text from templates/base.html (the header, navigation and footer of every page).
-BASE_ZH = ("跳到主要内容", "川渝跨省通办服务平台", "首页", "事项目录", "办件查询", "我的办件",
-           "登录", "注册", "政务服务便民热线", "演示系统")
-BASE_EN = ("Skip to main content", "Sichuan–Chongqing Cross-Province Service Portal", "Home",
-           "Service catalogue", "Case tracking", "My cases", "Log in", "Register",
-           "Government service hotline", "Demo system")
+BASE_ZH = (
+    "跳到主要内容",
+    "川渝跨省通办服务平台",
+    "首页",
+    "事项目录",
+    "办件查询",
+    "我的办件",
+    "登录",
+    "注册",
+    "政务服务便民热线",
+    "演示系统",
+)
+BASE_EN = (
+    "Skip to main content",
+    "Sichuan–Chongqing Cross-Province Service Portal",
+    "Home",
+    "Service catalogue",
+    "Case tracking",
+    "My cases",
+    "Log in",
+    "Register",
+    "Government service hotline",
+    "Demo system",
+)
 
 PAGES_EN = {
-    "/": ("Apply in one place, handled in both", "Search for a service", "Track a case",
-          "Fully online", "Accept here, decide there", "Joint handling",
-          "Three ways a service is handled", "Promised time limit", "Statutory time limit"),
-    "/services/hf-transfer": ("Statutory time limit", "Promised time limit", "Apply online",
-                              "Application materials", "Responsible department", "working day"),
-    "/login": ("Log in", "Login help", "Mobile number / ID card number / username", "Password",
-               "No account yet?"),
-    "/register": ("Register with your real name", "Confirm password", "Before you register",
-                  "ID card number", "Mobile number"),
+    "/": (
+        "Apply in one place, handled in both",
+        "Search for a service",
+        "Track a case",
+        "Fully online",
+        "Accept here, decide there",
+        "Joint handling",
+        "Three ways a service is handled",
+        "Promised time limit",
+        "Statutory time limit",
+    ),
+    "/services/hf-transfer": (
+        "Statutory time limit",
+        "Promised time limit",
+        "Apply online",
+        "Application materials",
+        "Responsible department",
+        "working day",
+    ),
+    "/login": (
+        "Log in",
+        "Login help",
+        "Mobile number / ID card number / username",
+        "Password",
+        "No account yet?",
+    ),
+    "/register": (
+        "Register with your real name",
+        "Confirm password",
+        "Before you register",
+        "ID card number",
+        "Mobile number",
+    ),
 }
 
 

@@ -7,8 +7,15 @@ import sqlalchemy as sa
 
 def test_home_lists_the_catalogue_by_department_in_chinese(client):
     html = client.get("/").get_data(as_text=True)
-    for text in ("医疗保障", "住房公积金", "异地就医登记备案", "住房公积金异地转移接续",
-                 "全程网办", "异地代收代办", "多地联办"):
+    for text in (
+        "医疗保障",
+        "住房公积金",
+        "异地就医登记备案",
+        "住房公积金异地转移接续",
+        "全程网办",
+        "异地代收代办",
+        "多地联办",
+    ):
         assert text in html, text
     assert 'lang="zh-Hans"' in html
     assert "/services/hf-transfer" in html

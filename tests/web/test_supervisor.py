@@ -39,9 +39,16 @@ from tracker.web import wallclock
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 19:00 in Shanghai
 DEFAULT_FROM = TODAY - timedelta(days=29)
-PAGES = ["/supervisor/", "/supervisor/?group=office", "/supervisor/?group=service",
-         "/supervisor/clock", "/supervisor/ratings", "/supervisor/ratings?show=all",
-         "/supervisor/extensions", "/supervisor/workload"]
+PAGES = [
+    "/supervisor/",
+    "/supervisor/?group=office",
+    "/supervisor/?group=service",
+    "/supervisor/clock",
+    "/supervisor/ratings",
+    "/supervisor/ratings?show=all",
+    "/supervisor/extensions",
+    "/supervisor/workload",
+]
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +78,9 @@ def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
 
 
 def csv_links(page: str) -> list[str]:
-    return [link.replace("&amp;", "&") for link in re.findall(r'href="([^"]*format=csv[^"]*)"',
-                                                              page)]
+    return [
+        link.replace("&amp;", "&") for link in re.findall(r'href="([^"]*format=csv[^"]*)"', page)
+    ]
 
 
 def office_id(code: str) -> int:
@@ -81,8 +89,11 @@ def office_id(code: str) -> int:
 
 def sichuan_item() -> Rectification:
     db.session.rollback()
-    return next(r for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
-                if db.session.get(Office, r.office_id).region_code.startswith("51"))
+    return next(
+        r
+        for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
+        if db.session.get(Office, r.office_id).region_code.startswith("51")
+    )
 
 
 # ---- access -------------------------------------------------------------------------------
@@ -91,10 +102,14 @@ def sichuan_item() -> Rectification:
 def test_every_page_answers_for_a_supervisor_in_scope(app):
     client = signed_in(app, supervisor("510000"))
     item = sichuan_item()
-    for path in [*PAGES, "/supervisor/regions/510000", "/supervisor/regions/510100",
-                 f"/supervisor/offices/{office_id('510100-hf')}",
-                 f"/supervisor/offices/{office_id('510300-mi')}",  # an office with no cases
-                 f"/supervisor/rectifications/{item.id}"]:
+    for path in [
+        *PAGES,
+        "/supervisor/regions/510000",
+        "/supervisor/regions/510100",
+        f"/supervisor/offices/{office_id('510100-hf')}",
+        f"/supervisor/offices/{office_id('510300-mi')}",  # an office with no cases
+        f"/supervisor/rectifications/{item.id}",
+    ]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"] == "no-store", path
@@ -108,24 +123,41 @@ def test_other_roles_are_refused_and_strangers_sent_to_log_in(app):
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     for user in (citizen(), clerk("510100-hf")):
         client = signed_in(app, user)
-        for path in ("/supervisor/", "/supervisor/open-data", "/supervisor/ratings?format=csv"
-                     "&table=rectifications"):
+        for path in (
+            "/supervisor/",
+            "/supervisor/open-data",
+            "/supervisor/ratings?format=csv&table=rectifications",
+        ):
             assert client.get(path).status_code == 403, (user.role, path)
-        assert client.post(f"/supervisor/rectifications/{sichuan_item().id}",
-                           data={"note": "越权推进的尝试"}).status_code == 403
+        assert (
+            client.post(
+                f"/supervisor/rectifications/{sichuan_item().id}", data={"note": "越权推进的尝试"}
+            ).status_code
+            == 403
+        )
 
 
 def test_out_of_scope_regions_offices_and_items_answer_404(app):
     chongqing = signed_in(app, supervisor("500000"))
     item = sichuan_item()
-    for path in ("/supervisor/regions/510000", "/supervisor/regions/510100",
-                 f"/supervisor/offices/{office_id('510100-hf')}",
-                 f"/supervisor/rectifications/{item.id}", "/supervisor/regions/999999",
-                 "/supervisor/regions/abc", "/supervisor/offices/999999",
-                 "/supervisor/rectifications/999999"):
+    for path in (
+        "/supervisor/regions/510000",
+        "/supervisor/regions/510100",
+        f"/supervisor/offices/{office_id('510100-hf')}",
+        f"/supervisor/rectifications/{item.id}",
+        "/supervisor/regions/999999",
+        "/supervisor/regions/abc",
+        "/supervisor/offices/999999",
+        "/supervisor/rectifications/999999",
+    ):
         assert chongqing.get(path).status_code == 404, path
-    assert chongqing.post(f"/supervisor/rectifications/{item.id}",
-                          data={"note": "越权推进的尝试", "stage": "verify"}).status_code == 404
+    assert (
+        chongqing.post(
+            f"/supervisor/rectifications/{item.id}",
+            data={"note": "越权推进的尝试", "stage": "verify"},
+        ).status_code
+        == 404
+    )
     db.session.rollback()
     assert db.session.get(Rectification, item.id).stage == "verify"
     chengdu = signed_in(app, supervisor("510100"))
@@ -137,12 +169,15 @@ def test_out_of_scope_regions_offices_and_items_answer_404(app):
 def test_chongqing_figures_and_exports_never_include_sichuan(app):
     db.session.rollback()
     client = signed_in(app, supervisor("500000"))
-    sichuan_ids = {o.id for o in db.session.scalars(sa.select(Office))
-                   if o.region_code.startswith("51")}
-    sichuan_names = {o.name_zh for o in db.session.scalars(sa.select(Office))
-                     if o.region_code.startswith("51")}
-    cq_names = {o.name_zh for o in db.session.scalars(sa.select(Office))
-                if o.region_code.startswith("50")}
+    sichuan_ids = {
+        o.id for o in db.session.scalars(sa.select(Office)) if o.region_code.startswith("51")
+    }
+    sichuan_names = {
+        o.name_zh for o in db.session.scalars(sa.select(Office)) if o.region_code.startswith("51")
+    }
+    cq_names = {
+        o.name_zh for o in db.session.scalars(sa.select(Office)) if o.region_code.startswith("50")
+    }
     for path in PAGES:
         page = html(client.get(path))
         linked = {int(n) for n in re.findall(r"/supervisor/offices/(\d+)", page)}
@@ -150,16 +185,20 @@ def test_chongqing_figures_and_exports_never_include_sichuan(app):
         assert not re.search(r"/supervisor/regions/51\d{4}", page), path
         for link in csv_links(page):
             rows = csv_rows(client.get(link))
-            first_column = {row[0] for row in rows[1:]} | {row[1] for row in rows[1:]
-                                                           if len(row) > 1}
+            first_column = {row[0] for row in rows[1:]} | {
+                row[1] for row in rows[1:] if len(row) > 1
+            }
             assert not first_column & sichuan_names, link
     rows = csv_rows(client.get("/supervisor/?group=office&format=csv&table=by_office"))
     offices = [row[0] for row in rows[1:] if row[0] != "合计"]
     assert offices and set(offices) <= cq_names
     # The received total is what the Chongqing offices received, nothing more.
-    received = sum(1 for c in db.session.scalars(sa.select(Case))
-                   if DEFAULT_FROM <= c.received_on <= TODAY
-                   and db.session.get(Office, c.receiving_office_id).region_code.startswith("50"))
+    received = sum(
+        1
+        for c in db.session.scalars(sa.select(Case))
+        if DEFAULT_FROM <= c.received_on <= TODAY
+        and db.session.get(Office, c.receiving_office_id).region_code.startswith("50")
+    )
     total = next(row for row in rows if row[0] == "合计")
     assert int(total[1]) == received > 0
     # The open-data file of a Chongqing supervisor holds Chongqing regions only.
@@ -180,15 +219,21 @@ def test_chongqing_figures_and_exports_never_include_sichuan(app):
 def test_pages_show_no_applicant_data(app):
     db.session.rollback()
     people = db.session.scalars(sa.select(User).where(User.phone.is_not(None))).all()
-    secrets = {s for u in people for s in (u.real_name, u.phone, u.resident_id,
-                                           u.resident_id_masked) if s}
+    secrets = {
+        s for u in people for s in (u.real_name, u.phone, u.resident_id, u.resident_id_masked) if s
+    }
     assert len(secrets) > 20
     client = signed_in(app, supervisor(None))
     item = sichuan_item()
     paths = [*PAGES, f"/supervisor/rectifications/{item.id}"]
-    paths += [f"/supervisor/offices/{o.id}?from=2026-09-01" for o in db.session.scalars(
-        sa.select(Office).where(Office.code.in_(["510100-hf", "500112-hf", "510100-mi",
-                                                 "500112-psb"])))]
+    paths += [
+        f"/supervisor/offices/{o.id}?from=2026-09-01"
+        for o in db.session.scalars(
+            sa.select(Office).where(
+                Office.code.in_(["510100-hf", "500112-hf", "510100-mi", "500112-psb"])
+            )
+        )
+    ]
     for path in paths:
         page = html(client.get(path))
         leaked = [s for s in secrets if s in page]
@@ -205,19 +250,19 @@ def test_csv_has_bom_attachment_name_and_neutralised_cells(app):
     db.session.rollback()
     item = sichuan_item()
     rating = db.session.get(Rating, item.rating_id)
-    rating.comment = "=HYPERLINK(\"http://evil.example\",\"点我\")"
+    rating.comment = '=HYPERLINK("http://evil.example","点我")'
     db.session.commit()
     client = signed_in(app, supervisor("510000"))
     response = client.get("/supervisor/ratings?format=csv&table=rectifications")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"tongban-rectifications-")
+    assert disposition.startswith('attachment; filename="tongban-rectifications-')
     assert "filename*=UTF-8''" in disposition and disposition.isascii()
     rows = csv_rows(response)
     assert rows[0][:2] == ["办件编号", "部门"]
     comments = [row[4] for row in rows[1:]]
-    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in comments
+    assert '\'=HYPERLINK("http://evil.example","点我")' in comments
     assert not any(cell[:1] in ("=", "+", "@") for row in rows for cell in row)
     # Numbers stay numbers (summable), text cells carry no formula.
     daily = csv_rows(client.get("/supervisor/?format=csv&table=daily"))
@@ -241,16 +286,35 @@ def test_every_table_on_every_page_downloads(app):
 # ---- odd input ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", [
-    "from=2026-13-45&to=abc", "from=2026-11-20&to=2026-01-01", "from=2020-01-01&to=2026-11-20",
-    "from=0001-01-01", "to=9999-12-31", "from=%00&to=%ff", "group=%27%20OR%201%3D1--",
-    "dept=hf%27;DROP%20TABLE%20cases;--", "service=-1", "service=99999999999999999999",
-    "service=abc", "show=evil", "format=xml", "from=2026-11-20T00:00", "from=" + "9" * 5000,
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=2026-13-45&to=abc",
+        "from=2026-11-20&to=2026-01-01",
+        "from=2020-01-01&to=2026-11-20",
+        "from=0001-01-01",
+        "to=9999-12-31",
+        "from=%00&to=%ff",
+        "group=%27%20OR%201%3D1--",
+        "dept=hf%27;DROP%20TABLE%20cases;--",
+        "service=-1",
+        "service=99999999999999999999",
+        "service=abc",
+        "show=evil",
+        "format=xml",
+        "from=2026-11-20T00:00",
+        "from=" + "9" * 5000,
+    ],
+)
 def test_odd_query_strings_give_the_default_never_an_error(app, query):
     client = signed_in(app, supervisor("510000"))
-    for path in ("/supervisor/", "/supervisor/clock", "/supervisor/ratings",
-                 "/supervisor/workload", "/supervisor/regions/510100"):
+    for path in (
+        "/supervisor/",
+        "/supervisor/clock",
+        "/supervisor/ratings",
+        "/supervisor/workload",
+        "/supervisor/regions/510100",
+    ):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 200, (path, query)
     page = html(client.get("/supervisor/?from=2026-13-45&to=abc"))
@@ -263,28 +327,45 @@ def test_range_and_filters_are_kept(app):
     assert "2026-11-09 至 2026-11-15" in page
     assert 'value="hf" selected' in page
     # Drill-down links keep the range and the department.
-    assert re.search(r"/supervisor/offices/\d+\?from=2026-11-09&amp;to=2026-11-15"
-                     r"&amp;group=office&amp;dept=hf", page)
+    assert re.search(
+        r"/supervisor/offices/\d+\?from=2026-11-09&amp;to=2026-11-15"
+        r"&amp;group=office&amp;dept=hf",
+        page,
+    )
 
 
 def test_late_completions_of_an_office_with_their_reasons(app):
     """'How many did this office complete late last week, and why': the office page lists the
     late completions in the range with the reasons from their history."""
     db.session.rollback()
-    late = [c for c in db.session.scalars(sa.select(Case))
-            if c.status in COMPLETED_STATES and c.due_on
-            and local_date(c.completed_at) > c.due_on]
+    late = [
+        c
+        for c in db.session.scalars(sa.select(Case))
+        if c.status in COMPLETED_STATES and c.due_on and local_date(c.completed_at) > c.due_on
+    ]
     case = late[0]
-    db.session.add(CaseEvent(case_id=case.id, at=case.completed_at - timedelta(hours=1),
-                             actor_role="clerk", office_id=case.competent_office_id,
-                             action=Action.START_SPECIAL.value, from_status=CaseStatus.PROCESSING,
-                             to_status=CaseStatus.SPECIAL_PROCEDURE, reason="需组织现场核查",
-                             payload={}))
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            at=case.completed_at - timedelta(hours=1),
+            actor_role="clerk",
+            office_id=case.competent_office_id,
+            action=Action.START_SPECIAL.value,
+            from_status=CaseStatus.PROCESSING,
+            to_status=CaseStatus.SPECIAL_PROCEDURE,
+            reason="需组织现场核查",
+            payload={},
+        )
+    )
     db.session.commit()
     client = signed_in(app, supervisor(None))
     done = local_date(case.completed_at)
-    page = html(client.get(f"/supervisor/offices/{case.competent_office_id}"
-                           f"?from={done.isoformat()}&to={done.isoformat()}"))
+    page = html(
+        client.get(
+            f"/supervisor/offices/{case.competent_office_id}"
+            f"?from={done.isoformat()}&to={done.isoformat()}"
+        )
+    )
     section = page.split('id="late-title"', 1)[1].split("</section>", 1)[0]
     assert case.tracking_number in section
     assert "启动特别程序：需组织现场核查" in section
@@ -297,8 +378,14 @@ def extension_case() -> Case:
     cd = clerk("510100-hf")
     case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
     ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
-    return ops.act(case.id, Action.REQUEST_EXTENSION, cd, datetime(2026, 11, 3, 3, tzinfo=UTC),
-                   reason="需跨省核对缴存记录", payload={"days": 2})
+    return ops.act(
+        case.id,
+        Action.REQUEST_EXTENSION,
+        cd,
+        datetime(2026, 11, 3, 3, tzinfo=UTC),
+        reason="需跨省核对缴存记录",
+        payload={"days": 2},
+    )
 
 
 def test_extension_requests_are_listed_and_decided_with_a_reason(app):
@@ -307,20 +394,26 @@ def test_extension_requests_are_listed_and_decided_with_a_reason(app):
     page = html(client.get("/supervisor/extensions"))
     assert case.tracking_number in page and "需跨省核对缴存记录" in page
     # A reason is required; nothing changes without one.
-    refused = client.post(f"/supervisor/extensions/{case.id}",
-                          data={"decision": "approve", "reason": " ", "version": case.version})
+    refused = client.post(
+        f"/supervisor/extensions/{case.id}",
+        data={"decision": "approve", "reason": " ", "version": case.version},
+    )
     assert refused.status_code == 422 and "请填写理由" in html(refused)
-    response = client.post(f"/supervisor/extensions/{case.id}", data={
-        "decision": "approve", "reason": "同意延长两个工作日", "version": case.version})
+    response = client.post(
+        f"/supervisor/extensions/{case.id}",
+        data={"decision": "approve", "reason": "同意延长两个工作日", "version": case.version},
+    )
     assert response.status_code == 302
     db.session.rollback()
     fresh = db.session.get(Case, case.id)
     assert fresh.extension_days == 2 and fresh.extension_requested_days is None
-    event = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
-                               .order_by(CaseEvent.id.desc())).first()
+    event = db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
+    ).first()
     assert event.action == "approve_extension" and event.reason == "同意延长两个工作日"
-    notes = db.session.scalars(sa.select(Notification.body).where(
-        Notification.user_id == case.applicant_id)).all()
+    notes = db.session.scalars(
+        sa.select(Notification.body).where(Notification.user_id == case.applicant_id)
+    ).all()
     assert any("同意延长两个工作日" in body for body in notes)  # the applicant sees the reason
     after = html(client.get(response.headers["Location"]))
     assert "已批准延期" in after and f'id="ext-{case.id}"' not in after
@@ -330,15 +423,19 @@ def test_extension_decisions_outside_the_scope_are_refused(app):
     case = extension_case()
     chongqing = signed_in(app, supervisor("500000"))
     assert case.tracking_number not in html(chongqing.get("/supervisor/extensions"))
-    response = chongqing.post(f"/supervisor/extensions/{case.id}", data={
-        "decision": "refuse", "reason": "不同意", "version": case.version})
+    response = chongqing.post(
+        f"/supervisor/extensions/{case.id}",
+        data={"decision": "refuse", "reason": "不同意", "version": case.version},
+    )
     assert response.status_code == 404
     db.session.rollback()
     assert db.session.get(Case, case.id).extension_requested_days == 2
     # A stale version is a conflict, nothing written.
     sichuan = signed_in(app, supervisor("510000"))
-    stale = sichuan.post(f"/supervisor/extensions/{case.id}", data={
-        "decision": "refuse", "reason": "不同意", "version": case.version - 1})
+    stale = sichuan.post(
+        f"/supervisor/extensions/{case.id}",
+        data={"decision": "refuse", "reason": "不同意", "version": case.version - 1},
+    )
     assert stale.status_code == 409
     db.session.rollback()
     assert db.session.get(Case, case.id).extension_requested_days == 2
@@ -350,19 +447,24 @@ def test_extension_decisions_outside_the_scope_are_refused(app):
 def test_rectification_moves_with_a_note_and_shows_its_history(app):
     item = sichuan_item()
     client = signed_in(app, supervisor("510000"))
-    empty = client.post(f"/supervisor/rectifications/{item.id}", data={"note": "", "stage":
-                                                                          "verify"})
+    empty = client.post(
+        f"/supervisor/rectifications/{item.id}", data={"note": "", "stage": "verify"}
+    )
     assert empty.status_code == 422 and "请填写本阶段的处理情况" in html(empty)
-    moved = client.post(f"/supervisor/rectifications/{item.id}",
-                        data={"note": "电话核实：排队时间过长属实", "stage": "verify"})
+    moved = client.post(
+        f"/supervisor/rectifications/{item.id}",
+        data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
+    )
     assert moved.status_code == 302
     page = html(client.get(moved.headers["Location"]))
     assert "电话核实：排队时间过长属实" in page and "整改" in page
     db.session.rollback()
     assert db.session.get(Rectification, item.id).stage == "rectify"
     # The same form posted again (stale stage) moves nothing.
-    again = client.post(f"/supervisor/rectifications/{item.id}",
-                        data={"note": "电话核实：排队时间过长属实", "stage": "verify"})
+    again = client.post(
+        f"/supervisor/rectifications/{item.id}",
+        data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
+    )
     assert again.status_code == 409
     db.session.rollback()
     assert db.session.get(Rectification, item.id).stage == "rectify"

@@ -20,51 +20,85 @@ TODAY = date(2026, 11, 20)
 
 SCOPE = dash.Scope(
     region_code="510000",
-    regions={"510000": dash.RegionRef("510000", None, "province", "四川省", "Sichuan"),
-             "510100": dash.RegionRef("510100", "510000", "prefecture", "成都市", "Chengdu"),
-             "510300": dash.RegionRef("510300", "510000", "prefecture", "自贡市", "Zigong")},
-    all_offices={1: dash.OfficeRef(1, "510100-hf", "成都公积金", "Chengdu HF", "510100", "hf"),
-                 2: dash.OfficeRef(2, "510300-hf", "自贡公积金", "Zigong HF", "510300", "hf"),
-                 3: dash.OfficeRef(3, "500100-hf", "重庆公积金", "Chongqing HF", "500100", "hf")},
+    regions={
+        "510000": dash.RegionRef("510000", None, "province", "四川省", "Sichuan"),
+        "510100": dash.RegionRef("510100", "510000", "prefecture", "成都市", "Chengdu"),
+        "510300": dash.RegionRef("510300", "510000", "prefecture", "自贡市", "Zigong"),
+    },
+    all_offices={
+        1: dash.OfficeRef(1, "510100-hf", "成都公积金", "Chengdu HF", "510100", "hf"),
+        2: dash.OfficeRef(2, "510300-hf", "自贡公积金", "Zigong HF", "510300", "hf"),
+        3: dash.OfficeRef(3, "500100-hf", "重庆公积金", "Chongqing HF", "500100", "hf"),
+    },
     services={7: dash.ServiceRef(7, "hf-retirement", "退休提取", "Retirement withdrawal", "hf")},
     departments={"hf": dash.DepartmentRef("hf", "公积金", "Housing fund")},
 )
-LINKS = Links(region=lambda code: f"/r/{code}", office=lambda i: f"/o/{i}",
-              service=lambda i: f"/s/{i}", office_service=lambda o, s: f"/o/{o}/s/{s}",
-              clock="/clock", ratings=lambda **kw: "/ratings", rectification=lambda i: f"/x/{i}")
+LINKS = Links(
+    region=lambda code: f"/r/{code}",
+    office=lambda i: f"/o/{i}",
+    service=lambda i: f"/s/{i}",
+    office_service=lambda o, s: f"/o/{o}/s/{s}",
+    clock="/clock",
+    ratings=lambda **kw: "/ratings",
+    rectification=lambda i: f"/x/{i}",
+)
 
 
 def filters(**args: str) -> Filters:
     return FilterForm(MultiDict(args)).filters(SCOPE, TODAY)
 
 
-@pytest.mark.parametrize("args", [
-    {"from": "2026-13-45", "to": "abc"}, {"from": "2026-11-20", "to": "2026-01-01"},
-    {"from": "2020-01-01", "to": "2026-11-20"}, {"from": "0001-01-01"}, {"to": "9999-12-31"},
-    {"from": "\x00", "to": "\xff"}, {"from": "9" * 5000}, {"from": "2026-11-20T00:00"},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"from": "2026-13-45", "to": "abc"},
+        {"from": "2026-11-20", "to": "2026-01-01"},
+        {"from": "2020-01-01", "to": "2026-11-20"},
+        {"from": "0001-01-01"},
+        {"to": "9999-12-31"},
+        {"from": "\x00", "to": "\xff"},
+        {"from": "9" * 5000},
+        {"from": "2026-11-20T00:00"},
+    ],
+)
 def test_an_odd_range_falls_back_to_the_last_30_days(args):
     f = filters(**args)
     assert (f.start, f.end) == (TODAY - timedelta(days=29), TODAY)
 
 
 def test_filters_keep_good_values_and_drop_unknown_ones():
-    f = filters(**{"from": "2026-11-09", "to": "2026-11-15", "group": "service", "dept": "hf",
-                   "service": "7"})
+    f = filters(
+        **{
+            "from": "2026-11-09",
+            "to": "2026-11-15",
+            "group": "service",
+            "dept": "hf",
+            "service": "7",
+        }
+    )
     assert (f.start, f.end, f.group, f.dept, f.service) == (
-        date(2026, 11, 9), date(2026, 11, 15), "service", "hf", 7)
+        date(2026, 11, 9),
+        date(2026, 11, 15),
+        "service",
+        "hf",
+        7,
+    )
     odd = filters(group="' OR 1=1--", dept="x';DROP", service="99999999999999999999")
     assert (odd.group, odd.dept, odd.service) == ("region", None, None)
     assert filters(service="-1").service is None
     assert filters(to="2027-01-05").end == TODAY  # never past today
-    assert filters().args(service=7) == {"from": "2026-10-22", "to": "2026-11-20",
-                                         "service": "7"}
+    assert filters().args(service=7) == {"from": "2026-10-22", "to": "2026-11-20", "service": "7"}
 
 
 def test_the_extension_form_reads_a_decision_a_reason_and_a_version():
-    form = ExtensionDecisionForm(MultiDict({"decision": "refuse", "reason": "  不同意\n\t理由 ",
-                                            "version": "3"}))
-    assert (form.approve(), form.reason_text(), form.expected_version()) == (False, "不同意 理由", 3)
+    form = ExtensionDecisionForm(
+        MultiDict({"decision": "refuse", "reason": "  不同意\n\t理由 ", "version": "3"})
+    )
+    assert (form.approve(), form.reason_text(), form.expected_version()) == (
+        False,
+        "不同意 理由",
+        3,
+    )
     odd = ExtensionDecisionForm(MultiDict({"decision": "maybe", "version": "x"}))
     assert (odd.approve(), odd.reason_text(), odd.expected_version()) == (None, "", None)
 
@@ -74,8 +108,10 @@ def part(kind: str, key: str | int, offices: tuple[int, ...], **counts: int) -> 
 
 
 def test_breakdown_lists_active_rows_notes_the_hidden_regions_and_totals_everything(app):
-    parts = [part("region", "510100", (1,), received=4, accepted=3),
-             part("region", "510300", (2,))]  # nothing in the range, nothing due: hidden
+    parts = [
+        part("region", "510100", (1,), received=4, accepted=3),
+        part("region", "510300", (2,)),
+    ]  # nothing in the range, nothing due: hidden
     now = {(1, 7): dash.Current(overdue=1, at_risk=2)}
     with app.test_request_context("/"):
         table = overview.breakdown(SCOPE, LINKS, "region", parts, now, [1, 2])
@@ -85,8 +121,14 @@ def test_breakdown_lists_active_rows_notes_the_hidden_regions_and_totals_everyth
     assert table.foot is not None and table.foot[0] == "合计" and table.foot[1] == 4
     # Something due now keeps an office's row even with an empty range.
     with app.test_request_context("/"):
-        due = overview.breakdown(SCOPE, LINKS, "office", [part("office", 2, (2,))],
-                                 {(2, 7): dash.Current(overdue=0, at_risk=1)}, [2])
+        due = overview.breakdown(
+            SCOPE,
+            LINKS,
+            "office",
+            [part("office", 2, (2,))],
+            {(2, 7): dash.Current(overdue=0, at_risk=1)},
+            [2],
+        )
     assert [row[0].text for row in due.rows] == ["自贡公积金"]
 
 
@@ -111,8 +153,9 @@ def test_report_labels_follow_the_interface_language(app):
 
 
 def test_clock_service_rows_show_paused_days_per_completed_case(app):
-    c = Counter({tp.ON_TIME: 3, tp.LATE: 1, tp.APPROVED: 4, tp.PAUSED_DAYS: 6,
-                 tp.SUPPLEMENT_REQUESTS: 2})
+    c = Counter(
+        {tp.ON_TIME: 3, tp.LATE: 1, tp.APPROVED: 4, tp.PAUSED_DAYS: 6, tp.SUPPLEMENT_REQUESTS: 2}
+    )
     with app.test_request_context("/"):
         table = clock.services_table(SCOPE, LINKS, {7: c})
     row = table.rows[0]

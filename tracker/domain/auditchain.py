@@ -36,9 +36,17 @@ class SealedRow(Protocol):
 
 def seal(key: bytes, row: SealedRow, prev_hash: str) -> str:
     """The row's seal: every stored field, its id (so a reorder shows) and the previous seal."""
-    content = [row.id, row.at.astimezone(UTC).isoformat(timespec="microseconds"), row.user_id,
-               row.action, bool(row.success), row.ip, row.target, dict(row.detail or {}),
-               prev_hash]
+    content = [
+        row.id,
+        row.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        row.user_id,
+        row.action,
+        bool(row.success),
+        row.ip,
+        row.target,
+        dict(row.detail or {}),
+        prev_hash,
+    ]
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
@@ -66,10 +74,18 @@ def first_break(key: bytes, rows: Iterable[SealedRow]) -> Verdict:
     for row in rows:
         count += 1
         if row.prev_hash != prev:
-            return Verdict(count, prev, Break(row.id, "chain broken before this row: a row was "
-                                                      "deleted, inserted or moved"))
+            return Verdict(
+                count,
+                prev,
+                Break(row.id, "chain broken before this row: a row was deleted, inserted or moved"),
+            )
         if not row.hash or not hmac.compare_digest(row.hash, seal(key, row, prev)):
-            return Verdict(count, prev, Break(row.id, "the row does not match its seal: "
-                                                      "changed, or written without the key"))
+            return Verdict(
+                count,
+                prev,
+                Break(
+                    row.id, "the row does not match its seal: changed, or written without the key"
+                ),
+            )
         prev = row.hash
     return Verdict(count, prev)

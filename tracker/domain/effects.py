@@ -34,15 +34,25 @@ NO_DEADLINE = date(9999, 12, 31)
 
 DELIVERY_REF_MAX = 64
 DECISIONS = DECISION_ACTIONS
-_PAUSE_OPENED_BY = {Action.REQUEST_SUPPLEMENT: "supplement",
-                    Action.START_SPECIAL: "special_procedure"}
+_PAUSE_OPENED_BY = {
+    Action.REQUEST_SUPPLEMENT: "supplement",
+    Action.START_SPECIAL: "special_procedure",
+}
 _PAUSE_CLOSED_BY = frozenset({Action.SUBMIT_SUPPLEMENT, Action.END_SPECIAL})
 _SENDS_LETTERS = frozenset({Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS})
 # The moves after which the due date is counted again: the clock starts, a pause opens or
 # ends, an extension is granted. (A case that closes keeps the due date it had.)
-_RECOUNTS_DUE = frozenset({Action.ACCEPT, Action.DEEM_ACCEPTED, Action.REQUEST_SUPPLEMENT,
-                           Action.START_SPECIAL, Action.SUBMIT_SUPPLEMENT, Action.END_SPECIAL,
-                           Action.APPROVE_EXTENSION})
+_RECOUNTS_DUE = frozenset(
+    {
+        Action.ACCEPT,
+        Action.DEEM_ACCEPTED,
+        Action.REQUEST_SUPPLEMENT,
+        Action.START_SPECIAL,
+        Action.SUBMIT_SUPPLEMENT,
+        Action.END_SPECIAL,
+        Action.APPROVE_EXTENSION,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -82,26 +92,37 @@ class CaseChanges:
 def latest_supplement_arrival(pauses: Sequence[clock.Pause]) -> date | None:
     """The day the last requested supplements arrived (the end of the latest closed
     supplement pause), or None if none did: the legal acceptance date counts from it."""
-    return max((p.end for p in pauses if p.kind == "supplement" and p.end is not None),
-               default=None)
+    return max(
+        (p.end for p in pauses if p.kind == "supplement" and p.end is not None), default=None
+    )
 
 
-def due(clock_start_on: date | None, promised_days: int, extension_days: int,
-        pauses: Sequence[clock.Pause], calendar: clock.WorkingDays) -> tuple[date | None, int | None]:
+def due(
+    clock_start_on: date | None,
+    promised_days: int,
+    extension_days: int,
+    pauses: Sequence[clock.Pause],
+    calendar: clock.WorkingDays,
+) -> tuple[date | None, int | None]:
     """(due date, pending year): the due date over the pauses that reach past the clock
     start; with no calendar for a year it needs, (None, that year)."""
     if clock_start_on is None:
         return None, None
     spans = [p for p in pauses if p.end is None or p.end > clock_start_on]
     try:
-        return clock.due_date(clock_start_on, promised_days, spans, extension_days,
-                              calendar), None
+        return clock.due_date(clock_start_on, promised_days, spans, extension_days, calendar), None
     except UnknownCalendarYear as exc:
         return None, exc.year
 
 
-def act_by(status: CaseStatus, accepted: bool, received_on: date, arrived_on: date | None,
-           due_on: date | None, calendar: clock.WorkingDays) -> date | None:
+def act_by(
+    status: CaseStatus,
+    accepted: bool,
+    received_on: date,
+    arrived_on: date | None,
+    due_on: date | None,
+    calendar: clock.WorkingDays,
+) -> date | None:
     """The day the holding office must act by: the Art. 32 acceptance deadline before
     acceptance (counted from the arrival of requested supplements, if any), the due date
     after. ``NO_DEADLINE`` when nothing is due from the office (paused) or the day is not
@@ -136,33 +157,51 @@ def completion_facts(timing: Timing, done: date, calendar: clock.WorkingDays) ->
     spans = [p for p in timing.pauses if p.end is not None and p.end > start]
     try:
         used = clock.working_days_used(start, spans, done, calendar)
-        paused = sum(calendar.working_days_between(max(p.start, start), p.end or done)
-                     for p in spans if p.kind == "supplement")
+        paused = sum(
+            calendar.working_days_between(max(p.start, start), p.end or done)
+            for p in spans
+            if p.kind == "supplement"
+        )
     except UnknownCalendarYear:
         return Completion(on_time, None, None)
     return Completion(on_time, used, paused)
 
 
-def event_metrics(action: Action, to_status: CaseStatus, completion: Completion | None = None,
-                  score: int | None = None) -> dict[str, int]:
+def event_metrics(
+    action: Action,
+    to_status: CaseStatus,
+    completion: Completion | None = None,
+    score: int | None = None,
+) -> dict[str, int]:
     """The daily counters one event adds to (a decision's with its ``completion``)."""
     c = completion or Completion(None, None, None)
-    return metrics_for(EventFacts(action, to_status, on_time=c.on_time,
-                                  working_days=c.working_days, paused_days=c.paused_days,
-                                  score=score))
+    return metrics_for(
+        EventFacts(
+            action,
+            to_status,
+            on_time=c.on_time,
+            working_days=c.working_days,
+            paused_days=c.paused_days,
+            score=score,
+        )
+    )
 
 
 def _whole_days(payload: Mapping[str, Any], limit: int) -> int:
     raw = payload.get("days")
-    days = raw if isinstance(raw, int) and not isinstance(raw, bool) else (
-        int(raw) if isinstance(raw, str) and raw.strip().isdigit() else 0)
+    days = (
+        raw
+        if isinstance(raw, int) and not isinstance(raw, bool)
+        else (int(raw) if isinstance(raw, str) and raw.strip().isdigit() else 0)
+    )
     if not 1 <= days <= limit:
         raise DomainError("延长的工作日数须在1至法定时限之间", code="extension_days")
     return days
 
 
-def _payload_values(action: Action, case: CaseFacts, timing: Timing,
-                    payload: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _payload_values(
+    action: Action, case: CaseFacts, timing: Timing, payload: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The columns a move sets from what the clerk gave (and what the event records)."""
     if action is Action.FORWARD:
         return {"custody_office_id": case.competent_office_id, "assignee_id": None}, {}
@@ -170,8 +209,10 @@ def _payload_values(action: Action, case: CaseFacts, timing: Timing,
         return {"extension_requested_days": _whole_days(payload, timing.statutory_days)}, {}
     if action is Action.APPROVE_EXTENSION:
         granted = timing.extension_requested_days or 0
-        return ({"extension_days": timing.extension_days + granted,
-                 "extension_requested_days": None}, {"days": timing.extension_requested_days})
+        return (
+            {"extension_days": timing.extension_days + granted, "extension_requested_days": None},
+            {"days": timing.extension_requested_days},
+        )
     if action is Action.REFUSE_EXTENSION:
         return {"extension_requested_days": None}, {}
     if action is Action.DELIVER:
@@ -183,10 +224,13 @@ def _payload_values(action: Action, case: CaseFacts, timing: Timing,
     return {}, {}
 
 
-_STAMPED_BY = {Action.FORMAL_CHECK: "formal_checked_at",
-               Action.IDENTITY_CHECK: "identity_checked_at",
-               Action.ACCEPT: "accepted_at", Action.DEEM_ACCEPTED: "accepted_at",
-               Action.DELIVER: "delivered_at"}
+_STAMPED_BY = {
+    Action.FORMAL_CHECK: "formal_checked_at",
+    Action.IDENTITY_CHECK: "identity_checked_at",
+    Action.ACCEPT: "accepted_at",
+    Action.DEEM_ACCEPTED: "accepted_at",
+    Action.DELIVER: "delivered_at",
+}
 
 
 def _acceptance(action: Action, timing: Timing, today: date) -> date:
@@ -197,8 +241,9 @@ def _acceptance(action: Action, timing: Timing, today: date) -> date:
     return clock.clock_start(start, arrived)
 
 
-def _pauses_after(action: Action, pauses: tuple[clock.Pause, ...], today: date,
-                  closing: bool) -> tuple[tuple[clock.Pause, ...], clock.Pause | None, bool]:
+def _pauses_after(
+    action: Action, pauses: tuple[clock.Pause, ...], today: date, closing: bool
+) -> tuple[tuple[clock.Pause, ...], clock.Pause | None, bool]:
     """The case's pauses after the move, the pause it opens, and whether it closes one."""
     kind = _PAUSE_OPENED_BY.get(action)
     if kind is not None:
@@ -211,8 +256,14 @@ def _pauses_after(action: Action, pauses: tuple[clock.Pause, ...], today: date,
     return pauses, None, False
 
 
-def effects(action: Action, case: CaseFacts, timing: Timing, today: date,
-            calendar: clock.WorkingDays, payload: Mapping[str, Any] | None = None) -> CaseChanges:
+def effects(
+    action: Action,
+    case: CaseFacts,
+    timing: Timing,
+    today: date,
+    calendar: clock.WorkingDays,
+    payload: Mapping[str, Any] | None = None,
+) -> CaseChanges:
     """What ``action`` (already allowed by ``workflow.check``) changes, made ``today``.
 
     ``payload`` carries what the move needs: ``days`` (an extension request, whole working
@@ -229,39 +280,66 @@ def effects(action: Action, case: CaseFacts, timing: Timing, today: date,
     accepted = case.accepted or "accepted_at" in stamps
     start = _acceptance(action, timing, today) if "accepted_at" in stamps else timing.clock_start_on
     pauses, opened, closed = _pauses_after(action, timing.pauses, today, closing)
-    after = replace(timing, clock_start_on=start, pauses=pauses,
-                    extension_days=values.get("extension_days", timing.extension_days),
-                    extension_requested_days=values.get("extension_requested_days",
-                                                        timing.extension_requested_days))
+    after = replace(
+        timing,
+        clock_start_on=start,
+        pauses=pauses,
+        extension_days=values.get("extension_days", timing.extension_days),
+        extension_requested_days=values.get(
+            "extension_requested_days", timing.extension_requested_days
+        ),
+    )
     if action in _RECOUNTS_DUE:
         due_on, pending = due(start, after.promised_days, after.extension_days, pauses, calendar)
         after = replace(after, due_on=due_on, due_pending_year=pending)
     completion = completion_facts(after, today, calendar) if action in DECISIONS else None
     return CaseChanges(
-        status=status, timing=after, stamps=frozenset(stamps),
-        values={**values, "clock_start_on": after.clock_start_on, "due_on": after.due_on,
-                "due_pending_year": after.due_pending_year},
-        act_by=act_by(status, accepted, after.received_on,
-                      latest_supplement_arrival(pauses), after.due_on, calendar),
-        opens_pause=opened, closes_pause=closed, cancels_subtasks=closing,
+        status=status,
+        timing=after,
+        stamps=frozenset(stamps),
+        values={
+            **values,
+            "clock_start_on": after.clock_start_on,
+            "due_on": after.due_on,
+            "due_pending_year": after.due_pending_year,
+        },
+        act_by=act_by(
+            status,
+            accepted,
+            after.received_on,
+            latest_supplement_arrival(pauses),
+            after.due_on,
+            calendar,
+        ),
+        opens_pause=opened,
+        closes_pause=closed,
+        cancels_subtasks=closing,
         sends_contact_letters=(action in _SENDS_LETTERS and case.mode is HandlingMode.JOINT),
-        record=record, metrics=event_metrics(action, status, completion))
+        record=record,
+        metrics=event_metrics(action, status, completion),
+    )
 
 
 def facts_after(case: CaseFacts, action: Action, changes: CaseChanges) -> CaseFacts:
     """The rules' view of the case after the move (sub-tasks are the caller's: it knows the
     offices a contact letter goes to; cancelled ones are applied here)."""
     values = changes.values
-    checks = case.checks | ({action} if action in (Action.FORMAL_CHECK,
-                                                   Action.IDENTITY_CHECK) else set())
+    checks = case.checks | (
+        {action} if action in (Action.FORMAL_CHECK, Action.IDENTITY_CHECK) else set()
+    )
     subtasks = case.subtasks
     if changes.cancels_subtasks:
-        subtasks = tuple(t if t.status in (T.DONE, T.CANCELLED) else replace(t, status=T.CANCELLED)
-                         for t in subtasks)
+        subtasks = tuple(
+            t if t.status in (T.DONE, T.CANCELLED) else replace(t, status=T.CANCELLED)
+            for t in subtasks
+        )
     return replace(
-        case, status=changes.status,
+        case,
+        status=changes.status,
         accepted=case.accepted or "accepted_at" in changes.stamps,
         custody_office_id=values.get("custody_office_id", case.custody_office_id),
-        checks=frozenset(checks), subtasks=subtasks,
+        checks=frozenset(checks),
+        subtasks=subtasks,
         extension_pending=changes.timing.extension_requested_days is not None,
-        delivered=case.delivered or "delivered_at" in changes.stamps)
+        delivered=case.delivered or "delivered_at" in changes.stamps,
+    )

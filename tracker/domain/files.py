@@ -75,8 +75,9 @@ def _mb(n: int) -> str:
 
 
 def refuse_too_large(limits: UploadLimits, name: str | None = None) -> UploadRefused:
-    return UploadRefused(f"单个文件不能超过 {_mb(limits.max_bytes)} MB", code="too_large",
-                         name=name)
+    return UploadRefused(
+        f"单个文件不能超过 {_mb(limits.max_bytes)} MB", code="too_large", name=name
+    )
 
 
 def refuse_too_many(limits: UploadLimits) -> UploadRefused:
@@ -116,8 +117,11 @@ def clean_original_name(name: str) -> str:
     # Whitespace (tab, newline, ideographic space …) becomes a space; every other character of
     # category C (controls incl. NUL, formats such as U+202E and U+200B, surrogates, private
     # use, unassigned) is dropped.
-    name = "".join(" " if ch.isspace() else ch for ch in name
-                   if ch.isspace() or not unicodedata.category(ch).startswith("C"))
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if ch.isspace() or not unicodedata.category(ch).startswith("C")
+    )
     name = " ".join(name.split())
     if not name.strip("."):
         return UNNAMED

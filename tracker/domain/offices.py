@@ -40,4 +40,6 @@ def check_office_choice(
     if mode is HandlingMode.JOINT and receiving.id != competent.id:
         # The lead office (e.g. the transfer-in centre) receives and decides; the others get
         # sub-tasks. There is no forwarding in joint handling.
-        raise OfficeChoiceError("多地联办事项由牵头受理部门（如转入地）直接受理，收件部门须与受理部门相同")
+        raise OfficeChoiceError(
+            "多地联办事项由牵头受理部门（如转入地）直接受理，收件部门须与受理部门相同"
+        )

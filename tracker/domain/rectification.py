@@ -89,7 +89,8 @@ MOVES: tuple[StageMove, ...] = (
 MOVES_BY_SOURCE: dict[RectificationStage, StageMove] = {m.source: m for m in MOVES}
 # The stages from first to last, following the table (what a progress bar shows).
 STAGE_ORDER: tuple[RectificationStage, ...] = (
-    FIRST_STAGE, *(m.target for m in MOVES),
+    FIRST_STAGE,
+    *(m.target for m in MOVES),
 )
 OPEN_STAGES: frozenset[RectificationStage] = frozenset(MOVES_BY_SOURCE)
 # Followed up (跟进): moved past the first stage, closed included.
@@ -177,5 +178,11 @@ def check(item: ItemFacts, actor: ActorFacts, note: str | None) -> tuple[StageMo
 
 def history_entry(move: StageMove, note: str, by: str, by_id: int, at: datetime) -> dict[str, Any]:
     """What one move appends to the item's history (stored as JSON)."""
-    return {"stage": move.source.value, "to": move.target.value, "note": note, "by": by,
-            "by_id": by_id, "at": at.isoformat()}
+    return {
+        "stage": move.source.value,
+        "to": move.target.value,
+        "note": note,
+        "by": by,
+        "by_id": by_id,
+        "at": at.isoformat(),
+    }

@@ -81,7 +81,9 @@ class StatusInfo:
 # The mapping table PRODUCT.md asks to keep beside the enum; exports and integrations use `code`.
 STATUS_TABLE: dict[CaseStatus, StatusInfo] = {
     CaseStatus.RECEIVED: StatusInfo(1, "已接件", "Received", ClockEffect.RUNNING),
-    CaseStatus.RETRACTED: StatusInfo(2, "已撤件", "Withdrawn before acceptance", ClockEffect.STOPPED),
+    CaseStatus.RETRACTED: StatusInfo(
+        2, "已撤件", "Withdrawn before acceptance", ClockEffect.STOPPED
+    ),
     CaseStatus.ACCEPTED: StatusInfo(3, "已受理", "Accepted", ClockEffect.RUNNING),
     CaseStatus.NOT_ACCEPTED: StatusInfo(5, "不予受理", "Not accepted", ClockEffect.STOPPED),
     CaseStatus.SUPPLEMENT_REQUESTED: StatusInfo(

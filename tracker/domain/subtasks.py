@@ -25,20 +25,32 @@ class SubTaskTransition:
 
 T = SubTaskStatus
 SUBTASK_TRANSITIONS: tuple[SubTaskTransition, ...] = (
-    SubTaskTransition(Action.SUBTASK_ACCEPT, frozenset({T.SENT}),
-                      frozenset({Party.COOPERATING_OFFICE})),
-    SubTaskTransition(Action.SUBTASK_NEGOTIATE, frozenset({T.SENT, T.ACCEPTED}),
-                      frozenset({Party.COOPERATING_OFFICE, Party.LEAD_OFFICE}),
-                      reason_required=True),
-    SubTaskTransition(Action.SUBTASK_RESUME, frozenset({T.NEGOTIATING}),
-                      frozenset({Party.COOPERATING_OFFICE, Party.LEAD_OFFICE}),
-                      reason_required=True),
-    SubTaskTransition(Action.SUBTASK_COMPLETE, frozenset({T.ACCEPTED}),
-                      frozenset({Party.COOPERATING_OFFICE})),
+    SubTaskTransition(
+        Action.SUBTASK_ACCEPT, frozenset({T.SENT}), frozenset({Party.COOPERATING_OFFICE})
+    ),
+    SubTaskTransition(
+        Action.SUBTASK_NEGOTIATE,
+        frozenset({T.SENT, T.ACCEPTED}),
+        frozenset({Party.COOPERATING_OFFICE, Party.LEAD_OFFICE}),
+        reason_required=True,
+    ),
+    SubTaskTransition(
+        Action.SUBTASK_RESUME,
+        frozenset({T.NEGOTIATING}),
+        frozenset({Party.COOPERATING_OFFICE, Party.LEAD_OFFICE}),
+        reason_required=True,
+    ),
+    SubTaskTransition(
+        Action.SUBTASK_COMPLETE, frozenset({T.ACCEPTED}), frozenset({Party.COOPERATING_OFFICE})
+    ),
     # The lead (e.g. transfer-in centre) may cancel only before the other side has accepted.
-    SubTaskTransition(Action.SUBTASK_CANCEL, frozenset({T.SENT, T.NEGOTIATING}),
-                      frozenset({Party.LEAD_OFFICE}), reason_required=True,
-                      only_if_never_accepted=True),
+    SubTaskTransition(
+        Action.SUBTASK_CANCEL,
+        frozenset({T.SENT, T.NEGOTIATING}),
+        frozenset({Party.LEAD_OFFICE}),
+        reason_required=True,
+        only_if_never_accepted=True,
+    ),
 )
 SUBTASK_TRANSITIONS_BY_ACTION = {t.action: t for t in SUBTASK_TRANSITIONS}
 
@@ -82,7 +94,10 @@ def subtask_refusal(
 
 
 def check_subtask(
-    action: Action, case: CaseFacts, task: SubTaskFacts, actor: ActorFacts,
+    action: Action,
+    case: CaseFacts,
+    task: SubTaskFacts,
+    actor: ActorFacts,
     reason: str | None = None,
 ) -> SubTaskStatus:
     why = subtask_refusal(action, case, task, actor)
@@ -97,6 +112,7 @@ def available_subtask_actions(
     case: CaseFacts, task: SubTaskFacts, actor: ActorFacts
 ) -> list[Action]:
     return [
-        t.action for t in SUBTASK_TRANSITIONS
+        t.action
+        for t in SUBTASK_TRANSITIONS
         if subtask_refusal(t.action, case, task, actor) is None
     ]

@@ -63,8 +63,21 @@ class EventFacts:
     score: int | None = None  # ratings
 
 
-SCALAR_METRICS = (RECEIVED, ACCEPTED, NOT_ACCEPTED, APPROVED, APPROVED_TOLERATED, REFUSED,
-                  WITHDRAWN, CANCELLED, ON_TIME, LATE, SUPPLEMENT_REQUESTS, PAUSED_DAYS, WD_SUM)
+SCALAR_METRICS = (
+    RECEIVED,
+    ACCEPTED,
+    NOT_ACCEPTED,
+    APPROVED,
+    APPROVED_TOLERATED,
+    REFUSED,
+    WITHDRAWN,
+    CANCELLED,
+    ON_TIME,
+    LATE,
+    SUPPLEMENT_REQUESTS,
+    PAUSED_DAYS,
+    WD_SUM,
+)
 WD_METRICS = tuple(wd_bucket(days) for days in range(MAX_WD_BUCKET + 1))
 RATING_METRICS = tuple(rating_metric(score) for score in SCORES)
 ALL_METRICS = SCALAR_METRICS + WD_METRICS + RATING_METRICS  # every counter metrics_for can add
@@ -83,9 +96,14 @@ def completed_on_time(done: date, due: date | None, pending_year: int | None) ->
 
 # The counter each plain event adds one to (decisions and ratings carry figures, below).
 EVENT_METRIC: dict[Action, str] = {
-    Action.SUBMIT: RECEIVED, Action.ACCEPT: ACCEPTED, Action.DEEM_ACCEPTED: ACCEPTED,
-    Action.REJECT: NOT_ACCEPTED, Action.REQUEST_SUPPLEMENT: SUPPLEMENT_REQUESTS,
-    Action.RETRACT: WITHDRAWN, Action.WITHDRAW: WITHDRAWN, Action.CANCEL: CANCELLED,
+    Action.SUBMIT: RECEIVED,
+    Action.ACCEPT: ACCEPTED,
+    Action.DEEM_ACCEPTED: ACCEPTED,
+    Action.REJECT: NOT_ACCEPTED,
+    Action.REQUEST_SUPPLEMENT: SUPPLEMENT_REQUESTS,
+    Action.RETRACT: WITHDRAWN,
+    Action.WITHDRAW: WITHDRAWN,
+    Action.CANCEL: CANCELLED,
 }
 DECISION_ACTIONS = frozenset({Action.APPROVE, Action.APPROVE_TOLERATED, Action.REFUSE})
 

@@ -111,7 +111,9 @@ class Party(StrEnum):
     """Who, relative to the case, may make a move."""
 
     APPLICANT = "applicant"
-    INTAKE_OFFICE = "intake_office"  # holds custody and is not the competent office (before forwarding)
+    INTAKE_OFFICE = (
+        "intake_office"  # holds custody and is not the competent office (before forwarding)
+    )
     DECIDING_OFFICE = "deciding_office"  # holds custody and is the competent office
     HOLDING_OFFICE = "holding_office"  # whichever office holds custody
     CASE_OFFICE = "case_office"  # the receiving or the competent office
@@ -251,7 +253,13 @@ def _t(
     modes: Iterable[HandlingMode] = tuple(HandlingMode),
 ) -> Transition:
     return Transition(
-        action, frozenset(sources), target, frozenset({role}), party, reason, guards,
+        action,
+        frozenset(sources),
+        target,
+        frozenset({role}),
+        party,
+        reason,
+        guards,
         frozenset(modes),
     )
 
@@ -264,55 +272,187 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Intake at the receiving office (accept here, decide there).
     # ACCEPTED too: a case deemed accepted (Art. 32) while still at the intake office must
     # still be checked and forwarded; the INTAKE_OFFICE party limits these to before forwarding.
-    _t(Action.FORMAL_CHECK, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
-       Party.INTAKE_OFFICE, guards=("formal_check_pending",), modes=_AHDT),
-    _t(Action.IDENTITY_CHECK, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
-       Party.INTAKE_OFFICE, guards=("identity_check_pending",), modes=_AHDT),
-    _t(Action.FORWARD, {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED}, None, CLERK,
-       Party.INTAKE_OFFICE, guards=("needs_forward", "checks_done"), modes=_AHDT),
+    _t(
+        Action.FORMAL_CHECK,
+        {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED},
+        None,
+        CLERK,
+        Party.INTAKE_OFFICE,
+        guards=("formal_check_pending",),
+        modes=_AHDT,
+    ),
+    _t(
+        Action.IDENTITY_CHECK,
+        {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED},
+        None,
+        CLERK,
+        Party.INTAKE_OFFICE,
+        guards=("identity_check_pending",),
+        modes=_AHDT,
+    ),
+    _t(
+        Action.FORWARD,
+        {S.RECEIVED, S.SUPPLEMENTED, S.ACCEPTED},
+        None,
+        CLERK,
+        Party.INTAKE_OFFICE,
+        guards=("needs_forward", "checks_done"),
+        modes=_AHDT,
+    ),
     # Acceptance (受理) by the office with the power to decide.
-    _t(Action.ACCEPT, {S.RECEIVED, S.SUPPLEMENTED}, S.ACCEPTED, CLERK, Party.DECIDING_OFFICE,
-       guards=("pre_acceptance",)),
-    _t(Action.DEEM_ACCEPTED, {S.RECEIVED, S.SUPPLEMENTED}, S.ACCEPTED, SYSTEM, Party.SYSTEM,
-       guards=("pre_acceptance",)),
-    _t(Action.REJECT, {S.RECEIVED, S.SUPPLEMENTED}, S.NOT_ACCEPTED, CLERK,
-       Party.DECIDING_OFFICE, reason=True, guards=("pre_acceptance",)),
+    _t(
+        Action.ACCEPT,
+        {S.RECEIVED, S.SUPPLEMENTED},
+        S.ACCEPTED,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        guards=("pre_acceptance",),
+    ),
+    _t(
+        Action.DEEM_ACCEPTED,
+        {S.RECEIVED, S.SUPPLEMENTED},
+        S.ACCEPTED,
+        SYSTEM,
+        Party.SYSTEM,
+        guards=("pre_acceptance",),
+    ),
+    _t(
+        Action.REJECT,
+        {S.RECEIVED, S.SUPPLEMENTED},
+        S.NOT_ACCEPTED,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        reason=True,
+        guards=("pre_acceptance",),
+    ),
     # One-time notice of supplements (补正); the intake office may ask too (formal check).
-    _t(Action.REQUEST_SUPPLEMENT, {S.RECEIVED, S.SUPPLEMENTED} | _BEFORE_DECISION,
-       S.SUPPLEMENT_REQUESTED, CLERK, Party.HOLDING_OFFICE, reason=True),
-    _t(Action.SUBMIT_SUPPLEMENT, {S.SUPPLEMENT_REQUESTED}, S.SUPPLEMENTED, CITIZEN,
-       Party.APPLICANT),
+    _t(
+        Action.REQUEST_SUPPLEMENT,
+        {S.RECEIVED, S.SUPPLEMENTED} | _BEFORE_DECISION,
+        S.SUPPLEMENT_REQUESTED,
+        CLERK,
+        Party.HOLDING_OFFICE,
+        reason=True,
+    ),
+    _t(
+        Action.SUBMIT_SUPPLEMENT, {S.SUPPLEMENT_REQUESTED}, S.SUPPLEMENTED, CITIZEN, Party.APPLICANT
+    ),
     # Processing by the competent office.
-    _t(Action.START_PROCESSING, {S.ACCEPTED, S.SUPPLEMENTED, S.SPECIAL_PROCEDURE_ENDED},
-       S.PROCESSING, CLERK, Party.DECIDING_OFFICE, guards=("post_acceptance",)),
-    _t(Action.SEND_CONTACT_LETTERS, {S.PROCESSING}, None, CLERK, Party.DECIDING_OFFICE,
-       guards=("no_subtasks_yet",), modes=(HandlingMode.JOINT,)),
-    _t(Action.START_SPECIAL, {S.PROCESSING, S.ACCEPTED}, S.SPECIAL_PROCEDURE, CLERK,
-       Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance",)),
-    _t(Action.END_SPECIAL, {S.SPECIAL_PROCEDURE}, S.SPECIAL_PROCEDURE_ENDED, CLERK,
-       Party.DECIDING_OFFICE),
-    _t(Action.REQUEST_EXTENSION, _BEFORE_DECISION | {S.SPECIAL_PROCEDURE}, None, CLERK,
-       Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance", "no_extension_pending")),
-    _t(Action.APPROVE_EXTENSION, _BEFORE_DECISION | {S.SPECIAL_PROCEDURE}, None, SUPERVISOR,
-       Party.SUPERVISOR, reason=True, guards=("extension_pending",)),
-    _t(Action.REFUSE_EXTENSION, _BEFORE_DECISION | {S.SPECIAL_PROCEDURE}, None, SUPERVISOR,
-       Party.SUPERVISOR, reason=True, guards=("extension_pending",)),
+    _t(
+        Action.START_PROCESSING,
+        {S.ACCEPTED, S.SUPPLEMENTED, S.SPECIAL_PROCEDURE_ENDED},
+        S.PROCESSING,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        guards=("post_acceptance",),
+    ),
+    _t(
+        Action.SEND_CONTACT_LETTERS,
+        {S.PROCESSING},
+        None,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        guards=("no_subtasks_yet",),
+        modes=(HandlingMode.JOINT,),
+    ),
+    _t(
+        Action.START_SPECIAL,
+        {S.PROCESSING, S.ACCEPTED},
+        S.SPECIAL_PROCEDURE,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        reason=True,
+        guards=("post_acceptance",),
+    ),
+    _t(
+        Action.END_SPECIAL,
+        {S.SPECIAL_PROCEDURE},
+        S.SPECIAL_PROCEDURE_ENDED,
+        CLERK,
+        Party.DECIDING_OFFICE,
+    ),
+    _t(
+        Action.REQUEST_EXTENSION,
+        _BEFORE_DECISION | {S.SPECIAL_PROCEDURE},
+        None,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        reason=True,
+        guards=("post_acceptance", "no_extension_pending"),
+    ),
+    _t(
+        Action.APPROVE_EXTENSION,
+        _BEFORE_DECISION | {S.SPECIAL_PROCEDURE},
+        None,
+        SUPERVISOR,
+        Party.SUPERVISOR,
+        reason=True,
+        guards=("extension_pending",),
+    ),
+    _t(
+        Action.REFUSE_EXTENSION,
+        _BEFORE_DECISION | {S.SPECIAL_PROCEDURE},
+        None,
+        SUPERVISOR,
+        Party.SUPERVISOR,
+        reason=True,
+        guards=("extension_pending",),
+    ),
     # Decision (办结).
-    _t(Action.APPROVE, _BEFORE_DECISION, S.APPROVED, CLERK, Party.DECIDING_OFFICE,
-       guards=("post_acceptance", "subtasks_done")),
-    _t(Action.APPROVE_TOLERATED, _BEFORE_DECISION, S.APPROVED_TOLERATED, CLERK,
-       Party.DECIDING_OFFICE, reason=True, guards=("post_acceptance", "subtasks_done")),
-    _t(Action.REFUSE, _BEFORE_DECISION, S.REFUSED, CLERK, Party.DECIDING_OFFICE, reason=True,
-       guards=("post_acceptance",)),
+    _t(
+        Action.APPROVE,
+        _BEFORE_DECISION,
+        S.APPROVED,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        guards=("post_acceptance", "subtasks_done"),
+    ),
+    _t(
+        Action.APPROVE_TOLERATED,
+        _BEFORE_DECISION,
+        S.APPROVED_TOLERATED,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        reason=True,
+        guards=("post_acceptance", "subtasks_done"),
+    ),
+    _t(
+        Action.REFUSE,
+        _BEFORE_DECISION,
+        S.REFUSED,
+        CLERK,
+        Party.DECIDING_OFFICE,
+        reason=True,
+        guards=("post_acceptance",),
+    ),
     # Delivery of a decision (a refusal to accept too: it carries the appeal rights).
-    _t(Action.DELIVER, COMPLETED_STATES | {S.NOT_ACCEPTED}, None, CLERK, Party.CASE_OFFICE,
-       guards=("not_delivered",)),
+    _t(
+        Action.DELIVER,
+        COMPLETED_STATES | {S.NOT_ACCEPTED},
+        None,
+        CLERK,
+        Party.CASE_OFFICE,
+        guards=("not_delivered",),
+    ),
     # The applicant steps back; the office cancels.
-    _t(Action.RETRACT, {S.RECEIVED, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED}, S.RETRACTED,
-       CITIZEN, Party.APPLICANT, reason=True, guards=("pre_acceptance",)),
-    _t(Action.WITHDRAW,
-       _BEFORE_DECISION | {S.SUPPLEMENT_REQUESTED, S.SPECIAL_PROCEDURE}, S.WITHDRAWN, CITIZEN,
-       Party.APPLICANT, reason=True, guards=("post_acceptance",)),
+    _t(
+        Action.RETRACT,
+        {S.RECEIVED, S.SUPPLEMENT_REQUESTED, S.SUPPLEMENTED},
+        S.RETRACTED,
+        CITIZEN,
+        Party.APPLICANT,
+        reason=True,
+        guards=("pre_acceptance",),
+    ),
+    _t(
+        Action.WITHDRAW,
+        _BEFORE_DECISION | {S.SUPPLEMENT_REQUESTED, S.SPECIAL_PROCEDURE},
+        S.WITHDRAWN,
+        CITIZEN,
+        Party.APPLICANT,
+        reason=True,
+        guards=("post_acceptance",),
+    ),
     _t(Action.CANCEL, OPEN_STATES, S.CANCELLED, CLERK, Party.HOLDING_OFFICE, reason=True),
 )
 
@@ -368,7 +508,9 @@ def can(action: Action, case: CaseFacts, actor: ActorFacts) -> bool:
     return refusal(action, case, actor) is None
 
 
-def check(action: Action, case: CaseFacts, actor: ActorFacts, reason: str | None = None) -> Transition:
+def check(
+    action: Action, case: CaseFacts, actor: ActorFacts, reason: str | None = None
+) -> Transition:
     """Return the transition for this move, or raise a domain error that says why not."""
     why = refusal(action, case, actor)
     if why is not None:

@@ -15,8 +15,10 @@ from ._types import UTCDateTime, utcnow
 
 class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_log_user", "user_id", "at"),
-                      sa.Index("ix_audit_log_at", "at"))
+    __table_args__ = (
+        sa.Index("ix_audit_log_user", "user_id", "at"),
+        sa.Index("ix_audit_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,22 +28,39 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         sa.Index("ix_cases_queue", "custody_office_id", "status", "act_by", "id"),
         # service_id trails the order columns: the supervisor's overdue/at-risk counts per
         # office and service read this index alone (covering), the queue still sorts on it.
-        sa.Index("ix_cases_queue_open", "custody_office_id", "act_by", "id", "service_id",
-                 sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
-                 postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
+        sa.Index(
+            "ix_cases_queue_open",
+            "custody_office_id",
+            "act_by",
+            "id",
+            "service_id",
+            sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
+            postgresql_where=sa.text(f"status IN ({OPEN_SQL})"),
+        ),
         sa.Index("ix_cases_applicant", "applicant_id", "submitted_at"),
         # Supervision at scale: late completions per office, backlog by age, workload,
         # pending extensions (partial indexes hold only the rows those pages look at).
         sa.Index("ix_cases_completed", "competent_office_id", "completed_at"),
-        sa.Index("ix_cases_open_received", "custody_office_id", "received_on",
-                 sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
-                 postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
-        sa.Index("ix_cases_open_assignee", "custody_office_id", "assignee_id",
-                 sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
-                 postgresql_where=sa.text(f"status IN ({OPEN_SQL})")),
-        sa.Index("ix_cases_extension_pending", "custody_office_id",
-                 sqlite_where=sa.text("extension_requested_days IS NOT NULL"),
-                 postgresql_where=sa.text("extension_requested_days IS NOT NULL")),
+        sa.Index(
+            "ix_cases_open_received",
+            "custody_office_id",
+            "received_on",
+            sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
+            postgresql_where=sa.text(f"status IN ({OPEN_SQL})"),
+        ),
+        sa.Index(
+            "ix_cases_open_assignee",
+            "custody_office_id",
+            "assignee_id",
+            sqlite_where=sa.text(f"status IN ({OPEN_SQL})"),
+            postgresql_where=sa.text(f"status IN ({OPEN_SQL})"),
+        ),
+        sa.Index(
+            "ix_cases_extension_pending",
+            "custody_office_id",
+            sqlite_where=sa.text("extension_requested_days IS NOT NULL"),
+            postgresql_where=sa.text("extension_requested_days IS NOT NULL"),
+        ),
         sa.Index("ix_cases_competent", "competent_office_id", "status"),
         sa.Index("ix_cases_receiving", "receiving_office_id", "status"),
         sa.UniqueConstraint("applicant_id", "idempotency_key", name="uq_cases_idempotency"),
@@ -117,7 +134,8 @@ class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
     office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"))
     action: Mapped[str] = mapped_column(sa.String(32))
     from_status: Mapped[CaseStatus | None] = mapped_column(
-        enum_column(CaseStatus, "event_from_status"))
+        enum_column(CaseStatus, "event_from_status")
+    )
     to_status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, "event_to_status"))
     reason: Mapped[str | None] = mapped_column(sa.Text)
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
@@ -160,9 +178,14 @@ class SubTask(db.Model):  # type: ignore[name-defined,misc]
         sa.Index("ix_subtasks_case", "case_id"),
         # The office's unfinished sub-tasks, oldest first (a queue panel): read in order and
         # stopped after a page, where (office_id, status) sorted thousands at 1M cases.
-        sa.Index("ix_subtasks_office_open", "office_id", "created_at", "id",
-                 sqlite_where=sa.text(f"status IN ({OPEN_SUBTASK_SQL})"),
-                 postgresql_where=sa.text(f"status IN ({OPEN_SUBTASK_SQL})")),
+        sa.Index(
+            "ix_subtasks_office_open",
+            "office_id",
+            "created_at",
+            "id",
+            sqlite_where=sa.text(f"status IN ({OPEN_SUBTASK_SQL})"),
+            postgresql_where=sa.text(f"status IN ({OPEN_SUBTASK_SQL})"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,8 +209,9 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "attachments"
     __table_args__ = (
-        sa.CheckConstraint("stored_name IS NOT NULL OR e_licence_number IS NOT NULL",
-                           name="file_or_licence"),
+        sa.CheckConstraint(
+            "stored_name IS NOT NULL OR e_licence_number IS NOT NULL", name="file_or_licence"
+        ),
         sa.Index("ix_attachments_case", "case_id"),
     )
 

@@ -59,8 +59,10 @@ class Office(db.Model):  # type: ignore[name-defined,misc]
 class Service(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "services"
     __table_args__ = (
-        sa.CheckConstraint("promised_days >= 0 AND promised_days <= statutory_days",
-                           name="promised_within_statutory"),
+        sa.CheckConstraint(
+            "promised_days >= 0 AND promised_days <= statutory_days",
+            name="promised_within_statutory",
+        ),
         sa.CheckConstraint("receiving IN ('any', 'competent')", name="receiving"),
     )
 
@@ -116,7 +118,9 @@ class ServiceField(db.Model):  # type: ignore[name-defined,misc]
         sa.UniqueConstraint("service_id", "name", name="uq_service_fields_name"),
         sa.CheckConstraint(
             "type IN ('text', 'textarea', 'select', 'date', 'integer', 'money', 'phone', "
-            "'resident_id', 'region')", name="type"),
+            "'resident_id', 'region')",
+            name="type",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

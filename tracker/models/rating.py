@@ -25,8 +25,9 @@ class _Stage(sa.types.TypeDecorator[RectificationStage]):
     def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
         return None if value is None else RectificationStage(value).value
 
-    def process_result_value(self, value: str | None,
-                             dialect: sa.Dialect) -> RectificationStage | None:
+    def process_result_value(
+        self, value: str | None, dialect: sa.Dialect
+    ) -> RectificationStage | None:
         return None if value is None else RectificationStage(value)
 
 

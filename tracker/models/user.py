@@ -25,17 +25,22 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         # Staff of an office, by username. Partial: citizens (office_id NULL) are nearly every
         # row, and a full index on office_id made SQLite's statistics say each office holds
         # them all (it then scanned every user for one office's clerks).
-        sa.Index("ix_users_staff_office", "office_id", "username",
-                 sqlite_where=sa.text("office_id IS NOT NULL"),
-                 postgresql_where=sa.text("office_id IS NOT NULL")),
+        sa.Index(
+            "ix_users_staff_office",
+            "office_id",
+            "username",
+            sqlite_where=sa.text("office_id IS NOT NULL"),
+            postgresql_where=sa.text("office_id IS NOT NULL"),
+        ),
         sa.CheckConstraint("role != 'clerk' OR office_id IS NOT NULL", name="clerk_has_office"),
         sa.CheckConstraint(
             "role != 'citizen' OR (phone IS NOT NULL AND resident_id IS NOT NULL)",
             name="citizen_identified",
         ),
         sa.CheckConstraint("role = 'citizen' OR username IS NOT NULL", name="staff_username"),
-        sa.CheckConstraint("role = 'supervisor' OR scope_region_code IS NULL",
-                           name="scope_supervisors_only"),
+        sa.CheckConstraint(
+            "role = 'supervisor' OR scope_region_code IS NULL", name="scope_supervisors_only"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -129,11 +129,27 @@ def normalize_real_name(text: str) -> str:
     return name
 
 
-def _audit(session: Session, *, action: str, success: bool, now: datetime, ip: str | None,
-           user: User | None = None, target: str | None = None,
-           detail: dict[str, Any] | None = None) -> None:
-    audit.record(session, at=now, user_id=user.id if user else None, action=action,
-                 success=success, ip=ip, target=target, detail=detail)
+def _audit(
+    session: Session,
+    *,
+    action: str,
+    success: bool,
+    now: datetime,
+    ip: str | None,
+    user: User | None = None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session,
+        at=now,
+        user_id=user.id if user else None,
+        action=action,
+        success=success,
+        ip=ip,
+        target=target,
+        detail=detail,
+    )
 
 
 def _normalized_resident_id(text: str) -> str | None:
@@ -153,17 +169,18 @@ def _find_login(session: Session, login: str) -> tuple[User | None, str]:
     except InvalidPhone:
         phone = None
     if phone is not None:
-        user = session.scalar(sa.select(User).where(User.phone == phone,
-                                                    User.role == Role.CITIZEN))
+        user = session.scalar(sa.select(User).where(User.phone == phone, User.role == Role.CITIZEN))
         return user, mask_phone(phone)
     resident_id = _normalized_resident_id(login)
     if resident_id is not None:
-        user = session.scalar(sa.select(User).where(User.resident_id == resident_id,
-                                                    User.role == Role.CITIZEN))
+        user = session.scalar(
+            sa.select(User).where(User.resident_id == resident_id, User.role == Role.CITIZEN)
+        )
         return user, mask_resident_id(resident_id)
     username = login.strip()
-    user = session.scalar(sa.select(User).where(User.username == username,
-                                                User.role != Role.CITIZEN))
+    user = session.scalar(
+        sa.select(User).where(User.username == username, User.role != Role.CITIZEN)
+    )
     if user is not None:
         return user, username
     shown = username[:2] + "*" * min(max(len(username) - 2, 0), 8)
@@ -176,14 +193,18 @@ def _login_key(login: str) -> str:
     return "login#" + hashlib.sha256(folded.encode("utf-8")).hexdigest()[:40]
 
 
-def _unknown_login_locked_until(session: Session, key: str, *, now: datetime,
-                                max_failures: int, lockout: timedelta) -> datetime | None:
+def _unknown_login_locked_until(
+    session: Session, key: str, *, now: datetime, max_failures: int, lockout: timedelta
+) -> datetime | None:
     """Replay the failures of a login that names nobody through the same rule accounts
     follow, so that it gets locked exactly when an account would."""
     rows = session.scalars(
         sa.select(AuditEntry.at)
-        .where(AuditEntry.user_id.is_(None), AuditEntry.target == key,
-               AuditEntry.action == "login_failed")
+        .where(
+            AuditEntry.user_id.is_(None),
+            AuditEntry.target == key,
+            AuditEntry.action == "login_failed",
+        )
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(200)
     ).all()
@@ -230,11 +251,18 @@ def create_user(
         if session.scalar(sa.select(User.id).where(clash)) is not None:
             raise DomainError("该用户名、手机号或身份证号已注册", code="duplicate_user")
         user = User(
-            role=role, username=username, phone=phone, resident_id=resident_id,
+            role=role,
+            username=username,
+            phone=phone,
+            resident_id=resident_id,
             resident_id_masked=mask_resident_id(resident_id) if resident_id else None,
-            real_name=real_name, password_hash=hash_password(password),
-            office_id=office.id if office else None, scope_region_code=scope_region_code,
-            home_region_code=home_region_code, created_at=now, password_changed_at=now,
+            real_name=real_name,
+            password_hash=hash_password(password),
+            office_id=office.id if office else None,
+            scope_region_code=scope_region_code,
+            home_region_code=home_region_code,
+            created_at=now,
+            password_changed_at=now,
         )
         session.add(user)
     return user
@@ -248,8 +276,9 @@ class _Registration:
     phone: str = ""
 
 
-def _check_registration(session: Session, *, real_name: str, resident_id: str, phone: str,
-                        password: str, now: datetime) -> _Registration:
+def _check_registration(
+    session: Session, *, real_name: str, resident_id: str, phone: str, password: str, now: datetime
+) -> _Registration:
     errors: dict[str, list[str]] = {}
     checked = _Registration(errors)
     try:
@@ -269,46 +298,86 @@ def _check_registration(session: Session, *, real_name: str, resident_id: str, p
     problems = password_problems(password, personal=personal)
     if problems:
         errors["password"] = problems
-    if checked.resident_id and session.scalar(
-            sa.select(User.id).where(User.resident_id == checked.resident_id)) is not None:
-        errors["resident_id"] = ["该身份证号已注册账号，请直接登录；"
-                                 "如忘记密码，可携带身份证到任一通办窗口重置"]
-    if checked.phone and session.scalar(
-            sa.select(User.id).where(User.phone == checked.phone)) is not None:
+    if (
+        checked.resident_id
+        and session.scalar(sa.select(User.id).where(User.resident_id == checked.resident_id))
+        is not None
+    ):
+        errors["resident_id"] = [
+            "该身份证号已注册账号，请直接登录；如忘记密码，可携带身份证到任一通办窗口重置"
+        ]
+    if (
+        checked.phone
+        and session.scalar(sa.select(User.id).where(User.phone == checked.phone)) is not None
+    ):
         errors["phone"] = ["该手机号已被其他账号使用，请换一个手机号，或直接登录"]
     return checked
 
 
-def registration_problems(*, real_name: str, resident_id: str, phone: str, password: str,
-                          now: datetime) -> dict[str, list[str]]:
+def registration_problems(
+    *, real_name: str, resident_id: str, phone: str, password: str, now: datetime
+) -> dict[str, list[str]]:
     """What :func:`register_citizen` would refuse, keyed by field; writes nothing. For a form
     that failed its own checks, so that every fault shows at once."""
-    return _check_registration(db.session(), real_name=real_name, resident_id=resident_id,
-                               phone=phone, password=password, now=now).errors
+    return _check_registration(
+        db.session(),
+        real_name=real_name,
+        resident_id=resident_id,
+        phone=phone,
+        password=password,
+        now=now,
+    ).errors
 
 
-def register_citizen(*, real_name: str, resident_id: str, phone: str, password: str,
-                     now: datetime, ip: str | None = None) -> User:
+def register_citizen(
+    *,
+    real_name: str,
+    resident_id: str,
+    phone: str,
+    password: str,
+    now: datetime,
+    ip: str | None = None,
+) -> User:
     """A new applicant account. Every fault is reported at once, keyed by field, in a
     :class:`RegistrationError`; one account per resident ID and per phone number."""
     with write_transaction() as session:
-        checked = _check_registration(session, real_name=real_name, resident_id=resident_id,
-                                      phone=phone, password=password, now=now)
+        checked = _check_registration(
+            session,
+            real_name=real_name,
+            resident_id=resident_id,
+            phone=phone,
+            password=password,
+            now=now,
+        )
         if checked.errors:
             raise RegistrationError(checked.errors)
-        user = User(role=Role.CITIZEN, real_name=checked.name, resident_id=checked.resident_id,
-                    resident_id_masked=mask_resident_id(checked.resident_id),
-                    phone=checked.phone, password_hash=hash_password(password),
-                    created_at=now, password_changed_at=now)
+        user = User(
+            role=Role.CITIZEN,
+            real_name=checked.name,
+            resident_id=checked.resident_id,
+            resident_id_masked=mask_resident_id(checked.resident_id),
+            phone=checked.phone,
+            password_hash=hash_password(password),
+            created_at=now,
+            password_changed_at=now,
+        )
         session.add(user)
         try:
             session.flush()
         except sa.exc.IntegrityError:
             # Someone registered the same ID or phone a moment ago.
             raise RegistrationError(
-                {"resident_id": ["该身份证号或手机号刚刚已被注册，请直接登录"]}) from None
-        _audit(session, action="register", success=True, now=now, ip=ip, user=user,
-               target=f"user:{user.id}")
+                {"resident_id": ["该身份证号或手机号刚刚已被注册，请直接登录"]}
+            ) from None
+        _audit(
+            session,
+            action="register",
+            success=True,
+            now=now,
+            ip=ip,
+            user=user,
+            target=f"user:{user.id}",
+        )
     return user
 
 
@@ -321,8 +390,15 @@ class _Outcome:
     error: DomainError | None = None
 
 
-def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
-                 max_failures: int = 5, lockout_minutes: int = 15) -> User:
+def authenticate(
+    *,
+    login: str,
+    password: str,
+    ip: str | None,
+    now: datetime,
+    max_failures: int = 5,
+    lockout_minutes: int = 15,
+) -> User:
     """The user that ``login`` (a citizen's phone or resident ID, or a staff username) and
     ``password`` identify; :class:`LoginRefused` or :class:`AccountLocked` otherwise."""
     lockout = timedelta(minutes=lockout_minutes)
@@ -337,16 +413,31 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
         if user is None or user.role is Role.SYSTEM:
             spend_a_check(password)  # an unknown login costs the same time
             key = _login_key(login)
-            until = _unknown_login_locked_until(session, key, now=now,
-                                                max_failures=max_failures, lockout=lockout)
+            until = _unknown_login_locked_until(
+                session, key, now=now, max_failures=max_failures, lockout=lockout
+            )
             detail: dict[str, Any] = {"login": shown}
             if until is not None:
-                _audit(session, action="locked", success=False, now=now, ip=ip, target=key,
-                       detail=detail)
+                _audit(
+                    session,
+                    action="locked",
+                    success=False,
+                    now=now,
+                    ip=ip,
+                    target=key,
+                    detail=detail,
+                )
                 outcome.error = AccountLocked(until, now)
             else:
-                _audit(session, action="login_failed", success=False, now=now, ip=ip,
-                       target=key, detail={**detail, "reason": "unknown"})
+                _audit(
+                    session,
+                    action="login_failed",
+                    success=False,
+                    now=now,
+                    ip=ip,
+                    target=key,
+                    detail={**detail, "reason": "unknown"},
+                )
                 outcome.error = LoginRefused()
         else:
             right = verify_password(user.password_hash, password)
@@ -355,13 +446,29 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
             target = f"user:{user.id}"
             if user.locked_until is not None:
                 # Do not reveal whether the password was right.
-                _audit(session, action="locked", success=False, now=now, ip=ip, user=user,
-                       target=target, detail={"login": shown})
+                _audit(
+                    session,
+                    action="locked",
+                    success=False,
+                    now=now,
+                    ip=ip,
+                    user=user,
+                    target=target,
+                    detail={"login": shown},
+                )
                 outcome.error = AccountLocked(user.locked_until, now)
             elif right and user.is_active:
                 user.failed_logins, user.last_login_at = 0, now
-                _audit(session, action="login", success=True, now=now, ip=ip, user=user,
-                       target=target, detail={"login": shown})
+                _audit(
+                    session,
+                    action="login",
+                    success=True,
+                    now=now,
+                    ip=ip,
+                    user=user,
+                    target=target,
+                    detail={"login": shown},
+                )
                 outcome.user = user
             else:
                 reason = "wrong_password" if not right else "inactive"
@@ -370,8 +477,16 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
                 if user.failed_logins >= max_failures:
                     user.locked_until = now + lockout
                     detail["locked_until"] = user.locked_until.isoformat()
-                _audit(session, action="login_failed", success=False, now=now, ip=ip,
-                       user=user, target=target, detail=detail)
+                _audit(
+                    session,
+                    action="login_failed",
+                    success=False,
+                    now=now,
+                    ip=ip,
+                    user=user,
+                    target=target,
+                    detail=detail,
+                )
                 outcome.error = LoginRefused()
     # Raised after the commit: the failure and its audit row must stay written.
     if outcome.error is not None:
@@ -380,20 +495,29 @@ def authenticate(*, login: str, password: str, ip: str | None, now: datetime,
     return outcome.user
 
 
-def end_sessions(user: User, now: datetime, *, ip: str | None = None,
-                 reason: str = "logout") -> None:
+def end_sessions(
+    user: User, now: datetime, *, ip: str | None = None, reason: str = "logout"
+) -> None:
     """Log out everywhere: every session cookie issued to ``user`` stops working."""
     with write_transaction() as session:
         fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
         assert fresh is not None
         fresh.session_nonce = new_nonce()
-        _audit(session, action=reason, success=True, now=now, ip=ip, user=fresh,
-               target=f"user:{fresh.id}")
+        _audit(
+            session,
+            action=reason,
+            success=True,
+            now=now,
+            ip=ip,
+            user=fresh,
+            target=f"user:{fresh.id}",
+        )
     user.session_nonce = fresh.session_nonce
 
 
-def change_password(user: User, *, old: str, new: str, now: datetime,
-                    ip: str | None = None) -> None:
+def change_password(
+    user: User, *, old: str, new: str, now: datetime, ip: str | None = None
+) -> None:
     """Check ``old``, apply the policy to ``new``, store it and end every session
     (the caller starts a new one for the person who changed it)."""
     right = verify_password(user.password_hash, old)
@@ -401,7 +525,8 @@ def change_password(user: User, *, old: str, new: str, now: datetime,
     if not right:
         errors["old"] = ["当前密码不正确"]
     problems = password_problems(
-        new, personal=[v for v in (user.phone, user.resident_id, user.username) if v])
+        new, personal=[v for v in (user.phone, user.resident_id, user.username) if v]
+    )
     if new == old:
         problems.insert(0, "新密码不能与当前密码相同")
     if problems:
@@ -410,15 +535,29 @@ def change_password(user: User, *, old: str, new: str, now: datetime,
         fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
         assert fresh is not None
         if errors:
-            _audit(session, action="password_change_failed", success=False, now=now, ip=ip,
-                   user=fresh, target=f"user:{fresh.id}",
-                   detail={"reason": "wrong_password" if not right else "policy"})
+            _audit(
+                session,
+                action="password_change_failed",
+                success=False,
+                now=now,
+                ip=ip,
+                user=fresh,
+                target=f"user:{fresh.id}",
+                detail={"reason": "wrong_password" if not right else "policy"},
+            )
         else:
             fresh.password_hash = hash_password(new)
             fresh.password_changed_at = now
             fresh.session_nonce = new_nonce()
-            _audit(session, action="password_changed", success=True, now=now, ip=ip,
-                   user=fresh, target=f"user:{fresh.id}")
+            _audit(
+                session,
+                action="password_changed",
+                success=True,
+                now=now,
+                ip=ip,
+                user=fresh,
+                target=f"user:{fresh.id}",
+            )
     if errors:
         raise PasswordChangeError(errors)
     user.password_hash, user.session_nonce = fresh.password_hash, fresh.session_nonce

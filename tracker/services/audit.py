@@ -49,39 +49,64 @@ def audit_key() -> bytes:
     return hmac.new(secret, b"tongban audit log", hashlib.sha256).digest()
 
 
-def record(session: Session, *, at: datetime, action: str, success: bool,
-           user_id: int | None = None, ip: str | None = None, target: str | None = None,
-           detail: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    action: str,
+    success: bool,
+    user_id: int | None = None,
+    ip: str | None = None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Append one sealed row (the caller commits)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
     prev = session.scalar(sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    entry = AuditEntry(at=at, user_id=user_id, action=action, success=success,
-                       ip=(ip or None) and ip[:45], target=target and target[:128],
-                       detail=detail or {}, prev_hash=prev or GENESIS)
+    entry = AuditEntry(
+        at=at,
+        user_id=user_id,
+        action=action,
+        success=success,
+        ip=(ip or None) and ip[:45],
+        target=target and target[:128],
+        detail=detail or {},
+        prev_hash=prev or GENESIS,
+    )
     session.add(entry)
     session.flush()  # the id is part of the seal
     entry.hash = seal(audit_key(), entry, entry.prev_hash or GENESIS)
     return entry
 
 
-def record_denial(*, user_id: int, path: str, method: str, status: int, ip: str | None,
-                  now: datetime) -> None:
+def record_denial(
+    *, user_id: int, path: str, method: str, status: int, ip: str | None, now: datetime
+) -> None:
     """A signed-in user was refused (403) or told a thing does not exist (404) inside a
     role's pages (SECURITY.md #3: denials are audited). Its own transaction: whatever the
     refused request did is not part of it."""
     from ..database import write_transaction
 
     with write_transaction() as session:
-        record(session, at=now, action="denied", success=False, user_id=user_id, ip=ip,
-               target=path, detail={"status": status, "method": method})
+        record(
+            session,
+            at=now,
+            action="denied",
+            success=False,
+            user_id=user_id,
+            ip=ip,
+            target=path,
+            detail={"status": status, "method": method},
+        )
 
 
 def _rows(batch: int = 2000) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        rows = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.id > last)
-                                  .order_by(AuditEntry.id).limit(batch)).all()
+        rows = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
@@ -101,8 +126,10 @@ def seal_unsealed(session: Session) -> int:
     rows = list(session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)))
     start = next((i for i, r in enumerate(rows) if not r.hash), len(rows))
     if any(r.hash for r in rows[start:]):
-        raise RuntimeError("audit log: unsealed rows between sealed ones; run "
-                           "`tracker audit verify` and investigate before sealing anything")
+        raise RuntimeError(
+            "audit log: unsealed rows between sealed ones; run "
+            "`tracker audit verify` and investigate before sealing anything"
+        )
     key, prev = audit_key(), rows[start - 1].hash if start else GENESIS
     for row in rows[start:]:
         row.prev_hash = prev or GENESIS

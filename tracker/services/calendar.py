@@ -44,8 +44,10 @@ def get_calendar() -> WorkingCalendar:
     ).one()
     key = (url, *loaded)
     if _cache["key"] != key:
-        tables = {row.year: parse_year_table(row.data)
-                  for row in db.session.scalars(sa.select(HolidayTable))}
+        tables = {
+            row.year: parse_year_table(row.data)
+            for row in db.session.scalars(sa.select(HolidayTable))
+        }
         _cache["calendar"] = WorkingCalendar(extra_tables=tables)
         _cache["key"] = key
     _cache.update(checked=time.monotonic(), url=url)
@@ -89,8 +91,7 @@ def is_working_day_or_estimate(d: date, calendar: WorkingDays | None = None) -> 
         return d.weekday() < 5
 
 
-def add_working_days_or_estimate(start: date, n: int, calendar: WorkingDays | None = None
-                                 ) -> date:
+def add_working_days_or_estimate(start: date, n: int, calendar: WorkingDays | None = None) -> date:
     """The ``n``-th working day after ``start`` (n >= 0), counting Monday to Friday past the
     loaded tables."""
     cal = calendar or get_calendar()
@@ -104,8 +105,9 @@ def add_working_days_or_estimate(start: date, n: int, calendar: WorkingDays | No
         return d
 
 
-def known_working_days(start: date, end: date, calendar: WorkingDays | None = None
-                       ) -> tuple[list[date], date | None]:
+def known_working_days(
+    start: date, end: date, calendar: WorkingDays | None = None
+) -> tuple[list[date], date | None]:
     """The working days from ``start`` to ``end`` as far as the loaded tables go, and the last
     day they cover (None: not even ``start``'s year). For code that indexes days itself and
     must leave a deadline past them pending rather than estimate it (the bulk generator)."""

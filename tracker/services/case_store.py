@@ -62,13 +62,13 @@ def actor_facts(user: User | None) -> ActorFacts:
     scope = None
     if user.role is Role.SUPERVISOR and user.scope_region_code is not None:
         scope = frozenset({user.scope_region_code})
-    return ActorFacts(role=user.role, user_id=user.id, office_id=user.office_id,
-                      region_codes=scope)
+    return ActorFacts(role=user.role, user_id=user.id, office_id=user.office_id, region_codes=scope)
 
 
 def subtask_facts(t: SubTask) -> SubTaskFacts:
-    return SubTaskFacts(id=t.id, office_id=t.office_id, status=t.status,
-                        was_accepted=t.was_accepted)
+    return SubTaskFacts(
+        id=t.id, office_id=t.office_id, status=t.status, was_accepted=t.was_accepted
+    )
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -95,56 +95,101 @@ def case_facts(case: Case) -> CaseFacts:
 
 
 def pauses_of(case_id: int, session: Session | scoped_session[Any]) -> list[ClockPause]:
-    return list(session.scalars(
-        sa.select(ClockPause).where(ClockPause.case_id == case_id).order_by(ClockPause.id)))
+    return list(
+        session.scalars(
+            sa.select(ClockPause).where(ClockPause.case_id == case_id).order_by(ClockPause.id)
+        )
+    )
 
 
 def spans_of(pauses: Sequence[ClockPause]) -> tuple[clock.Pause, ...]:
-    return tuple(clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
-                 for p in pauses)
+    return tuple(
+        clock.Pause(p.started_on, p.ended_on, p.kind)  # type: ignore[arg-type]
+        for p in pauses
+    )
 
 
 def timing_of(case: Case, pauses: Sequence[ClockPause]) -> Timing:
     """The clock facts of a case for ``effects`` (its pauses loaded by the caller)."""
-    return Timing(received_on=case.received_on, promised_days=case.promised_days,
-                  statutory_days=case.service.statutory_days,
-                  clock_start_on=case.clock_start_on, extension_days=case.extension_days,
-                  extension_requested_days=case.extension_requested_days, due_on=case.due_on,
-                  due_pending_year=case.due_pending_year, pauses=spans_of(pauses))
+    return Timing(
+        received_on=case.received_on,
+        promised_days=case.promised_days,
+        statutory_days=case.service.statutory_days,
+        clock_start_on=case.clock_start_on,
+        extension_days=case.extension_days,
+        extension_requested_days=case.extension_requested_days,
+        due_on=case.due_on,
+        due_pending_year=case.due_pending_year,
+        pauses=spans_of(pauses),
+    )
 
 
-def notify_applicant(session: Session, case: Case, action: Action, reason: str | None,
-            now: datetime) -> None:
-    msg = applicant_message(action, service_name=case.service.name_zh,
-                            tracking_number=case.tracking_number, reason=reason,
-                            due_on=case.due_on)
+def notify_applicant(
+    session: Session, case: Case, action: Action, reason: str | None, now: datetime
+) -> None:
+    msg = applicant_message(
+        action,
+        service_name=case.service.name_zh,
+        tracking_number=case.tracking_number,
+        reason=reason,
+        due_on=case.due_on,
+    )
     if msg is None:
         return
-    note = Notification(user_id=case.applicant_id, case_id=case.id, created_at=now,
-                        title=msg[0], body=msg[1])
+    note = Notification(
+        user_id=case.applicant_id, case_id=case.id, created_at=now, title=msg[0], body=msg[1]
+    )
     session.add(note)
     session.flush()
     applicant = case.applicant
     if applicant.phone:
-        session.add(OutboxMessage(notification_id=note.id, channel="sms",
-                                  recipient=applicant.phone, subject=msg[0], body=msg[1],
-                                  created_at=now))
+        session.add(
+            OutboxMessage(
+                notification_id=note.id,
+                channel="sms",
+                recipient=applicant.phone,
+                subject=msg[0],
+                body=msg[1],
+                created_at=now,
+            )
+        )
     if applicant.email:
-        session.add(OutboxMessage(notification_id=note.id, channel="email",
-                                  recipient=applicant.email, subject=f"【通办】{msg[0]}",
-                                  body=msg[1], created_at=now))
+        session.add(
+            OutboxMessage(
+                notification_id=note.id,
+                channel="email",
+                recipient=applicant.email,
+                subject=f"【通办】{msg[0]}",
+                body=msg[1],
+                created_at=now,
+            )
+        )
 
 
-def record_event(session: Session, case: Case, action: Action, actor: User | None,
-           from_status: CaseStatus | None, now: datetime, reason: str | None = None,
-           payload: Mapping[str, Any] | None = None, ip: str | None = None,
-           metrics: Mapping[str, int] | None = None) -> CaseEvent:
+def record_event(
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: User | None,
+    from_status: CaseStatus | None,
+    now: datetime,
+    reason: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+    metrics: Mapping[str, int] | None = None,
+) -> CaseEvent:
     event = CaseEvent(
-        case_id=case.id, at=now, actor_id=actor.id if actor else None,
+        case_id=case.id,
+        at=now,
+        actor_id=actor.id if actor else None,
         actor_role=actor.role if actor else Role.SYSTEM,
-        office_id=actor.office_id if actor else None, action=action.value,
-        from_status=from_status, to_status=case.status, reason=(reason or None),
-        payload=dict(payload or {}), ip=ip,
+        office_id=actor.office_id if actor else None,
+        action=action.value,
+        from_status=from_status,
+        to_status=case.status,
+        reason=(reason or None),
+        payload=dict(payload or {}),
+        ip=ip,
     )
     session.add(event)
     from . import rollup  # the counters move in the same transaction as the history
@@ -155,7 +200,9 @@ def record_event(session: Session, case: Case, action: Action, actor: User | Non
 
 def load_for_update(session: Session, case_id: int) -> Case:
     case = session.scalars(
-        sa.select(Case).where(Case.id == case_id).with_for_update()
+        sa.select(Case)
+        .where(Case.id == case_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
     if case is None:
@@ -179,17 +226,36 @@ def write_case(session: Session, case: Case, values: dict[str, Any]) -> None:
         sa.orm.attributes.set_committed_value(case, key, value)
 
 
-def attach_materials(session: Session, case: Case, user: User, now: datetime,
-            files: Sequence[tuple[str, StoredFile]], licences: Mapping[str, str]) -> None:
+def attach_materials(
+    session: Session,
+    case: Case,
+    user: User,
+    now: datetime,
+    files: Sequence[tuple[str, StoredFile]],
+    licences: Mapping[str, str],
+) -> None:
     for code, stored in files:
-        session.add(Attachment(
-            case_id=case.id, material_code=code, original_name=stored.original_name,
-            stored_name=stored.stored_name, content_type=stored.content_type,
-            size=stored.size, sha256=stored.sha256, uploaded_by_id=user.id, uploaded_at=now))
+        session.add(
+            Attachment(
+                case_id=case.id,
+                material_code=code,
+                original_name=stored.original_name,
+                stored_name=stored.stored_name,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                uploaded_by_id=user.id,
+                uploaded_at=now,
+            )
+        )
     for code, number in licences.items():
         if number.strip():
-            session.add(Attachment(case_id=case.id, material_code=code,
-                                   e_licence_number=number.strip(), uploaded_by_id=user.id,
-                                   uploaded_at=now))
-
-
+            session.add(
+                Attachment(
+                    case_id=case.id,
+                    material_code=code,
+                    e_licence_number=number.strip(),
+                    uploaded_by_id=user.id,
+                    uploaded_at=now,
+                )
+            )

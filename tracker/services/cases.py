@@ -70,15 +70,13 @@ if TYPE_CHECKING:
 
 def _next_serial(session: Session, scope: str) -> int:
     """Atomically take the next tracking serial for ``scope`` (one statement on both engines)."""
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(TrackingSequence).values(scope=scope, last=1)
     upsert = stmt.on_conflict_do_update(
         index_elements=[TrackingSequence.scope],
         set_={"last": TrackingSequence.last + 1},
     ).returning(TrackingSequence.last)
     return int(session.execute(upsert).scalar_one())
-
 
 
 # ---- submission ----------------------------------------------------------------------------
@@ -108,18 +106,23 @@ def submit_case(
     if not service.active:
         raise DomainError("该事项暂停受理", code="service_inactive")
     check_office_choice(
-        mode=service.mode, service_department=service.department_code,
+        mode=service.mode,
+        service_department=service.department_code,
         competent_department=service.competent_department_code,
         receiving_policy=service.receiving,
-        receiving=OfficeFacts(receiving_office.id, receiving_office.department_code,
-                              receiving_office.region_code),
-        competent=OfficeFacts(competent_office.id, competent_office.department_code,
-                              competent_office.region_code),
+        receiving=OfficeFacts(
+            receiving_office.id, receiving_office.department_code, receiving_office.region_code
+        ),
+        competent=OfficeFacts(
+            competent_office.id, competent_office.department_code, competent_office.region_code
+        ),
     )
     with write_transaction() as session:
         if idempotency_key:
-            existing = session.scalars(sa.select(Case).where(
-                Case.applicant_id == applicant.id, Case.idempotency_key == idempotency_key)
+            existing = session.scalars(
+                sa.select(Case).where(
+                    Case.applicant_id == applicant.id, Case.idempotency_key == idempotency_key
+                )
             ).one_or_none()
             if existing is not None:
                 return existing
@@ -128,22 +131,41 @@ def submit_case(
         serial = _next_serial(session, f"{province2}{today:%y%m%d}")
         case = Case(
             tracking_number=make_tracking_number(province2, today, serial),
-            service_id=service.id, applicant_id=applicant.id,
-            receiving_office_id=receiving_office.id, competent_office_id=competent_office.id,
-            custody_office_id=receiving_office.id, status=CaseStatus.RECEIVED, version=1,
-            mode=service.mode, promised_days=service.promised_days, submitted_at=now,
-            received_on=today, applicant_phone_last4=phone_last4(applicant.phone),
-            idempotency_key=idempotency_key, form_data=dict(form_data), updated_at=now,
+            service_id=service.id,
+            applicant_id=applicant.id,
+            receiving_office_id=receiving_office.id,
+            competent_office_id=competent_office.id,
+            custody_office_id=receiving_office.id,
+            status=CaseStatus.RECEIVED,
+            version=1,
+            mode=service.mode,
+            promised_days=service.promised_days,
+            submitted_at=now,
+            received_on=today,
+            applicant_phone_last4=phone_last4(applicant.phone),
+            idempotency_key=idempotency_key,
+            form_data=dict(form_data),
+            updated_at=now,
             act_by=act_by(CaseStatus.RECEIVED, False, today, None, None, get_calendar()),
         )
         case.service = service
         session.add(case)
         session.flush()
         attach_materials(session, case, applicant, now, files, licences or {})
-        record_event(session, case, Action.SUBMIT, applicant, None, now, ip=ip,
-               payload={"receiving_office": receiving_office.code,
-                        "competent_office": competent_office.code,
-                        "materials": sorted({code for code, _ in files} | set(licences or {}))})
+        record_event(
+            session,
+            case,
+            Action.SUBMIT,
+            applicant,
+            None,
+            now,
+            ip=ip,
+            payload={
+                "receiving_office": receiving_office.code,
+                "competent_office": competent_office.code,
+                "materials": sorted({code for code, _ in files} | set(licences or {})),
+            },
+        )
         _notify(session, case, Action.SUBMIT, None, now)
     return case
 
@@ -190,14 +212,31 @@ def act(
                 raise DomainError("只有申请人可以提交材料", code="not_applicant")
             attach_materials(session, case, actor, now, files, licences or {})
             payload["materials"] = sorted({c for c, _ in files} | set(licences or {}))
-        record_event(session, case, action, actor, from_status, now, reason,
-               {**payload, **changes.record}, ip, metrics=changes.metrics)
+        record_event(
+            session,
+            case,
+            action,
+            actor,
+            from_status,
+            now,
+            reason,
+            {**payload, **changes.record},
+            ip,
+            metrics=changes.metrics,
+        )
         _notify(session, case, action, reason, now)
     return case
 
 
-def _persist(session: Session, case: Case, changes: CaseChanges, pauses: list[ClockPause],
-             now: datetime, reason: str | None, payload: dict[str, Any]) -> None:
+def _persist(
+    session: Session,
+    case: Case,
+    changes: CaseChanges,
+    pauses: list[ClockPause],
+    now: datetime,
+    reason: str | None,
+    payload: dict[str, Any],
+) -> None:
     """Write what ``effects`` decided: the pause rows, the sub-tasks, the case's columns."""
     today = local_date(now)
     if changes.closes_pause:
@@ -205,24 +244,37 @@ def _persist(session: Session, case: Case, changes: CaseChanges, pauses: list[Cl
             if pause.ended_on is None:
                 pause.ended_on = today
     if changes.opens_pause is not None:
-        session.add(ClockPause(case_id=case.id, kind=changes.opens_pause.kind, started_on=today,
-                               reason=reason or "", items=list(payload.get("items", []))))
+        session.add(
+            ClockPause(
+                case_id=case.id,
+                kind=changes.opens_pause.kind,
+                started_on=today,
+                reason=reason or "",
+                items=list(payload.get("items", [])),
+            )
+        )
     if changes.cancels_subtasks:
         for task in case.subtasks:
             if task.status not in (SubTaskStatus.DONE, SubTaskStatus.CANCELLED):
                 task.status = SubTaskStatus.CANCELLED
     if changes.sends_contact_letters:
         _send_contact_letters(session, case, payload, now)
-    values = {**changes.values, **dict.fromkeys(changes.stamps, now),
-              "status": changes.status, "act_by": changes.act_by, "updated_at": now}
+    values = {
+        **changes.values,
+        **dict.fromkeys(changes.stamps, now),
+        "status": changes.status,
+        "act_by": changes.act_by,
+        "updated_at": now,
+    }
     if "custody_office_id" in changes.values:  # forwarded: the event names where to
         payload.setdefault("to_office_id", case.competent_office_id)
         payload.setdefault("to_office_name", case.competent_office.name_zh)
     write_case(session, case, values)
 
 
-def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
-                          now: datetime) -> None:
+def _send_contact_letters(
+    session: Session, case: Case, payload: dict[str, Any], now: datetime
+) -> None:
     """Joint handling: one sub-task (a numbered contact letter) per cooperating office role."""
     if any(t.status is not SubTaskStatus.CANCELLED for t in case.subtasks):
         return  # already sent (processing resumed after a special procedure)
@@ -234,19 +286,34 @@ def _send_contact_letters(session: Session, case: Case, payload: dict[str, Any],
     for role, office_id in zip(roles, office_ids, strict=True):
         office = session.get(Office, office_id)
         if office is None or office.department_code != role.department_code:
-            raise DomainError(f"“{role.role_zh}”须选择{role.department_code}部门的经办机构",
-                              code="cooperating_offices")
+            raise DomainError(
+                f"“{role.role_zh}”须选择{role.department_code}部门的经办机构",
+                code="cooperating_offices",
+            )
         if office.id == case.custody_office_id:
             raise DomainError("协办部门不能是本部门", code="cooperating_offices")
         # 联系函编号: numbered within the case, so a letter sent again gets a new number.
         letter = f"LXH{case.tracking_number}-{len(case.subtasks) + len(letters) + 1}"
-        task = SubTask(case_id=case.id, office_id=office.id, letter_number=letter,
-                       role_zh=role.role_zh, task_zh=role.task_zh, limit_days=role.limit_days,
-                       status=SubTaskStatus.SENT, created_at=now)
+        task = SubTask(
+            case_id=case.id,
+            office_id=office.id,
+            letter_number=letter,
+            role_zh=role.role_zh,
+            task_zh=role.task_zh,
+            limit_days=role.limit_days,
+            status=SubTaskStatus.SENT,
+            created_at=now,
+        )
         session.add(task)
         session.flush()
-        letters.append({"subtask_id": task.id, "letter_number": letter, "office": office.code,
-                        "office_name": office.name_zh})
+        letters.append(
+            {
+                "subtask_id": task.id,
+                "letter_number": letter,
+                "office": office.code,
+                "office_name": office.name_zh,
+            }
+        )
     payload["contact_letters"] = letters
 
 
@@ -270,32 +337,55 @@ def act_on_subtask(
         if expected_version is not None and task.version != expected_version:
             raise StaleCase(case)
         before = task.status
-        after = check_subtask(action, case_facts(case), subtask_facts(task), actor_facts(actor),
-                              reason)
+        after = check_subtask(
+            action, case_facts(case), subtask_facts(task), actor_facts(actor), reason
+        )
         result = session.execute(
             sa.update(SubTask)
-            .where(SubTask.id == task.id, SubTask.version == task.version,
-                   SubTask.status == before)
-            .values(status=after, version=task.version + 1,
-                    was_accepted=task.was_accepted or after is SubTaskStatus.ACCEPTED,
-                    done_at=now if after is SubTaskStatus.DONE else task.done_at)
+            .where(SubTask.id == task.id, SubTask.version == task.version, SubTask.status == before)
+            .values(
+                status=after,
+                version=task.version + 1,
+                was_accepted=task.was_accepted or after is SubTaskStatus.ACCEPTED,
+                done_at=now if after is SubTaskStatus.DONE else task.done_at,
+            )
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleCase(case)
         session.refresh(task)
         write_case(session, case, {"updated_at": now})
-        record_event(session, case, action, actor, case.status, now, reason,
-               {"subtask_id": task.id, "letter_number": task.letter_number,
-                "from": before.value, "to": after.value}, ip)
+        record_event(
+            session,
+            case,
+            action,
+            actor,
+            case.status,
+            now,
+            reason,
+            {
+                "subtask_id": task.id,
+                "letter_number": task.letter_number,
+                "from": before.value,
+                "to": after.value,
+            },
+            ip,
+        )
     return task
 
 
 # ---- custody inside the office, rating -----------------------------------------------------
 
 
-def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
-           expected_version: int | None = None, ip: str | None = None) -> Case:
+def assign(
+    case_id: int,
+    actor: User,
+    assignee: User | None,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> Case:
     """Claim (assignee is the actor), assign to a colleague, or release (assignee None)."""
     with write_transaction() as session:
         case = load_for_update(session, case_id)
@@ -305,20 +395,42 @@ def assign(case_id: int, actor: User, assignee: User | None, now: datetime, *,
             raise DomainError("只有办件所在部门的经办人员可以分派", code="not_custody")
         if case.status.is_closed:
             raise DomainError("办件已结束", code="closed")
-        if assignee is not None and (assignee.role is not Role.CLERK
-                                     or assignee.office_id != case.custody_office_id):
+        if assignee is not None and (
+            assignee.role is not Role.CLERK or assignee.office_id != case.custody_office_id
+        ):
             raise DomainError("只能分派给本部门的经办人员", code="assignee_office")
-        action = (Action.RELEASE if assignee is None
-                  else Action.CLAIM if assignee.id == actor.id else Action.ASSIGN)
-        write_case(session, case, {"assignee_id": assignee.id if assignee else None,
-                               "updated_at": now})
-        record_event(session, case, action, actor, case.status, now,
-               payload={"assignee_id": assignee.id if assignee else None}, ip=ip)
+        action = (
+            Action.RELEASE
+            if assignee is None
+            else Action.CLAIM
+            if assignee.id == actor.id
+            else Action.ASSIGN
+        )
+        write_case(
+            session, case, {"assignee_id": assignee.id if assignee else None, "updated_at": now}
+        )
+        record_event(
+            session,
+            case,
+            action,
+            actor,
+            case.status,
+            now,
+            payload={"assignee_id": assignee.id if assignee else None},
+            ip=ip,
+        )
     return case
 
 
-def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime, *,
-         rectification_days: int = rectification.DEADLINE_WORKING_DAYS) -> Rating:
+def rate(
+    case_id: int,
+    applicant: User,
+    score: int,
+    comment: str,
+    now: datetime,
+    *,
+    rectification_days: int = rectification.DEADLINE_WORKING_DAYS,
+) -> Rating:
     """好差评 after completion, once per case; 1 or 2 opens a rectification item."""
     with write_transaction() as session:
         case = load_for_update(session, case_id)
@@ -330,9 +442,14 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime,
             raise DomainError("评价须为1至5分", code="score_range")
         if session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id)) is not None:
             raise DomainError("该办件已评价", code="already_rated")
-        rating = Rating(case_id=case.id, applicant_id=applicant.id,
-                        office_id=case.competent_office_id, score=int(score),
-                        comment=comment.strip()[:500], created_at=now)
+        rating = Rating(
+            case_id=case.id,
+            applicant_id=applicant.id,
+            office_id=case.competent_office_id,
+            score=int(score),
+            comment=comment.strip()[:500],
+            created_at=now,
+        )
         session.add(rating)
         session.flush()
         if is_bad(rating.score):
@@ -341,24 +458,33 @@ def rate(case_id: int, applicant: User, score: int, comment: str, now: datetime,
                 due = rectification.deadline(local_date(now), get_calendar(), rectification_days)
             except UnknownCalendarYear:
                 due = None
-            session.add(Rectification(rating_id=rating.id, case_id=case.id,
-                                      office_id=rating.office_id, stage=rectification.FIRST_STAGE, due_on=due,
-                                      created_at=now, history=[]))
+            session.add(
+                Rectification(
+                    rating_id=rating.id,
+                    case_id=case.id,
+                    office_id=rating.office_id,
+                    stage=rectification.FIRST_STAGE,
+                    due_on=due,
+                    created_at=now,
+                    history=[],
+                )
+            )
         write_case(session, case, {"updated_at": now})
-        record_event(session, case, Action.RATE, applicant, case.status, now,
-               payload={"score": int(score)})
+        record_event(
+            session, case, Action.RATE, applicant, case.status, now, payload={"score": int(score)}
+        )
     return rating
-
 
 
 def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None = None) -> int:
     """Mark the user's notices read (all, or the given ids); returns how many changed."""
     with write_transaction() as session:
-        stmt = sa.update(Notification).where(Notification.user_id == user.id,
-                                             Notification.read_at.is_(None))
+        stmt = sa.update(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
         if ids is not None:
             stmt = stmt.where(Notification.id.in_(list(ids)))
-        result = session.execute(stmt.values(read_at=now).execution_options(
-            synchronize_session=False))
+        result = session.execute(
+            stmt.values(read_at=now).execution_options(synchronize_session=False)
+        )
     return int(result.rowcount)  # type: ignore[attr-defined]
-

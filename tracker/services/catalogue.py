@@ -31,8 +31,17 @@ from ..models import (
 )
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "catalogue" / "data"
-FIELD_TYPES = {"text", "textarea", "select", "date", "integer", "money", "phone", "resident_id",
-               "region"}
+FIELD_TYPES = {
+    "text",
+    "textarea",
+    "select",
+    "date",
+    "integer",
+    "money",
+    "phone",
+    "resident_id",
+    "region",
+}
 
 
 class CatalogueError(DomainError):
@@ -47,8 +56,10 @@ class LoadReport:
     services: int = 0
 
     def __str__(self) -> str:
-        return (f"regions {self.regions}, departments {self.departments}, "
-                f"offices {self.offices}, services {self.services}")
+        return (
+            f"regions {self.regions}, departments {self.departments}, "
+            f"offices {self.offices}, services {self.services}"
+        )
 
 
 def _read_csv(path: Path, header: list[str]) -> list[dict[str, str]]:
@@ -89,8 +100,18 @@ def _upsert(model: type[Any], key: str, rows: Iterable[dict[str, Any]]) -> int:
 
 def _check_service(s: dict[str, Any], departments: set[str]) -> None:
     where = f"services.json {s.get('code', '?')}"
-    for key in ("code", "name_zh", "name_en", "department", "mode", "statutory_days",
-                "promised_days", "offices", "materials", "form_fields"):
+    for key in (
+        "code",
+        "name_zh",
+        "name_en",
+        "department",
+        "mode",
+        "statutory_days",
+        "promised_days",
+        "offices",
+        "materials",
+        "form_fields",
+    ):
         if key not in s:
             raise CatalogueError(f"{where}: missing {key}")
     try:
@@ -100,13 +121,18 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
     if not 0 <= int(s["promised_days"]) <= int(s["statutory_days"]):
         raise CatalogueError(f"{where}: promised limit must be between 0 and the statutory limit")
     offices = s["offices"]
-    for dept in [s["department"], offices["competent_department"],
-                 *(c["department"] for c in offices.get("cooperating", []))]:
+    for dept in [
+        s["department"],
+        offices["competent_department"],
+        *(c["department"] for c in offices.get("cooperating", [])),
+    ]:
         if dept not in departments:
             raise CatalogueError(f"{where}: unknown department {dept!r}")
     if bool(offices.get("cooperating")) != (mode is HandlingMode.JOINT):
-        raise CatalogueError(f"{where}: cooperating offices are for joint handling only, "
-                             "and joint handling needs at least one")
+        raise CatalogueError(
+            f"{where}: cooperating offices are for joint handling only, "
+            "and joint handling needs at least one"
+        )
     names = set()
     for f in s["form_fields"]:
         if f["type"] not in FIELD_TYPES:
@@ -121,11 +147,14 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
 def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
     """Upsert every file present in ``directory``; one transaction, all or nothing."""
     folder = Path(directory)
-    regions = _read_csv(folder / "regions.csv", ["code", "parent_code", "level", "name_zh",
-                                                  "name_en"])
+    regions = _read_csv(
+        folder / "regions.csv", ["code", "parent_code", "level", "name_zh", "name_en"]
+    )
     departments = _read_csv(folder / "departments.csv", ["code", "name_zh", "name_en"])
-    offices = _read_csv(folder / "offices.csv", ["code", "region_code", "department", "name_zh",
-                                                 "name_en", "address", "phone"])
+    offices = _read_csv(
+        folder / "offices.csv",
+        ["code", "region_code", "department", "name_zh", "name_en", "address", "phone"],
+    )
     services = _read_services(folder / "services.json")
     if not (regions or departments or offices or services):
         raise CatalogueError(f"{folder}: no catalogue files found")
@@ -140,24 +169,40 @@ def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
             ready = [r for r in pending if not r["parent_code"] or r["parent_code"] in known]
             if not ready:
                 raise CatalogueError(
-                    f"regions.csv: unknown parent for {', '.join(r['code'] for r in pending)}")
+                    f"regions.csv: unknown parent for {', '.join(r['code'] for r in pending)}"
+                )
             for r in ready:
                 known.add(r["code"])
                 ordered.append(r)
             pending = [r for r in pending if r["code"] not in known]
-        report.regions = _upsert(Region, "code", (
-            {**r, "parent_code": r["parent_code"] or None} for r in ordered))
+        report.regions = _upsert(
+            Region, "code", ({**r, "parent_code": r["parent_code"] or None} for r in ordered)
+        )
         report.departments = _upsert(Department, "code", departments)
         dept_codes = set(session.scalars(sa.select(Department.code)))
         for o in offices:
             if o["region_code"] not in known:
                 raise CatalogueError(f"offices.csv {o['code']}: unknown region {o['region_code']}")
             if o["department"] not in dept_codes:
-                raise CatalogueError(f"offices.csv {o['code']}: unknown department {o['department']}")
-        report.offices = _upsert(Office, "code", (
-            {"code": o["code"], "region_code": o["region_code"], "department_code": o["department"],
-             "name_zh": o["name_zh"], "name_en": o["name_en"], "address": o["address"],
-             "phone": o["phone"]} for o in offices))
+                raise CatalogueError(
+                    f"offices.csv {o['code']}: unknown department {o['department']}"
+                )
+        report.offices = _upsert(
+            Office,
+            "code",
+            (
+                {
+                    "code": o["code"],
+                    "region_code": o["region_code"],
+                    "department_code": o["department"],
+                    "name_zh": o["name_zh"],
+                    "name_en": o["name_en"],
+                    "address": o["address"],
+                    "phone": o["phone"],
+                }
+                for o in offices
+            ),
+        )
         for s in services:
             _check_service(s, dept_codes)
         report.services = _upsert(Service, "code", (_service_row(s) for s in services))
@@ -169,13 +214,20 @@ def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
 
 def _service_row(s: dict[str, Any]) -> dict[str, Any]:
     return {
-        "code": s["code"], "name_zh": s["name_zh"], "name_en": s["name_en"],
-        "department_code": s["department"], "mode": HandlingMode(s["mode"]),
-        "statutory_days": int(s["statutory_days"]), "promised_days": int(s["promised_days"]),
+        "code": s["code"],
+        "name_zh": s["name_zh"],
+        "name_en": s["name_en"],
+        "department_code": s["department"],
+        "mode": HandlingMode(s["mode"]),
+        "statutory_days": int(s["statutory_days"]),
+        "promised_days": int(s["promised_days"]),
         "limits_confirmed": bool(s.get("limits_confirmed", False)),
-        "fee_zh": s.get("fee_zh", "不收费"), "fee_en": s.get("fee_en", "Free"),
-        "summary_zh": s.get("summary_zh", ""), "summary_en": s.get("summary_en", ""),
-        "legal_basis_zh": s.get("legal_basis_zh", ""), "result_zh": s.get("result_zh", ""),
+        "fee_zh": s.get("fee_zh", "不收费"),
+        "fee_en": s.get("fee_en", "Free"),
+        "summary_zh": s.get("summary_zh", ""),
+        "summary_en": s.get("summary_en", ""),
+        "legal_basis_zh": s.get("legal_basis_zh", ""),
+        "result_zh": s.get("result_zh", ""),
         "receiving": s["offices"].get("receiving", "any"),
         "competent_department_code": s["offices"]["competent_department"],
     }
@@ -200,22 +252,58 @@ def _sync(current: list[Any], model: type, key: str, rows: list[dict[str, Any]])
 
 
 def _replace_children(service: Service, s: dict[str, Any]) -> None:
-    service.materials = _sync(service.materials, ServiceMaterial, "code", [
-        {"position": i, "code": m["code"], "name_zh": m["name_zh"], "name_en": m["name_en"],
-         "required": bool(m["required"]), "e_licence": bool(m.get("e_licence")),
-         "note_zh": m.get("note_zh", "")}
-        for i, m in enumerate(s["materials"])
-    ])
-    service.fields = _sync(service.fields, ServiceField, "name", [
-        {"position": i, "name": f["name"], "label_zh": f["label_zh"], "label_en": f["label_en"],
-         "type": f["type"], "required": bool(f.get("required")),
-         "max_length": f.get("max_length"), "min_value": f.get("min"),
-         "max_value": f.get("max"), "choices": f.get("choices"), "help_zh": f.get("help_zh", "")}
-        for i, f in enumerate(s["form_fields"])
-    ])
-    service.cooperations = _sync(service.cooperations, ServiceCooperation, "position", [
-        {"position": i, "department_code": c["department"], "role_zh": c["role_zh"],
-         "role_en": c.get("role_en", ""), "task_zh": c.get("task_zh", ""),
-         "task_en": c.get("task_en", ""), "limit_days": c.get("limit_days")}
-        for i, c in enumerate(s["offices"].get("cooperating", []))
-    ])
+    service.materials = _sync(
+        service.materials,
+        ServiceMaterial,
+        "code",
+        [
+            {
+                "position": i,
+                "code": m["code"],
+                "name_zh": m["name_zh"],
+                "name_en": m["name_en"],
+                "required": bool(m["required"]),
+                "e_licence": bool(m.get("e_licence")),
+                "note_zh": m.get("note_zh", ""),
+            }
+            for i, m in enumerate(s["materials"])
+        ],
+    )
+    service.fields = _sync(
+        service.fields,
+        ServiceField,
+        "name",
+        [
+            {
+                "position": i,
+                "name": f["name"],
+                "label_zh": f["label_zh"],
+                "label_en": f["label_en"],
+                "type": f["type"],
+                "required": bool(f.get("required")),
+                "max_length": f.get("max_length"),
+                "min_value": f.get("min"),
+                "max_value": f.get("max"),
+                "choices": f.get("choices"),
+                "help_zh": f.get("help_zh", ""),
+            }
+            for i, f in enumerate(s["form_fields"])
+        ],
+    )
+    service.cooperations = _sync(
+        service.cooperations,
+        ServiceCooperation,
+        "position",
+        [
+            {
+                "position": i,
+                "department_code": c["department"],
+                "role_zh": c["role_zh"],
+                "role_en": c.get("role_en", ""),
+                "task_zh": c.get("task_zh", ""),
+                "task_en": c.get("task_en", ""),
+                "limit_days": c.get("limit_days"),
+            }
+            for i, c in enumerate(s["offices"].get("cooperating", []))
+        ],
+    )

@@ -26,10 +26,17 @@ def fill_pending_due_dates() -> int:
         for case in waiting:
             spans = spans_of(pauses_of(case.id, session))
             case.due_on, case.due_pending_year = due(
-                case.clock_start_on, case.promised_days, case.extension_days, spans, calendar)
+                case.clock_start_on, case.promised_days, case.extension_days, spans, calendar
+            )
             filled += case.due_pending_year is None
-            case.act_by = act_by(case.status, case.accepted_at is not None, case.received_on,
-                                 latest_supplement_arrival(spans), case.due_on, calendar)
+            case.act_by = act_by(
+                case.status,
+                case.accepted_at is not None,
+                case.received_on,
+                latest_supplement_arrival(spans),
+                case.due_on,
+                calendar,
+            )
     return filled
 
 
@@ -39,15 +46,25 @@ def refresh_act_by() -> int:
     calendar = get_calendar()
     with write_transaction() as session:
         # NO_DEADLINE waits for a calendar; NULL on an open case predates act_by (backfill).
-        waiting = session.scalars(sa.select(Case).where(
-            sa.or_(Case.act_by == NO_DEADLINE,
-                   sa.and_(Case.act_by.is_(None), Case.status.in_(sorted(OPEN_STATES))))))
+        waiting = session.scalars(
+            sa.select(Case).where(
+                sa.or_(
+                    Case.act_by == NO_DEADLINE,
+                    sa.and_(Case.act_by.is_(None), Case.status.in_(sorted(OPEN_STATES))),
+                )
+            )
+        )
         for case in waiting:
             arrived = latest_supplement_arrival(spans_of(pauses_of(case.id, session)))
-            value = act_by(case.status, case.accepted_at is not None, case.received_on,
-                           arrived, case.due_on, calendar)
+            value = act_by(
+                case.status,
+                case.accepted_at is not None,
+                case.received_on,
+                arrived,
+                case.due_on,
+                calendar,
+            )
             if value != case.act_by:
                 case.act_by = value
                 changed += 1
     return changed
-

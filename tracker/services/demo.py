@@ -29,25 +29,40 @@ DEMO_PASSWORD = "Tongban-Demo-2026"  # noqa: S105 (published demo password, PROD
 PLACES = {"cd": "510100", "cq": "500112"}  # 成都市, 渝北区
 DEPARTMENTS = ("mi", "hf", "hrss", "psb", "traffic", "amr", "dpf")
 CITIZENS = [  # phone suffix, name, home region (catalogue), ID birthplace code, birth date
-    ("01", "张伟", "500112", "500112", "19850314"), ("02", "王芳", "510100", "510104", "19900722"),
-    ("03", "李娜", "500103", "500103", "19781105"), ("04", "刘洋", "510100", "510107", "19951230"),
-    ("05", "陈静", "500112", "500112", "19620418"), ("06", "杨磊", "510700", "510703", "19880909"),
-    ("07", "赵敏", "500106", "500106", "19730201"), ("08", "黄强", "510100", "510105", "19991111"),
-    ("09", "周杰", "500105", "500105", "19660606"), ("10", "吴婷", "511300", "511302", "19920817"),
+    ("01", "张伟", "500112", "500112", "19850314"),
+    ("02", "王芳", "510100", "510104", "19900722"),
+    ("03", "李娜", "500103", "500103", "19781105"),
+    ("04", "刘洋", "510100", "510107", "19951230"),
+    ("05", "陈静", "500112", "500112", "19620418"),
+    ("06", "杨磊", "510700", "510703", "19880909"),
+    ("07", "赵敏", "500106", "500106", "19730201"),
+    ("08", "黄强", "510100", "510105", "19991111"),
+    ("09", "周杰", "500105", "500105", "19660606"),
+    ("10", "吴婷", "511300", "511302", "19920817"),
 ]
-SUPERVISORS = [("sup.sc", "四川省政务服务中心 督查", "510000"),
-               ("sup.cq", "重庆市政务服务中心 督查", "500000"),
-               ("sup.all", "川渝通办 联合督查", None)]
+SUPERVISORS = [
+    ("sup.sc", "四川省政务服务中心 督查", "510000"),
+    ("sup.cq", "重庆市政务服务中心 督查", "500000"),
+    ("sup.all", "川渝通办 联合督查", None),
+]
 
 # Target states and their weights: recent cases are mostly open, older ones mostly closed.
 OPEN_TARGETS = {
-    CaseStatus.RECEIVED: 10, CaseStatus.SUPPLEMENT_REQUESTED: 5, CaseStatus.SUPPLEMENTED: 3,
-    CaseStatus.ACCEPTED: 8, CaseStatus.PROCESSING: 12, CaseStatus.SPECIAL_PROCEDURE: 2,
+    CaseStatus.RECEIVED: 10,
+    CaseStatus.SUPPLEMENT_REQUESTED: 5,
+    CaseStatus.SUPPLEMENTED: 3,
+    CaseStatus.ACCEPTED: 8,
+    CaseStatus.PROCESSING: 12,
+    CaseStatus.SPECIAL_PROCEDURE: 2,
     CaseStatus.SPECIAL_PROCEDURE_ENDED: 2,
 }
 CLOSED_TARGETS = {
-    CaseStatus.APPROVED: 40, CaseStatus.APPROVED_TOLERATED: 5, CaseStatus.REFUSED: 6,
-    CaseStatus.NOT_ACCEPTED: 5, CaseStatus.RETRACTED: 3, CaseStatus.WITHDRAWN: 3,
+    CaseStatus.APPROVED: 40,
+    CaseStatus.APPROVED_TOLERATED: 5,
+    CaseStatus.REFUSED: 6,
+    CaseStatus.NOT_ACCEPTED: 5,
+    CaseStatus.RETRACTED: 3,
+    CaseStatus.WITHDRAWN: 3,
     CaseStatus.CANCELLED: 2,
 }
 
@@ -72,32 +87,60 @@ def seed_accounts(now: datetime) -> int:
     """The demo accounts of PRODUCT.md; existing ones are left as they are."""
     made = 0
     existing = set(db.session.scalars(sa.select(User.username)).all()) | set(
-        db.session.scalars(sa.select(User.phone)).all())
-    offices = {o.code: o for o in db.session.scalars(sa.select(Office).where(
-        Office.region_code.in_(PLACES.values())))}
+        db.session.scalars(sa.select(User.phone)).all()
+    )
+    offices = {
+        o.code: o
+        for o in db.session.scalars(
+            sa.select(Office).where(Office.region_code.in_(PLACES.values()))
+        )
+    }
     for i, (suffix, name, home, birthplace, birth) in enumerate(CITIZENS):
         phone = f"139000000{suffix}"
         if phone not in existing:
-            create_user(role=Role.CITIZEN, real_name=name, password=DEMO_PASSWORD, now=now,
-                        phone=phone, resident_id=demo_resident_id(birthplace, birth, 100 + i * 7),
-                        home_region_code=home)
+            create_user(
+                role=Role.CITIZEN,
+                real_name=name,
+                password=DEMO_PASSWORD,
+                now=now,
+                phone=phone,
+                resident_id=demo_resident_id(birthplace, birth, 100 + i * 7),
+                home_region_code=home,
+            )
             made += 1
     for place, region in PLACES.items():
         for dept in DEPARTMENTS:
             username = f"clerk.{place}.{dept}"
             office = offices.get(f"{region}-{dept}")
             if office is not None and username not in existing:
-                create_user(role=Role.CLERK, real_name=f"{office.name_zh} 窗口",
-                            password=DEMO_PASSWORD, now=now, username=username, office=office)
+                create_user(
+                    role=Role.CLERK,
+                    real_name=f"{office.name_zh} 窗口",
+                    password=DEMO_PASSWORD,
+                    now=now,
+                    username=username,
+                    office=office,
+                )
                 made += 1
     for username, name, scope in SUPERVISORS:
         if username not in existing:
-            create_user(role=Role.SUPERVISOR, real_name=name, password=DEMO_PASSWORD, now=now,
-                        username=username, scope_region_code=scope)
+            create_user(
+                role=Role.SUPERVISOR,
+                real_name=name,
+                password=DEMO_PASSWORD,
+                now=now,
+                username=username,
+                scope_region_code=scope,
+            )
             made += 1
     if "admin" not in existing:
-        create_user(role=Role.ADMIN, real_name="系统管理员", password=DEMO_PASSWORD, now=now,
-                    username="admin")
+        create_user(
+            role=Role.ADMIN,
+            real_name="系统管理员",
+            password=DEMO_PASSWORD,
+            now=now,
+            username="admin",
+        )
         made += 1
     return made
 
@@ -121,7 +164,9 @@ class _Runner:
     def __init__(self, rng: random.Random, now: datetime, clerks: dict[int, User]) -> None:
         self.rng, self.now, self.clerks = rng, now, clerks
 
-    def step(self, case: Case, action: Action, actor: User | None, at: datetime, **kw: object) -> datetime | None:
+    def step(
+        self, case: Case, action: Action, actor: User | None, at: datetime, **kw: object
+    ) -> datetime | None:
         if at >= self.now:
             return None
         case_op = case_ops.act(case.id, action, actor, at, **kw)  # type: ignore[arg-type]
@@ -136,8 +181,11 @@ class _Runner:
             at = self.later(at)
             if self.step(case, action, actor, at, **kw) is None:
                 return
-            if (action is Action.START_PROCESSING and case.mode is HandlingMode.JOINT
-                    and not self._work_subtasks(case, target, at)):
+            if (
+                action is Action.START_PROCESSING
+                and case.mode is HandlingMode.JOINT
+                and not self._work_subtasks(case, target, at)
+            ):
                 return
         if is_completed(case.status):
             self._deliver_and_rate(case, at, applicant)
@@ -146,8 +194,10 @@ class _Runner:
         """The moves that take a just-submitted case to ``target``."""
         receiving = self.clerks[case.receiving_office_id]
         competent = self.clerks[case.competent_office_id]
-        checks: list[Step] = [(Action.FORMAL_CHECK, receiving, {}),
-                              (Action.IDENTITY_CHECK, receiving, {})]
+        checks: list[Step] = [
+            (Action.FORMAL_CHECK, receiving, {}),
+            (Action.IDENTITY_CHECK, receiving, {}),
+        ]
         if target is CaseStatus.RECEIVED:
             accept_here = case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE
             return checks if accept_here and self.rng.random() < 0.5 else []
@@ -158,8 +208,13 @@ class _Runner:
             steps += [*checks, (Action.FORWARD, receiving, {})]
         steps += self._supplement(target, competent, applicant)
         if target is CaseStatus.NOT_ACCEPTED:
-            steps.append((Action.REJECT, competent,
-                          {"reason": "申请事项不属于本部门职权范围，请向户籍所在地部门申请"}))
+            steps.append(
+                (
+                    Action.REJECT,
+                    competent,
+                    {"reason": "申请事项不属于本部门职权范围，请向户籍所在地部门申请"},
+                )
+            )
         elif target not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED):
             steps.append((Action.ACCEPT, competent, {}))
             steps += self._after_acceptance(case, target, competent, applicant)
@@ -171,8 +226,13 @@ class _Runner:
         if not wanted and self.rng.random() >= 0.15:
             return []
         items = [{"material": "id_card", "note": "身份证复印件不清晰，请重新上传"}]
-        steps: list[Step] = [(Action.REQUEST_SUPPLEMENT, competent,
-                              {"reason": "材料不清晰，一次性告知补正", "payload": {"items": items}})]
+        steps: list[Step] = [
+            (
+                Action.REQUEST_SUPPLEMENT,
+                competent,
+                {"reason": "材料不清晰，一次性告知补正", "payload": {"items": items}},
+            )
+        ]
         if target is not CaseStatus.SUPPLEMENT_REQUESTED:
             steps.append((Action.SUBMIT_SUPPLEMENT, applicant, {}))
         return steps
@@ -182,16 +242,23 @@ class _Runner:
         rng, competent = self.rng, self.clerks[case.competent_office_id]
         at = self.later(at)
         if rng.random() < 0.6 and at < self.now:
-            case_ops.act(case.id, Action.DELIVER, competent, at,
-                         payload={"delivery_method": rng.choice([m.value for m in DeliveryMethod])})
+            case_ops.act(
+                case.id,
+                Action.DELIVER,
+                competent,
+                at,
+                payload={"delivery_method": rng.choice([m.value for m in DeliveryMethod])},
+            )
         at = self.later(at)
         if rng.random() < 0.55 and at < self.now:
             score = rng.choices(SCORES, weights=[70, 18, 6, 4, 2])[0]
-            case_ops.rate(case.id, applicant, score,
-                          "等待时间太长，进度不透明" if is_bad(score) else "", at)
+            case_ops.rate(
+                case.id, applicant, score, "等待时间太长，进度不透明" if is_bad(score) else "", at
+            )
 
-    def _after_acceptance(self, case: Case, target: CaseStatus, clerk: User,
-                          applicant: User) -> list[Step]:
+    def _after_acceptance(
+        self, case: Case, target: CaseStatus, clerk: User, applicant: User
+    ) -> list[Step]:
         rng = self.rng
         if target is CaseStatus.ACCEPTED:
             return []
@@ -205,21 +272,34 @@ class _Runner:
             payload["cooperating_offices"] = self.cooperating_offices(case)
         steps.append((Action.START_PROCESSING, clerk, {"payload": payload}))
         if target in (CaseStatus.SPECIAL_PROCEDURE, CaseStatus.SPECIAL_PROCEDURE_ENDED) or (
-                rng.random() < 0.05):
+            rng.random() < 0.05
+        ):
             steps.append((Action.START_SPECIAL, clerk, {"reason": "需组织现场核查"}))
             if target is not CaseStatus.SPECIAL_PROCEDURE:
                 steps.append((Action.END_SPECIAL, clerk, {}))
-        if target in (CaseStatus.PROCESSING, CaseStatus.SPECIAL_PROCEDURE,
-                      CaseStatus.SPECIAL_PROCEDURE_ENDED):
+        if target in (
+            CaseStatus.PROCESSING,
+            CaseStatus.SPECIAL_PROCEDURE,
+            CaseStatus.SPECIAL_PROCEDURE_ENDED,
+        ):
             if target is CaseStatus.PROCESSING and rng.random() < 0.2:
                 days = min(5, case.service.statutory_days)
-                steps.append((Action.REQUEST_EXTENSION, clerk,
-                              {"reason": "需跨省核对缴存记录", "payload": {"days": days}}))
+                steps.append(
+                    (
+                        Action.REQUEST_EXTENSION,
+                        clerk,
+                        {"reason": "需跨省核对缴存记录", "payload": {"days": days}},
+                    )
+                )
             return steps
-        decision = {CaseStatus.APPROVED: (Action.APPROVE, None),
-                    CaseStatus.APPROVED_TOLERATED: (Action.APPROVE_TOLERATED,
-                                                    "缺少的户口簿复印件可在领取时补交"),
-                    CaseStatus.REFUSED: (Action.REFUSE, "账户信息与转出地记录不一致，经核实不符合条件")}
+        decision = {
+            CaseStatus.APPROVED: (Action.APPROVE, None),
+            CaseStatus.APPROVED_TOLERATED: (
+                Action.APPROVE_TOLERATED,
+                "缺少的户口簿复印件可在领取时补交",
+            ),
+            CaseStatus.REFUSED: (Action.REFUSE, "账户信息与转出地记录不一致，经核实不符合条件"),
+        }
         action, reason = decision[target]
         steps.append((action, clerk, {"reason": reason} if reason else {}))
         return steps
@@ -228,8 +308,10 @@ class _Runner:
         lead_region = case.receiving_office.region_code
         other = PLACES["cq"] if lead_region == PLACES["cd"] else PLACES["cd"]
         codes = [f"{other}-{role.department_code}" for role in case.service.cooperations]
-        ids = {o.code: o.id for o in db.session.scalars(
-            sa.select(Office).where(Office.code.in_(codes)))}
+        ids = {
+            o.code: o.id
+            for o in db.session.scalars(sa.select(Office).where(Office.code.in_(codes)))
+        }
         return [ids[c] for c in codes]
 
     def _work_subtasks(self, case: Case, target: CaseStatus, at: datetime) -> bool:
@@ -249,8 +331,10 @@ class _Runner:
                 at = self.later(at, 1, 48)
                 if at >= self.now:
                     return False
-                reason = {Action.SUBTASK_NEGOTIATE: "转出地账户余额与联系函不符，请核对",
-                          Action.SUBTASK_RESUME: "已核对一致"}.get(move)
+                reason = {
+                    Action.SUBTASK_NEGOTIATE: "转出地账户余额与联系函不符，请核对",
+                    Action.SUBTASK_RESUME: "已核对一致",
+                }.get(move)
                 case_ops.act_on_subtask(task.id, move, cooperating, at, reason=reason)
         return True
 
@@ -260,13 +344,21 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
     now = datetime.combine(today, time(18, 0), SHANGHAI).astimezone(UTC)
     report = SeedReport(users=seed_accounts(now - timedelta(days=days + 1)))
     rng = random.Random(seed)
-    citizens = list(db.session.scalars(
-        sa.select(User).where(User.role == Role.CITIZEN).order_by(User.phone)))
-    clerks = {u.office_id: u for u in db.session.scalars(
-        sa.select(User).where(User.role == Role.CLERK)) if u.office_id is not None}
+    citizens = list(
+        db.session.scalars(sa.select(User).where(User.role == Role.CITIZEN).order_by(User.phone))
+    )
+    clerks = {
+        u.office_id: u
+        for u in db.session.scalars(sa.select(User).where(User.role == Role.CLERK))
+        if u.office_id is not None
+    }
     services = list(db.session.scalars(sa.select(Service).order_by(Service.code)))
-    offices = {o.code: o for o in db.session.scalars(sa.select(Office).where(
-        Office.region_code.in_(PLACES.values())))}
+    offices = {
+        o.code: o
+        for o in db.session.scalars(
+            sa.select(Office).where(Office.region_code.in_(PLACES.values()))
+        )
+    }
     runner = _Runner(rng, now, clerks)
     weekdays = [today - timedelta(days=d) for d in range(days, 0, -1)]
     weights = [1.0 if d.weekday() < 5 else 0.15 for d in weekdays]
@@ -279,27 +371,39 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
         competent = offices[f"{PLACES[there]}-{service.competent_department_code}"]
         if service.mode is not HandlingMode.ACCEPT_HERE_DECIDE_THERE:
             # Fully online and joint cases are received by the office that decides (the lead).
-            receiving = competent if service.mode is HandlingMode.FULLY_ONLINE else offices[
-                f"{PLACES[here]}-{service.competent_department_code}"]
+            receiving = (
+                competent
+                if service.mode is HandlingMode.FULLY_ONLINE
+                else offices[f"{PLACES[here]}-{service.competent_department_code}"]
+            )
             competent = receiving
         day = rng.choices(weekdays, weights=weights)[0]
         age = (today - day).days
         target = _weighted(rng, OPEN_TARGETS if age < rng.randint(4, 25) else CLOSED_TARGETS)
         submitted = _office_hours(rng, day)
         case = case_ops.submit_case(
-            applicant=applicant, service=service, receiving_office=receiving,
-            competent_office=competent, form_data=demo_form_data(service, rng),
-            now=submitted, idempotency_key=f"demo-{seed}-{n}",
+            applicant=applicant,
+            service=service,
+            receiving_office=receiving,
+            competent_office=competent,
+            form_data=demo_form_data(service, rng),
+            now=submitted,
+            idempotency_key=f"demo-{seed}-{n}",
             # Demo applicants cite e-licences (电子证照) where a service allows it.
-            licences={m.code: f"DZZZ{rng.randint(10**9, 10**10 - 1)}"
-                      for m in service.materials if m.e_licence and m.required})
+            licences={
+                m.code: f"DZZZ{rng.randint(10**9, 10**10 - 1)}"
+                for m in service.materials
+                if m.e_licence and m.required
+            },
+        )
         try:
             runner.run(case, target, submitted, applicant)
         except DomainError as exc:  # a demo path the rules refuse is a bug in this seeder
             raise RuntimeError(f"demo case {n} ({service.code} → {target}): {exc.message}") from exc
         report.cases += 1
     for status, count in db.session.execute(
-            sa.select(Case.status, sa.func.count()).group_by(Case.status)):
+        sa.select(Case.status, sa.func.count()).group_by(Case.status)
+    ):
         report.states[status.value] = count
     return report
 

@@ -28,20 +28,32 @@ def case_in_scope(case_id: int, supervisor: User) -> Case:
     :class:`ExtensionNotFound`, the same answer as for a case that does not exist."""
     case = db.session.get(Case, case_id)
     office = db.session.get(Office, case.custody_office_id) if case is not None else None
-    if (case is None or office is None or supervisor.role is not Role.SUPERVISOR
-            or not in_scope(supervisor.scope_region_code, office.region_code)):
+    if (
+        case is None
+        or office is None
+        or supervisor.role is not Role.SUPERVISOR
+        or not in_scope(supervisor.scope_region_code, office.region_code)
+    ):
         raise ExtensionNotFound("办件不存在")
     return case
 
 
-def decide_extension(case_id: int, supervisor: User, approve: bool, reason: str | None,
-                     now: datetime, *, expected_version: int | None = None,
-                     ip: str | None = None) -> Case:
+def decide_extension(
+    case_id: int,
+    supervisor: User,
+    approve: bool,
+    reason: str | None,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> Case:
     """Approve (``approve=True``) or refuse the case's pending extension request, with the
     reason the applicant is told. Raises :class:`ExtensionNotFound` (no such case, or outside
     the supervisor's region), ``cases.StaleCase`` (someone moved the case since
     ``expected_version``) or a ``DomainError`` the workflow raises."""
     case = case_in_scope(case_id, supervisor)
     action = Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION
-    return case_ops.act(case.id, action, supervisor, now, expected_version=expected_version,
-                        reason=reason, ip=ip)
+    return case_ops.act(
+        case.id, action, supervisor, now, expected_version=expected_version, reason=reason, ip=ip
+    )

@@ -57,13 +57,18 @@ def senders_for(config: Mapping[str, Any]) -> dict[str, Sender]:
     return {"sms": LogSender(), "email": email}
 
 
-def deliver_pending(senders: Mapping[str, Sender], now: datetime, *, limit: int = 200,
-                    max_attempts: int = 5) -> tuple[int, int]:
+def deliver_pending(
+    senders: Mapping[str, Sender], now: datetime, *, limit: int = 200, max_attempts: int = 5
+) -> tuple[int, int]:
     """Try each pending message once; returns (sent, failed). Safe to run from cron."""
     sent = failed = 0
     with write_transaction() as session:
-        batch = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.state == "pending")
-                                .order_by(OutboxMessage.id).limit(limit)).all()
+        batch = session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.state == "pending")
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
         for message in batch:
             message.attempts += 1
             try:

@@ -46,8 +46,19 @@ def catalogue(q: str = "") -> list[tuple[Department, list[Service]]]:
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{escaped}%"
-        stmt = stmt.where(sa.or_(*(col.ilike(like, escape="\\") for col in (
-            Service.name_zh, Service.name_en, Service.summary_zh, Service.summary_en))))
+        stmt = stmt.where(
+            sa.or_(
+                *(
+                    col.ilike(like, escape="\\")
+                    for col in (
+                        Service.name_zh,
+                        Service.name_en,
+                        Service.summary_zh,
+                        Service.summary_en,
+                    )
+                )
+            )
+        )
     services = db.session.scalars(stmt).all()
     departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
     grouped: dict[str, list[Service]] = defaultdict(list)
@@ -58,28 +69,41 @@ def catalogue(q: str = "") -> list[tuple[Department, list[Service]]]:
 
 def catalogue_counts() -> dict[str, int]:
     return {
-        "service_count": db.session.scalar(sa.select(sa.func.count(Service.id)).where(Service.active)) or 0,
+        "service_count": db.session.scalar(
+            sa.select(sa.func.count(Service.id)).where(Service.active)
+        )
+        or 0,
         "office_count": db.session.scalar(sa.select(sa.func.count(Office.id))) or 0,
         "region_count": db.session.scalar(
-            sa.select(sa.func.count(Region.code)).where(Region.level != "province")) or 0,
+            sa.select(sa.func.count(Region.code)).where(Region.level != "province")
+        )
+        or 0,
     }
 
 
 def service_by_code(code: str) -> Service | None:
     return db.session.scalars(
-        sa.select(Service).where(Service.code == code, Service.active).options(
-            selectinload(Service.materials), selectinload(Service.fields),
-            selectinload(Service.cooperations))
+        sa.select(Service)
+        .where(Service.code == code, Service.active)
+        .options(
+            selectinload(Service.materials),
+            selectinload(Service.fields),
+            selectinload(Service.cooperations),
+        )
     ).one_or_none()
 
 
 def offices_by_province(department_code: str) -> list[tuple[Region, list[Office]]]:
     """The department's offices, grouped under their province, in code order."""
     offices = db.session.scalars(
-        sa.select(Office).where(Office.department_code == department_code)
-        .options(selectinload(Office.region)).order_by(Office.region_code)).all()
-    provinces = {r.code: r for r in db.session.scalars(
-        sa.select(Region).where(Region.level == "province"))}
+        sa.select(Office)
+        .where(Office.department_code == department_code)
+        .options(selectinload(Office.region))
+        .order_by(Office.region_code)
+    ).all()
+    provinces = {
+        r.code: r for r in db.session.scalars(sa.select(Region).where(Region.level == "province"))
+    }
     grouped: dict[str, list[Office]] = defaultdict(list)
     for o in offices:
         grouped[o.region_code[:2] + "0000"].append(o)
@@ -107,21 +131,33 @@ def case_clock(case: Case, today: date, at_risk_days: int) -> ClockView:
     cal = get_calendar()
     completed = local_date(case.completed_at) if case.completed_at else None
     try:
-        state = due_state(due=case.due_on, today=today, completed_on=completed,
-                          paused=is_paused(case.status), at_risk_days=at_risk_days,
-                          calendar=cal, accepted=case.accepted_at is not None)
-        left = (working_days_left(case.due_on, today, cal)
-                if case.due_on and completed is None and not is_closed(case.status)
-                else None)
+        state = due_state(
+            due=case.due_on,
+            today=today,
+            completed_on=completed,
+            paused=is_paused(case.status),
+            at_risk_days=at_risk_days,
+            calendar=cal,
+            accepted=case.accepted_at is not None,
+        )
+        left = (
+            working_days_left(case.due_on, today, cal)
+            if case.due_on and completed is None and not is_closed(case.status)
+            else None
+        )
     except UnknownCalendarYear:
         state, left = DueState.PENDING_CALENDAR, None
-    if state == DueState.PENDING_CALENDAR and completed is not None and completed_on_time(
-            completed, case.due_on, case.due_pending_year):
+    if (
+        state == DueState.PENDING_CALENDAR
+        and completed is not None
+        and completed_on_time(completed, case.due_on, case.due_pending_year)
+    ):
         state = DueState.DONE_ON_TIME
     if is_closed(case.status) and not is_completed(case.status):
         state = DueState.NOT_STARTED if case.accepted_at is None else state
-    return ClockView(state=str(state), due_on=case.due_on, days_left=left,
-                     pending_year=case.due_pending_year)
+    return ClockView(
+        state=str(state), due_on=case.due_on, days_left=left, pending_year=case.due_pending_year
+    )
 
 
 def applicant_cases(user: User, page: int, per_page: int = 20) -> tuple[list[Case], int]:
@@ -130,26 +166,38 @@ def applicant_cases(user: User, page: int, per_page: int = 20) -> tuple[list[Cas
     rows = db.session.scalars(
         base.options(selectinload(Case.service), selectinload(Case.custody_office))
         .order_by(Case.submitted_at.desc(), Case.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     return list(rows), total
 
 
 def applicant_case(user: User, tracking_number: str) -> Case | None:
     """The applicant's own case, or None (another person's number looks like no case at all)."""
-    return db.session.scalars(sa.select(Case).where(
-        Case.tracking_number == tracking_number, Case.applicant_id == user.id)).one_or_none()
+    return db.session.scalars(
+        sa.select(Case).where(Case.tracking_number == tracking_number, Case.applicant_id == user.id)
+    ).one_or_none()
 
 
 def timeline(case: Case) -> list[CaseEvent]:
-    return list(db.session.scalars(
-        sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
-        .options(selectinload(CaseEvent.office)).order_by(CaseEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .options(selectinload(CaseEvent.office))
+            .order_by(CaseEvent.id)
+        )
+    )
 
 
 def open_supplement(case: Case) -> ClockPause | None:
-    return db.session.scalars(sa.select(ClockPause).where(
-        ClockPause.case_id == case.id, ClockPause.kind == "supplement",
-        ClockPause.ended_on.is_(None))).first()
+    return db.session.scalars(
+        sa.select(ClockPause).where(
+            ClockPause.case_id == case.id,
+            ClockPause.kind == "supplement",
+            ClockPause.ended_on.is_(None),
+        )
+    ).first()
 
 
 def rating_of(case: Case) -> Rating | None:
@@ -158,26 +206,43 @@ def rating_of(case: Case) -> Rating | None:
 
 def tracked_case(tracking_number: str, phone_last4: str) -> Case | None:
     """Public tracking: the number and the last four digits of the applicant's phone."""
-    return db.session.scalars(sa.select(Case).where(
-        Case.tracking_number == tracking_number,
-        Case.applicant_phone_last4 == phone_last4)).one_or_none()
+    return db.session.scalars(
+        sa.select(Case).where(
+            Case.tracking_number == tracking_number, Case.applicant_phone_last4 == phone_last4
+        )
+    ).one_or_none()
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def notifications(user: User, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def offices_of(department_code: str) -> list[Office]:
-    return list(db.session.scalars(
-        sa.select(Office).where(Office.department_code == department_code)
-        .order_by(Office.region_code)))
+    return list(
+        db.session.scalars(
+            sa.select(Office)
+            .where(Office.department_code == department_code)
+            .order_by(Office.region_code)
+        )
+    )
 
 
 # ---- a clerk's queue ----------------------------------------------------------------------
@@ -241,8 +306,9 @@ def _search_where(q: str) -> list[sa.ColumnElement[bool]]:
     return [Case.applicant_id.in_(names)]
 
 
-def _queue_where(office_id: int, f: QueueFilters, user_id: int, today: date,
-                 risk_until: date) -> list[sa.ColumnElement[bool] | sa.TextClause]:
+def _queue_where(
+    office_id: int, f: QueueFilters, user_id: int, today: date, risk_until: date
+) -> list[sa.ColumnElement[bool] | sa.TextClause]:
     where: list[sa.ColumnElement[bool] | sa.TextClause] = [Case.custody_office_id == office_id]
     where += _status_where(f)
     where += _due_where(f, today, risk_until)
@@ -268,9 +334,14 @@ class DueCounts:
     on_time: int = 0  # later (cases paused or waiting for a calendar have no deadline)
 
 
-def due_counts(office_ids: Collection[int], today: date, risk_until: date, *,
-               service_ids: Collection[int] | None = None,
-               on_time: bool = False) -> dict[tuple[int, int], DueCounts]:
+def due_counts(
+    office_ids: Collection[int],
+    today: date,
+    risk_until: date,
+    *,
+    service_ids: Collection[int] | None = None,
+    on_time: bool = False,
+) -> dict[tuple[int, int], DueCounts]:
     """Per (holding office, service), from the open-case histogram (a row per office, day
     and service, kept by triggers on the cases): the same sets as the queue's due filters.
     Without ``on_time`` only the rows up to the at-risk horizon are read."""
@@ -280,31 +351,51 @@ def due_counts(office_ids: Collection[int], today: date, risk_until: date, *,
     def count(cond: sa.ColumnElement[bool]) -> Any:
         return sa.func.sum(sa.case((cond, d.count), else_=0))
 
-    stmt = (sa.select(d.office_id, d.service_id, count(d.day < today),
-                      count(d.day.between(today, risk_until)), count(d.day > risk_until))
-            .where(d.office_id.in_(sorted(office_ids)), d.kind == "act_by",
-                   d.day < NO_DEADLINE if on_time else d.day <= risk_until)
-            .group_by(d.office_id, d.service_id))
+    stmt = (
+        sa.select(
+            d.office_id,
+            d.service_id,
+            count(d.day < today),
+            count(d.day.between(today, risk_until)),
+            count(d.day > risk_until),
+        )
+        .where(
+            d.office_id.in_(sorted(office_ids)),
+            d.kind == "act_by",
+            d.day < NO_DEADLINE if on_time else d.day <= risk_until,
+        )
+        .group_by(d.office_id, d.service_id)
+    )
     if service_ids is not None:
         stmt = stmt.where(d.service_id.in_(sorted(service_ids)))
-    return {(o, s): DueCounts(int(a or 0), int(b or 0), int(c or 0))
-            for o, s, a, b, c in db.session.execute(stmt)}
+    return {
+        (o, s): DueCounts(int(a or 0), int(b or 0), int(c or 0))
+        for o, s, a, b, c in db.session.execute(stmt)
+    }
 
 
-def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
-                 risk_until: date) -> QueuePage:
+def office_queue(
+    office_id: int, f: QueueFilters, *, user_id: int, today: date, risk_until: date
+) -> QueuePage:
     """Fifty cases the office holds, by the day it must act, with counts for the filters."""
     where = _queue_where(office_id, f, user_id, today, risk_until)
     rows = db.session.scalars(
-        sa.select(Case).where(*where)
-        .options(selectinload(Case.service), selectinload(Case.applicant),
-                 selectinload(Case.assignee))
+        sa.select(Case)
+        .where(*where)
+        .options(
+            selectinload(Case.service), selectinload(Case.applicant), selectinload(Case.assignee)
+        )
         .order_by(Case.act_by, Case.id)
-        .limit(QUEUE_PAGE).offset((max(f.page, 1) - 1) * QUEUE_PAGE)).all()
+        .limit(QUEUE_PAGE)
+        .offset((max(f.page, 1) - 1) * QUEUE_PAGE)
+    ).all()
     open_where = _queue_where(office_id, QueueFilters(), user_id, today, risk_until)
-    counts = {status.value: n for status, n in db.session.execute(
-        sa.select(Case.status, sa.func.count(Case.id)).where(*open_where)
-        .group_by(Case.status))}
+    counts = {
+        status.value: n
+        for status, n in db.session.execute(
+            sa.select(Case.status, sa.func.count(Case.id)).where(*open_where).group_by(Case.status)
+        )
+    }
     due = due_counts([office_id], today, risk_until, on_time=True).values()
     for key in ("overdue", "at_risk", "on_time"):
         counts[f"due:{key}"] = sum(getattr(x, key) for x in due)
@@ -313,9 +404,13 @@ def office_queue(office_id: int, f: QueueFilters, *, user_id: int, today: date,
     # partial index alone; asked as "assignee = me" it judged that index unselective when
     # most cases wait unassigned and read every open case's row (45 ms at 10,000 open cases).
     # count(*), not count(id): PostgreSQL can then answer from the index alone too.
-    by_assignee = dict(db.session.execute(
-        sa.select(Case.assignee_id, sa.func.count()).where(*open_where)
-        .group_by(Case.assignee_id)).all())
+    by_assignee = dict(
+        db.session.execute(
+            sa.select(Case.assignee_id, sa.func.count())
+            .where(*open_where)
+            .group_by(Case.assignee_id)
+        ).all()
+    )
     counts["mine"] = int(by_assignee.get(user_id, 0))  # (the queue shows no unassigned count)
     if f == QueueFilters(page=f.page):  # the whole open queue: its size is the sum above
         total = sum(counts.get(s.value, 0) for s in OPEN_STATES)
@@ -328,15 +423,19 @@ def _open_subtasks(office_id: int) -> sa.Select[tuple[SubTask]]:
     from ..models.case import OPEN_SUBTASK_SQL
 
     # Spelled exactly like the partial index's predicate so that the planner can use it.
-    return sa.select(SubTask).where(SubTask.office_id == office_id,
-                                    sa.text(f"subtasks.status IN ({OPEN_SUBTASK_SQL})"))
+    return sa.select(SubTask).where(
+        SubTask.office_id == office_id, sa.text(f"subtasks.status IN ({OPEN_SUBTASK_SQL})")
+    )
 
 
 def office_subtasks(office_id: int, limit: int = QUEUE_PAGE) -> list[SubTask]:
     """The oldest unfinished sub-tasks other offices sent to this one (多地联办), a page of
     them: an office can hold thousands, and the queue page must stay small."""
-    return list(db.session.scalars(
-        _open_subtasks(office_id).order_by(SubTask.created_at, SubTask.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            _open_subtasks(office_id).order_by(SubTask.created_at, SubTask.id).limit(limit)
+        )
+    )
 
 
 # ---- what a clerk's office may see -----------------------------------------------------------
@@ -355,9 +454,13 @@ def touched_by(office_id: int) -> sa.ColumnElement[bool]:
 def visible_case(office_id: int, *where: sa.ColumnElement[bool]) -> Case | None:
     """A case the office may see, as the database has it now (collections too)."""
     return db.session.scalars(
-        sa.select(Case).where(*where, touched_by(office_id))
-        .options(selectinload(Case.subtasks).selectinload(SubTask.office),
-                 selectinload(Case.pauses), selectinload(Case.attachments))
+        sa.select(Case)
+        .where(*where, touched_by(office_id))
+        .options(
+            selectinload(Case.subtasks).selectinload(SubTask.office),
+            selectinload(Case.pauses),
+            selectinload(Case.attachments),
+        )
         .execution_options(populate_existing=True)
     ).one_or_none()
 
@@ -365,9 +468,13 @@ def visible_case(office_id: int, *where: sa.ColumnElement[bool]) -> Case | None:
 def office_clerks(office_id: int) -> list[User]:
     from ..domain.states import Role
 
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.CLERK, User.office_id == office_id,
-                              User.is_active_account).order_by(User.username)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.CLERK, User.office_id == office_id, User.is_active_account)
+            .order_by(User.username)
+        )
+    )
 
 
 def office_subtask_rows(office_id: int) -> list[tuple[SubTask, Case]]:
@@ -375,9 +482,14 @@ def office_subtask_rows(office_id: int) -> list[tuple[SubTask, Case]]:
     tasks = office_subtasks(office_id)
     if not tasks:
         return []
-    cases = {c.id: c for c in db.session.scalars(
-        sa.select(Case).where(Case.id.in_({t.case_id for t in tasks}))
-        .options(selectinload(Case.custody_office), selectinload(Case.service)))}
+    cases = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Case)
+            .where(Case.id.in_({t.case_id for t in tasks}))
+            .options(selectinload(Case.custody_office), selectinload(Case.service))
+        )
+    }
     return [(t, cases[t.case_id]) for t in tasks if t.case_id in cases]
 
 
@@ -389,8 +501,9 @@ def risk_until(today: date, at_risk_days: int, calendar: WorkingDays | None = No
     return add_working_days_or_estimate(today, at_risk_days, calendar)
 
 
-def office_clock(case: Case, today: date, risk_until: date, calendar: WorkingDays,
-                 at_risk_days: int) -> ClockView:
+def office_clock(
+    case: Case, today: date, risk_until: date, calendar: WorkingDays, at_risk_days: int
+) -> ClockView:
     """The clock the office works to: before acceptance the Art. 32 acceptance deadline
     (``act_by``, the column the queue sorts and filters on, so badge and filters agree);
     after acceptance, the legal clock of :func:`case_clock`."""
@@ -405,8 +518,12 @@ def office_clock(case: Case, today: date, risk_until: date, calendar: WorkingDay
                 left: int | None = working_days_left(case.act_by, today, calendar)
             except UnknownCalendarYear:
                 left = None
-            state = ("overdue" if case.act_by < today
-                     else "at_risk" if case.act_by <= risk_until else "on_time")
-            return ClockView(state=state, due_on=case.act_by, days_left=left,
-                             pending_year=None)
+            state = (
+                "overdue"
+                if case.act_by < today
+                else "at_risk"
+                if case.act_by <= risk_until
+                else "on_time"
+            )
+            return ClockView(state=state, due_on=case.act_by, days_left=left, pending_year=None)
     return case_clock(case, today, at_risk_days)

@@ -60,13 +60,19 @@ def _metrics(event: CaseEvent, case: Case, pauses: Iterable[ClockPause]) -> dict
     action = Action(event.action)
     completion = None
     if action in DECISIONS:
-        timing = Timing(received_on=case.received_on, promised_days=case.promised_days,
-                        statutory_days=0, clock_start_on=case.clock_start_on,
-                        due_on=case.due_on, due_pending_year=case.due_pending_year,
-                        pauses=spans_of(list(pauses)))
+        timing = Timing(
+            received_on=case.received_on,
+            promised_days=case.promised_days,
+            statutory_days=0,
+            clock_start_on=case.clock_start_on,
+            due_on=case.due_on,
+            due_pending_year=case.due_pending_year,
+            pauses=spans_of(list(pauses)),
+        )
         completion = completion_facts(timing, local_date(event.at), get_calendar())
-    return event_metrics(action, event.to_status, completion,
-                         score=(event.payload or {}).get("score"))
+    return event_metrics(
+        action, event.to_status, completion, score=(event.payload or {}).get("score")
+    )
 
 
 def _office(event: CaseEvent, case: Case) -> int:
@@ -74,8 +80,9 @@ def _office(event: CaseEvent, case: Case) -> int:
     return case.receiving_office_id if event.action == Action.SUBMIT else case.competent_office_id
 
 
-def _add(session: Session, table: type[DailyRollup] | type[AreaRollup],
-         rows: list[dict[str, object]]) -> None:
+def _add(
+    session: Session, table: type[DailyRollup] | type[AreaRollup], rows: list[dict[str, object]]
+) -> None:
     """Add ``rows`` (column → value, ``count`` included) to the counters, creating the missing."""
     if not rows:
         return
@@ -83,14 +90,21 @@ def _add(session: Session, table: type[DailyRollup] | type[AreaRollup],
     stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[c.name for c in table.__table__.primary_key.columns],
-        set_={"count": table.count + stmt.excluded.count})
+        set_={"count": table.count + stmt.excluded.count},
+    )
     for start in range(0, len(rows), 500):
-        session.execute(stmt, rows[start:start + 500])
+        session.execute(stmt, rows[start : start + 500])
 
 
 def _upsert(session: Session, counts: Counter[Key]) -> None:
-    _add(session, DailyRollup, [{"day": d, "office_id": o, "service_id": s, "metric": m,
-                                 "count": n} for (d, o, s, m), n in counts.items()])
+    _add(
+        session,
+        DailyRollup,
+        [
+            {"day": d, "office_id": o, "service_id": s, "metric": m, "count": n}
+            for (d, o, s, m), n in counts.items()
+        ],
+    )
 
 
 def areas_of(session: Session, office_id: int, service_id: int) -> list[tuple[str, str]]:
@@ -110,22 +124,32 @@ def areas_of(session: Session, office_id: int, service_id: int) -> list[tuple[st
     return [(office_area(office_id), EVERYTHING)] + [(a, s) for a in areas for s in subsets]
 
 
-def record(session: Session, event: CaseEvent, case: Case,
-           metrics: Mapping[str, int] | None = None) -> None:
+def record(
+    session: Session, event: CaseEvent, case: Case, metrics: Mapping[str, int] | None = None
+) -> None:
     """Add one event's counters (called by the case services before they commit);
     ``metrics`` when the caller has them from ``domain.effects`` already."""
     if metrics is None:
-        pauses = (session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id))
-                  .all() if event.action in DECISIONS else ())
+        pauses = (
+            session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id)).all()
+            if event.action in DECISIONS
+            else ()
+        )
         metrics = _metrics(event, case, pauses)
     if metrics:
         day, office_id = local_date(event.at), _office(event, case)
-        _upsert(session, Counter({(day, office_id, case.service_id, m): n
-                                  for m, n in metrics.items()}))
-        _add(session, AreaRollup, [
-            {"area": area, "subset": subset, "metric": m, "day": day, "count": n}
-            for area, subset in areas_of(session, office_id, case.service_id)
-            for m, n in metrics.items()])
+        _upsert(
+            session, Counter({(day, office_id, case.service_id, m): n for m, n in metrics.items()})
+        )
+        _add(
+            session,
+            AreaRollup,
+            [
+                {"area": area, "subset": subset, "metric": m, "day": day, "count": n}
+                for area, subset in areas_of(session, office_id, case.service_id)
+                for m, n in metrics.items()
+            ],
+        )
 
 
 # The area grain as SQL over the fine grain (SQLite and PostgreSQL alike). ``lineage`` pairs
@@ -150,17 +174,23 @@ def _from_lineage(select: str) -> str:
 DERIVE_AREAS_SQL = (  # B608 below: this module's constants, no input
     _INSERT + "SELECT 'o:' || CAST(office_id AS VARCHAR(12)), '*', metric, day, sum(count) "  # nosec B608
     "FROM daily_rollups GROUP BY office_id, metric, day",
-    _from_lineage("SELECT areas.area, '*', r.metric, r.day, sum(r.count) "
-                  "FROM daily_rollups r JOIN areas ON areas.office_id = r.office_id "
-                  "GROUP BY areas.area, r.metric, r.day"),
-    _from_lineage("SELECT areas.area, 'd:' || o.department_code, r.metric, r.day, sum(r.count) "
-                  "FROM daily_rollups r JOIN areas ON areas.office_id = r.office_id "
-                  "JOIN offices o ON o.id = r.office_id "
-                  "GROUP BY areas.area, o.department_code, r.metric, r.day"),
-    _from_lineage("SELECT areas.area, 's:' || CAST(r.service_id AS VARCHAR(12)), r.metric, "
-                  "r.day, sum(r.count) FROM daily_rollups r "
-                  "JOIN areas ON areas.office_id = r.office_id "
-                  "GROUP BY areas.area, r.service_id, r.metric, r.day"),
+    _from_lineage(
+        "SELECT areas.area, '*', r.metric, r.day, sum(r.count) "
+        "FROM daily_rollups r JOIN areas ON areas.office_id = r.office_id "
+        "GROUP BY areas.area, r.metric, r.day"
+    ),
+    _from_lineage(
+        "SELECT areas.area, 'd:' || o.department_code, r.metric, r.day, sum(r.count) "
+        "FROM daily_rollups r JOIN areas ON areas.office_id = r.office_id "
+        "JOIN offices o ON o.id = r.office_id "
+        "GROUP BY areas.area, o.department_code, r.metric, r.day"
+    ),
+    _from_lineage(
+        "SELECT areas.area, 's:' || CAST(r.service_id AS VARCHAR(12)), r.metric, "
+        "r.day, sum(r.count) FROM daily_rollups r "
+        "JOIN areas ON areas.office_id = r.office_id "
+        "GROUP BY areas.area, r.service_id, r.metric, r.day"
+    ),
 )
 
 
@@ -175,19 +205,27 @@ def derive_areas(session: Session) -> None:
 def rebuild(batch: int = 5000) -> int:
     """Recount every counter from the event history; returns the number of counter rows."""
     counts: Counter[Key] = Counter()
-    relevant = [a.value for a in Action
-                if event_metrics(a, CaseStatus.APPROVED, score=5) or a in DECISIONS]
+    relevant = [
+        a.value for a in Action if event_metrics(a, CaseStatus.APPROVED, score=5) or a in DECISIONS
+    ]
     with write_transaction() as session:
         last = 0
         while True:
             events = session.scalars(
-                sa.select(CaseEvent).where(CaseEvent.id > last, CaseEvent.action.in_(relevant))
-                .order_by(CaseEvent.id).limit(batch)).all()
+                sa.select(CaseEvent)
+                .where(CaseEvent.id > last, CaseEvent.action.in_(relevant))
+                .order_by(CaseEvent.id)
+                .limit(batch)
+            ).all()
             if not events:
                 break
             last = events[-1].id
-            cases = {c.id: c for c in session.scalars(
-                sa.select(Case).where(Case.id.in_({e.case_id for e in events})))}
+            cases = {
+                c.id: c
+                for c in session.scalars(
+                    sa.select(Case).where(Case.id.in_({e.case_id for e in events}))
+                )
+            }
             decided = [e.case_id for e in events if e.action in DECISIONS]
             pauses: dict[int, list[ClockPause]] = {}
             for p in session.scalars(sa.select(ClockPause).where(ClockPause.case_id.in_(decided))):
@@ -213,9 +251,13 @@ def recount_open_days(session: Session) -> None:
     session.execute(sa.delete(OpenCaseDay))
     for kind in OPEN_DAY_KINDS:
         day = getattr(Case, kind)
-        session.execute(sa.insert(OpenCaseDay).from_select(
-            ["office_id", "kind", "day", "service_id", "count"],
-            sa.select(Case.custody_office_id, sa.literal(kind), day, Case.service_id,
-                      sa.func.count())
-            .where(sa.text(f"cases.status IN ({OPEN_SQL})"), day.is_not(None))
-            .group_by(Case.custody_office_id, day, Case.service_id)))
+        session.execute(
+            sa.insert(OpenCaseDay).from_select(
+                ["office_id", "kind", "day", "service_id", "count"],
+                sa.select(
+                    Case.custody_office_id, sa.literal(kind), day, Case.service_id, sa.func.count()
+                )
+                .where(sa.text(f"cases.status IN ({OPEN_SQL})"), day.is_not(None))
+                .group_by(Case.custody_office_id, day, Case.service_id),
+            )
+        )

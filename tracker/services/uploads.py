@@ -54,8 +54,9 @@ class StoredFile:
     sha256: str
 
 
-def store_upload(stream: BinaryIO, original_name: str, *, folder: Path,
-                 limits: UploadLimits) -> StoredFile:
+def store_upload(
+    stream: BinaryIO, original_name: str, *, folder: Path, limits: UploadLimits
+) -> StoredFile:
     """Copy ``stream`` into ``folder`` under a random name, or raise ``UploadRefused`` and leave
     nothing behind. Reads at most ``limits.max_bytes + 1`` bytes."""
     name = clean_original_name(original_name)
@@ -87,12 +88,22 @@ def store_upload(stream: BinaryIO, original_name: str, *, folder: Path,
         Path(temp).unlink(missing_ok=True)
         raise
     _fsync_dir(folder)
-    return StoredFile(stored_name=stored_name, original_name=name, content_type=content_type,
-                      size=size, sha256=digest.hexdigest())
+    return StoredFile(
+        stored_name=stored_name,
+        original_name=name,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
 
 
-def store_many(files: Sequence[tuple[BinaryIO, str]], *, folder: Path, limits: UploadLimits,
-               existing_sizes: Sequence[int] = ()) -> list[StoredFile]:
+def store_many(
+    files: Sequence[tuple[BinaryIO, str]],
+    *,
+    folder: Path,
+    limits: UploadLimits,
+    existing_sizes: Sequence[int] = (),
+) -> list[StoredFile]:
     """Store all of ``files`` or none. Counts, and the sizes of seekable streams, are checked
     before anything is written; ``existing_sizes`` (files the case already has) count against
     ``max_files`` and ``max_total_bytes``."""
@@ -125,14 +136,22 @@ def referenced_names(names: set[str]) -> set[str]:
     found: set[str] = set()
     ordered = sorted(names)
     for i in range(0, len(ordered), _QUERY_BATCH):
-        batch = ordered[i: i + _QUERY_BATCH]
-        found.update(db.session.scalars(
-            sa.select(Attachment.stored_name).where(Attachment.stored_name.in_(batch))))
+        batch = ordered[i : i + _QUERY_BATCH]
+        found.update(
+            db.session.scalars(
+                sa.select(Attachment.stored_name).where(Attachment.stored_name.in_(batch))
+            )
+        )
     return found
 
 
-def sweep_orphans(folder: Path, known: Callable[[set[str]], set[str]] | None = None, *,
-                  older_than: timedelta, now: datetime) -> list[str]:
+def sweep_orphans(
+    folder: Path,
+    known: Callable[[set[str]], set[str]] | None = None,
+    *,
+    older_than: timedelta,
+    now: datetime,
+) -> list[str]:
     """Delete stored files no ``Attachment`` refers to, and stale temp files, last modified
     before ``now - older_than`` (younger ones may belong to a transaction still in flight, so
     ``older_than`` must exceed the longest upload plus commit). Only names this module makes
@@ -141,7 +160,8 @@ def sweep_orphans(folder: Path, known: Callable[[set[str]], set[str]] | None = N
         return []
     cutoff = (now - older_than).timestamp()
     old = sorted(
-        entry.name for entry in os.scandir(folder)
+        entry.name
+        for entry in os.scandir(folder)
         if entry.is_file(follow_symlinks=False)
         and (STORED_NAME.fullmatch(entry.name) or entry.name.startswith(TEMP_PREFIX))
         and entry.stat(follow_symlinks=False).st_mtime < cutoff
@@ -173,9 +193,11 @@ def download_of(attachment: Attachment, folder: Path) -> Download | None:
     path = folder / stored_name
     if not path.is_file():
         return None
-    return Download(path=path,
-                    mimetype=attachment.content_type or "application/octet-stream",
-                    download_name=attachment.original_name or clean_original_name(""))
+    return Download(
+        path=path,
+        mimetype=attachment.content_type or "application/octet-stream",
+        download_name=attachment.original_name or clean_original_name(""),
+    )
 
 
 def _remaining(stream: BinaryIO) -> int | None:

@@ -96,10 +96,12 @@ def register_template_helpers(app: Flask) -> None:
         ngettext=lambda s, p, n: _babel()[1].ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: _babel()[1].upgettext(c, s),
-        npgettext=lambda c, s, p, n: _babel()[1].unpgettext(c, s, p, n))
+        npgettext=lambda c, s, p, n: _babel()[1].unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(loc=loc, get_locale=lambda: _babel()[0])
-    app.jinja_env.filters.update(action_label=action_label, local_time=local_time, day=day,
-                                 answer=answer, filesize=filesize)
+    app.jinja_env.filters.update(
+        action_label=action_label, local_time=local_time, day=day, answer=answer, filesize=filesize
+    )
     register_domain_rules(app)
 
     @app.context_processor
@@ -143,9 +145,14 @@ def stage_label(stage: str) -> str:
 def register_domain_rules(app: Flask) -> None:
     """``{% if case.status is paused %}``, ``{{ case.delivery_method | delivery_label }}``,
     ``{% for s in rating_scores %}``: one definition each, in tracker/domain."""
-    app.jinja_env.tests.update(paused=is_paused, completed=is_completed, closed=is_closed,
-                               bad_rating=is_bad)
-    app.jinja_env.filters.update(delivery_label=delivery_label, score_label=score_label,
-                                 stage_label=stage_label)
-    app.jinja_env.globals.update(delivery_methods=tuple(DeliveryMethod), rating_scores=SCORES,
-                                 rectification_stages=STAGE_ORDER)
+    app.jinja_env.tests.update(
+        paused=is_paused, completed=is_completed, closed=is_closed, bad_rating=is_bad
+    )
+    app.jinja_env.filters.update(
+        delivery_label=delivery_label, score_label=score_label, stage_label=stage_label
+    )
+    app.jinja_env.globals.update(
+        delivery_methods=tuple(DeliveryMethod),
+        rating_scores=SCORES,
+        rectification_stages=STAGE_ORDER,
+    )

@@ -20,8 +20,9 @@ def send_attachment(attachment: Attachment, folder: Path) -> Response:
     found = download_of(attachment, folder)
     if found is None:
         raise NotFound()
-    response = send_file(found.path, mimetype=found.mimetype, as_attachment=True,
-                         download_name=found.download_name)
+    response = send_file(
+        found.path, mimetype=found.mimetype, as_attachment=True, download_name=found.download_name
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -28,8 +28,15 @@ class IntField(Field):
 
     widget = TextInput()
 
-    def __init__(self, label: Any = None, validators: Any = None, *, lo: int = 1,
-                 hi: int = INT_MAX, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        lo: int = 1,
+        hi: int = INT_MAX,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.lo, self.hi = lo, hi
 
@@ -61,8 +68,9 @@ class DateField(Field):
 class TextField(StringField):
     """Free text (newlines kept) through ``inputs.clean_text``, cut to ``limit``."""
 
-    def __init__(self, label: Any = None, validators: Any = None, *, limit: int,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, limit: int, **kwargs: Any
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.limit = limit
 
@@ -85,8 +93,14 @@ class ChoiceField(Field):
 
     widget = TextInput()
 
-    def __init__(self, label: Any = None, validators: Any = None, *,
-                 choices: Sequence[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        choices: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.allowed = tuple(choices)
 
@@ -112,5 +126,8 @@ class QueryForm(FlaskForm):
 
 def errors_of(form: FlaskForm) -> dict[str, str]:
     """The first error of each field, by field name (what the templates show beside it)."""
-    return {name: str(messages[0]) for name, messages in form.errors.items()
-            if messages and name != "csrf_token"}
+    return {
+        name: str(messages[0])
+        for name, messages in form.errors.items()
+        if messages and name != "csrf_token"
+    }

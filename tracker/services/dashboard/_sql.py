@@ -31,8 +31,10 @@ def as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-_NUMBERS = (re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),  # mobiles
-            re.compile(r"(?<![0-9])[0-9]{7,}[0-9Xx]?(?![0-9])"))  # IDs, accounts, landlines
+_NUMBERS = (
+    re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),  # mobiles
+    re.compile(r"(?<![0-9])[0-9]{7,}[0-9Xx]?(?![0-9])"),
+)  # IDs, accounts, landlines
 
 
 def redact(text: str | None, names: Iterable[str] = ()) -> str:

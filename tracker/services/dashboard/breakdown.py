@@ -21,8 +21,9 @@ class Part:
     counts: Counter[str] = field(compare=False)
 
 
-def by_child_region(scope: Scope, sel: Selection, under: str | None,
-                    office_ids: list[int]) -> tuple[list[Part], list[Part]]:
+def by_child_region(
+    scope: Scope, sel: Selection, under: str | None, office_ids: list[int]
+) -> tuple[list[Part], list[Part]]:
     """Regions directly below ``under`` (code order), and the offices in ``under`` itself."""
     members: dict[str, list[int]] = {}
     direct: list[int] = []
@@ -36,19 +37,24 @@ def by_child_region(scope: Scope, sel: Selection, under: str | None,
         per_region = by_region(sel, members)
     else:
         per_office = by_office(sel, [i for ids in members.values() for i in ids])
-        per_region = {code: merge(per_office.get(i, Counter()) for i in ids)
-                      for code, ids in members.items()}
+        per_region = {
+            code: merge(per_office.get(i, Counter()) for i in ids) for code, ids in members.items()
+        }
     per_direct = by_office(sel, direct) if direct else {}
-    regions = [Part("region", code, tuple(members[code]), per_region.get(code, Counter()))
-               for code in sorted(members)]
+    regions = [
+        Part("region", code, tuple(members[code]), per_region.get(code, Counter()))
+        for code in sorted(members)
+    ]
     offices = [Part("office", i, (i,), per_direct.get(i, Counter())) for i in direct]
     return regions, offices
 
 
 def by_services(scope: Scope, sel: Selection) -> list[Part]:
     counts = by_service(sel, list(scope.services))
-    return [Part("service", i, (), counts.get(i, Counter()))
-            for i in sorted(scope.services, key=lambda i: scope.services[i].code)]
+    return [
+        Part("service", i, (), counts.get(i, Counter()))
+        for i in sorted(scope.services, key=lambda i: scope.services[i].code)
+    ]
 
 
 def by_offices(sel: Selection, office_ids: list[int]) -> list[Part]:
@@ -56,8 +62,9 @@ def by_offices(sel: Selection, office_ids: list[int]) -> list[Part]:
     return [Part("office", i, (i,), counts.get(i, Counter())) for i in office_ids]
 
 
-def parts(scope: Scope, group: str, sel: Selection, under: str | None,
-          office_ids: list[int]) -> list[Part]:
+def parts(
+    scope: Scope, group: str, sel: Selection, under: str | None, office_ids: list[int]
+) -> list[Part]:
     """The rows of a breakdown ``group`` ("region", "office" or "service") in table order."""
     if group == "service":
         return by_services(scope, sel)

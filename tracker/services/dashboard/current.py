@@ -23,8 +23,9 @@ def risk_until(today: date, at_risk_days: int) -> date:
 Current = queries.DueCounts  # overdue and at risk now (on_time is not read here)
 
 
-def current(office_ids: Collection[int], service_ids: Collection[int] | None, today: date,
-            until: date) -> dict[tuple[int, int], Current]:
+def current(
+    office_ids: Collection[int], service_ids: Collection[int] | None, today: date, until: date
+) -> dict[tuple[int, int], Current]:
     """Open cases overdue (``act_by < today``) and at risk (``today <= act_by <= until``),
     per (holding office, service): the queue's own rule, one query over the open-case
     histogram (a row per office, day and service, whatever the number of cases behind it)."""
@@ -63,8 +64,9 @@ def backlog_boundaries(today: date) -> list[date]:
     return [nth_working_day_back(today, hi + 1) for _, hi in BACKLOG_BUCKETS if hi is not None]
 
 
-def backlog(office_ids: Collection[int], service_ids: Collection[int] | None,
-            today: date) -> dict[int, list[int]]:
+def backlog(
+    office_ids: Collection[int], service_ids: Collection[int] | None, today: date
+) -> dict[int, list[int]]:
     """Open cases per holding office by age in working days since receipt, one count per
     bucket of ``BACKLOG_BUCKETS``."""
     b5, b10, b20 = backlog_boundaries(today)
@@ -74,10 +76,17 @@ def backlog(office_ids: Collection[int], service_ids: Collection[int] | None,
     def count(cond: sa.ColumnElement[bool]) -> Any:
         return sa.func.sum(sa.case((cond, d.count), else_=0))
 
-    stmt = (sa.select(d.office_id, count(r >= b5), count(sa.and_(r >= b10, r < b5)),
-                      count(sa.and_(r >= b20, r < b10)), count(r < b20))
-            .where(d.office_id.in_(sorted(office_ids)), d.kind == "received_on")
-            .group_by(d.office_id))
+    stmt = (
+        sa.select(
+            d.office_id,
+            count(r >= b5),
+            count(sa.and_(r >= b10, r < b5)),
+            count(sa.and_(r >= b20, r < b10)),
+            count(r < b20),
+        )
+        .where(d.office_id.in_(sorted(office_ids)), d.kind == "received_on")
+        .group_by(d.office_id)
+    )
     if service_ids is not None:
         stmt = stmt.where(d.service_id.in_(sorted(service_ids)))
     return {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(stmt)}

@@ -40,23 +40,41 @@ class Selection:
     subset: str = EVERYTHING
 
     @classmethod
-    def of(cls, office_ids: Iterable[int] | None, service_ids: Iterable[int] | None,
-           start: date, end: date, *, area: str | None = None,
-           subset: str = EVERYTHING) -> Selection:
-        return cls(None if office_ids is None else tuple(office_ids),
-                   None if service_ids is None else tuple(service_ids), start, end,
-                   area, subset)
+    def of(
+        cls,
+        office_ids: Iterable[int] | None,
+        service_ids: Iterable[int] | None,
+        start: date,
+        end: date,
+        *,
+        area: str | None = None,
+        subset: str = EVERYTHING,
+    ) -> Selection:
+        return cls(
+            None if office_ids is None else tuple(office_ids),
+            None if service_ids is None else tuple(service_ids),
+            start,
+            end,
+            area,
+            subset,
+        )
 
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """[start 00:00, end+1 00:00) in Beijing time, as UTC moments."""
-        return (datetime.combine(self.start, time(0), SHANGHAI).astimezone(UTC),
-                datetime.combine(self.end + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC))
+        return (
+            datetime.combine(self.start, time(0), SHANGHAI).astimezone(UTC),
+            datetime.combine(self.end + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC),
+        )
 
 
-def area_key(*, region: str | None = None, office_id: int | None = None,
-             department: str | None = None, service_id: int | None = None
-             ) -> tuple[str | None, str]:
+def area_key(
+    *,
+    region: str | None = None,
+    office_id: int | None = None,
+    department: str | None = None,
+    service_id: int | None = None,
+) -> tuple[str | None, str]:
     """The area grain's (area, subset) for the offices of ``region`` (None: everywhere) or
     one office, of one department or all, for one service or all; area None when no single
     row key says it (one office and one service; one department's offices and one service,
@@ -75,10 +93,10 @@ def completed(c: Mapping[str, int]) -> int:
     return sum(c.get(m, 0) for m in tp.COMPLETIONS)
 
 
-def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None
-            ) -> sa.Select[Any]:
-    stmt = (sa.select(*group, DailyRollup.metric, sa.func.sum(DailyRollup.count))
-            .where(DailyRollup.day.between(sel.start, sel.end)))
+def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None) -> sa.Select[Any]:
+    stmt = sa.select(*group, DailyRollup.metric, sa.func.sum(DailyRollup.count)).where(
+        DailyRollup.day.between(sel.start, sel.end)
+    )
     if sel.office_ids is not None:
         stmt = stmt.where(DailyRollup.office_id.in_(sel.office_ids))
     if sel.service_ids is not None:
@@ -89,22 +107,54 @@ def _rollup(sel: Selection, *group: Any, metrics: Collection[str] | None = None
 
 
 # The counters a throughput row shows (no histograms): the grouped queries stay small.
-ROW_METRICS = (tp.RECEIVED, tp.ACCEPTED, tp.NOT_ACCEPTED, tp.APPROVED, tp.APPROVED_TOLERATED,
-               tp.REFUSED, tp.WITHDRAWN, tp.CANCELLED, tp.ON_TIME, tp.LATE,
-               tp.SUPPLEMENT_REQUESTS, tp.PAUSED_DAYS, tp.WD_SUM)
-DAY_METRICS = (tp.RECEIVED, tp.ACCEPTED, tp.NOT_ACCEPTED, tp.APPROVED, tp.APPROVED_TOLERATED,
-               tp.REFUSED, tp.WITHDRAWN, tp.CANCELLED, tp.LATE)
+ROW_METRICS = (
+    tp.RECEIVED,
+    tp.ACCEPTED,
+    tp.NOT_ACCEPTED,
+    tp.APPROVED,
+    tp.APPROVED_TOLERATED,
+    tp.REFUSED,
+    tp.WITHDRAWN,
+    tp.CANCELLED,
+    tp.ON_TIME,
+    tp.LATE,
+    tp.SUPPLEMENT_REQUESTS,
+    tp.PAUSED_DAYS,
+    tp.WD_SUM,
+)
+DAY_METRICS = (
+    tp.RECEIVED,
+    tp.ACCEPTED,
+    tp.NOT_ACCEPTED,
+    tp.APPROVED,
+    tp.APPROVED_TOLERATED,
+    tp.REFUSED,
+    tp.WITHDRAWN,
+    tp.CANCELLED,
+    tp.LATE,
+)
 
 
-def _area(sel: Selection, *group: Any, areas: Collection[str], subsets: Collection[str],
-          metrics: Collection[str]) -> sa.Select[Any]:
+def _area(
+    sel: Selection,
+    *group: Any,
+    areas: Collection[str],
+    subsets: Collection[str],
+    metrics: Collection[str],
+) -> sa.Select[Any]:
     """Sums over the area grain: every condition is on the primary key (area, subset, metric,
     day), so each (area, subset, metric) is one contiguous run of the range's days."""
     a = AreaRollup
-    return (sa.select(*group, a.metric, sa.func.sum(a.count))
-            .where(a.area.in_(sorted(areas)), a.subset.in_(sorted(subsets)),
-                   a.metric.in_(sorted(metrics)), a.day.between(sel.start, sel.end))
-            .group_by(*group, a.metric))
+    return (
+        sa.select(*group, a.metric, sa.func.sum(a.count))
+        .where(
+            a.area.in_(sorted(areas)),
+            a.subset.in_(sorted(subsets)),
+            a.metric.in_(sorted(metrics)),
+            a.day.between(sel.start, sel.end),
+        )
+        .group_by(*group, a.metric)
+    )
 
 
 def _counters(rows: Iterable[Any]) -> dict[Any, Counter[str]]:
@@ -116,8 +166,11 @@ def _counters(rows: Iterable[Any]) -> dict[Any, Counter[str]]:
 
 def totals(sel: Selection) -> Counter[str]:
     """Every counter over the selection (histograms and ratings included)."""
-    stmt = (_area(sel, areas=[sel.area], subsets=[sel.subset], metrics=tp.ALL_METRICS)
-            if sel.area is not None else _rollup(sel))
+    stmt = (
+        _area(sel, areas=[sel.area], subsets=[sel.subset], metrics=tp.ALL_METRICS)
+        if sel.area is not None
+        else _rollup(sel)
+    )
     out: Counter[str] = Counter()
     for metric, n in db.session.execute(stmt):
         out[metric] = int(n or 0)
@@ -126,25 +179,27 @@ def totals(sel: Selection) -> Counter[str]:
 
 def by_day(sel: Selection) -> dict[date, Counter[str]]:
     if sel.area is not None:
-        stmt = _area(sel, AreaRollup.day, areas=[sel.area], subsets=[sel.subset],
-                     metrics=DAY_METRICS)
+        stmt = _area(
+            sel, AreaRollup.day, areas=[sel.area], subsets=[sel.subset], metrics=DAY_METRICS
+        )
     else:
         stmt = _rollup(sel, DailyRollup.day, metrics=DAY_METRICS)
     return {as_date(d): c for d, c in _counters(db.session.execute(stmt)).items()}
 
 
-def by_office(sel: Selection, office_ids: Collection[int], *,
-              metrics: Collection[str] = ROW_METRICS) -> dict[int, Counter[str]]:
+def by_office(
+    sel: Selection, office_ids: Collection[int], *, metrics: Collection[str] = ROW_METRICS
+) -> dict[int, Counter[str]]:
     """Counters per office of ``office_ids`` (a subset of the selection's offices); the area
     grain when the selection is every service (one row key per office)."""
     if sel.service_ids is None:
         areas = {office_area(i): i for i in office_ids}
-        rows = db.session.execute(_area(sel, AreaRollup.area, areas=areas,
-                                        subsets=[EVERYTHING], metrics=metrics))
+        rows = db.session.execute(
+            _area(sel, AreaRollup.area, areas=areas, subsets=[EVERYTHING], metrics=metrics)
+        )
         return {areas[k]: c for k, c in _counters(rows).items()}
     narrowed = Selection.of(office_ids, sel.service_ids, sel.start, sel.end)
-    return _counters(db.session.execute(_rollup(narrowed, DailyRollup.office_id,
-                                                metrics=metrics)))
+    return _counters(db.session.execute(_rollup(narrowed, DailyRollup.office_id, metrics=metrics)))
 
 
 def by_region(sel: Selection, codes: Collection[str]) -> dict[str, Counter[str]]:
@@ -152,8 +207,11 @@ def by_region(sel: Selection, codes: Collection[str]) -> dict[str, Counter[str]]
     for a selection with an area key."""
     if sel.area is None:
         raise ValueError("by_region needs a selection of the area grain")
-    return _counters(db.session.execute(_area(sel, AreaRollup.area, areas=codes,
-                                              subsets=[sel.subset], metrics=ROW_METRICS)))
+    return _counters(
+        db.session.execute(
+            _area(sel, AreaRollup.area, areas=codes, subsets=[sel.subset], metrics=ROW_METRICS)
+        )
+    )
 
 
 def by_service(sel: Selection, service_ids: Collection[int]) -> dict[int, Counter[str]]:
@@ -162,10 +220,20 @@ def by_service(sel: Selection, service_ids: Collection[int]) -> dict[int, Counte
     service or one."""
     region_area = sel.area is not None and not sel.area.startswith("o:")
     if region_area and (sel.subset == EVERYTHING or sel.subset.startswith("s:")):
-        wanted = ({service_subset(i): i for i in service_ids} if sel.subset == EVERYTHING
-                  else {sel.subset: int(sel.subset[2:])})
-        rows = db.session.execute(_area(sel, AreaRollup.subset, areas=[sel.area or ""],
-                                        subsets=wanted, metrics=tp.ALL_METRICS))
+        wanted = (
+            {service_subset(i): i for i in service_ids}
+            if sel.subset == EVERYTHING
+            else {sel.subset: int(sel.subset[2:])}
+        )
+        rows = db.session.execute(
+            _area(
+                sel,
+                AreaRollup.subset,
+                areas=[sel.area or ""],
+                subsets=wanted,
+                metrics=tp.ALL_METRICS,
+            )
+        )
         return {wanted[k]: c for k, c in _counters(rows).items() if wanted[k] in service_ids}
     return _counters(db.session.execute(_rollup(sel, DailyRollup.service_id)))
 

@@ -32,26 +32,39 @@ class RectificationSummary:
         return tp.rectification_rate(self.total, self.followed_up)
 
 
-def rectification_summary(office_ids: Collection[int], sel: Selection,
-                          today: date) -> RectificationSummary:
+def rectification_summary(
+    office_ids: Collection[int], sel: Selection, today: date
+) -> RectificationSummary:
     """Two queries: the items opened in the range by stage; the open items past deadline."""
     lo, hi = sel.utc_bounds
     ids = list(office_ids)
     by_stage = {s.value: 0 for s in STAGE_ORDER}
     for stage, n in db.session.execute(
-            sa.select(Rectification.stage, sa.func.count(Rectification.id))
-            .where(Rectification.office_id.in_(ids), Rectification.created_at >= lo,
-                   Rectification.created_at < hi)
-            .group_by(Rectification.stage)):
+        sa.select(Rectification.stage, sa.func.count(Rectification.id))
+        .where(
+            Rectification.office_id.in_(ids),
+            Rectification.created_at >= lo,
+            Rectification.created_at < hi,
+        )
+        .group_by(Rectification.stage)
+    ):
         by_stage[stage] = int(n)
-    overdue = db.session.scalar(
-        sa.select(sa.func.count(Rectification.id))
-        .where(Rectification.office_id.in_(ids),
-               Rectification.stage.in_(sorted(s.value for s in OPEN_STAGES)),
-               Rectification.due_on < today)) or 0
-    return RectificationSummary(total=sum(by_stage.values()),
-                                followed_up=sum(by_stage[s] for s in FOLLOWED_UP),
-                                by_stage=by_stage, overdue_open=int(overdue))
+    overdue = (
+        db.session.scalar(
+            sa.select(sa.func.count(Rectification.id)).where(
+                Rectification.office_id.in_(ids),
+                Rectification.stage.in_(sorted(s.value for s in OPEN_STAGES)),
+                Rectification.due_on < today,
+            )
+        )
+        or 0
+    )
+    return RectificationSummary(
+        total=sum(by_stage.values()),
+        followed_up=sum(by_stage[s] for s in FOLLOWED_UP),
+        by_stage=by_stage,
+        overdue_open=int(overdue),
+    )
 
 
 @dataclass(frozen=True)
@@ -71,11 +84,19 @@ class RectificationLine:
 
 
 def _rect_stmt() -> Any:
-    return (sa.select(Rectification, Case.tracking_number, Case.service_id, Rating.score,
-                      Rating.comment, User.real_name)
-            .join(Case, Case.id == Rectification.case_id)
-            .join(Rating, Rating.id == Rectification.rating_id)
-            .join(User, User.id == Case.applicant_id))
+    return (
+        sa.select(
+            Rectification,
+            Case.tracking_number,
+            Case.service_id,
+            Rating.score,
+            Rating.comment,
+            User.real_name,
+        )
+        .join(Case, Case.id == Rectification.case_id)
+        .join(Rating, Rating.id == Rectification.rating_id)
+        .join(User, User.id == Case.applicant_id)
+    )
 
 
 def _moment(value: Any) -> datetime | None:
@@ -88,19 +109,36 @@ def _moment(value: Any) -> datetime | None:
 def _rect_line(row: Any, today: date) -> RectificationLine:
     item: Rectification = row[0]
     name = row.real_name
-    history = tuple({**h, "note": redact(h.get("note"), [name]), "at": _moment(h.get("at"))}
-                    for h in (item.history or []))
+    history = tuple(
+        {**h, "note": redact(h.get("note"), [name]), "at": _moment(h.get("at"))}
+        for h in (item.history or [])
+    )
     return RectificationLine(
-        id=item.id, tracking_number=row.tracking_number, office_id=item.office_id,
-        service_id=row.service_id, score=row.score, comment=redact(row.comment, [name]),
-        stage=item.stage, due_on=item.due_on, created_at=item.created_at,
+        id=item.id,
+        tracking_number=row.tracking_number,
+        office_id=item.office_id,
+        service_id=row.service_id,
+        score=row.score,
+        comment=redact(row.comment, [name]),
+        stage=item.stage,
+        due_on=item.due_on,
+        created_at=item.created_at,
         closed_at=item.closed_at,
-        overdue=item.stage != RectificationStage.CLOSED and item.due_on is not None and item.due_on < today,
-        history=history)
+        overdue=item.stage != RectificationStage.CLOSED
+        and item.due_on is not None
+        and item.due_on < today,
+        history=history,
+    )
 
 
-def rectifications(office_ids: Collection[int], sel: Selection, today: date, *,
-                   show: str = "open", limit: int = 200) -> list[RectificationLine]:
+def rectifications(
+    office_ids: Collection[int],
+    sel: Selection,
+    today: date,
+    *,
+    show: str = "open",
+    limit: int = 200,
+) -> list[RectificationLine]:
     """``show``: "open" (every unfinished item, by deadline), "overdue" (unfinished and past
     deadline), "all" (everything opened in the range, newest first)."""
     r = Rectification

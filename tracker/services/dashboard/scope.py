@@ -64,8 +64,9 @@ class Scope:
     offices: dict[int, OfficeRef] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.offices = {i: o for i, o in self.all_offices.items()
-                        if in_scope(self.region_code, o.region_code)}
+        self.offices = {
+            i: o for i, o in self.all_offices.items() if in_scope(self.region_code, o.region_code)
+        }
 
     @property
     def region(self) -> RegionRef | None:
@@ -83,12 +84,14 @@ class Scope:
             code = self.regions[code].parent_code or ""
         return chain
 
-    def office_ids(self, *, department: str | None = None,
-                   region: str | None = None) -> list[int]:
+    def office_ids(self, *, department: str | None = None, region: str | None = None) -> list[int]:
         """Offices in scope, optionally of one department and inside one region."""
-        return sorted(o.id for o in self.offices.values()
-                      if (department is None or o.department_code == department)
-                      and (region is None or region in self.lineage(o.region_code)))
+        return sorted(
+            o.id
+            for o in self.offices.values()
+            if (department is None or o.department_code == department)
+            and (region is None or region in self.lineage(o.region_code))
+        )
 
     def child_region(self, under: str | None, office: OfficeRef) -> str | None:
         """The region directly below ``under`` (None: the top) that holds ``office``; None
@@ -101,30 +104,53 @@ class Scope:
         i = chain.index(under)
         return chain[i - 1] if i > 0 else None
 
-    def service_ids(self, *, department: str | None = None,
-                    service_id: int | None = None) -> list[int] | None:
+    def service_ids(
+        self, *, department: str | None = None, service_id: int | None = None
+    ) -> list[int] | None:
         """None: every service (no filter)."""
         if service_id is not None:
             return [service_id]
         if department is not None:
-            return sorted(s.id for s in self.services.values()
-                          if s.department_code == department)
+            return sorted(s.id for s in self.services.values() if s.department_code == department)
         return None
 
 
 def load_scope(region_code: str | None) -> Scope:
     """Four small queries: regions, offices, services, departments (plain rows, no ORM
     objects: building 413 offices as entities cost more than the whole dashboard's SQL)."""
-    regions = {r[0]: RegionRef(*r) for r in db.session.execute(
-        sa.select(Region.code, Region.parent_code, Region.level, Region.name_zh,
-                  Region.name_en))}
-    offices = {o[0]: OfficeRef(*o) for o in db.session.execute(
-        sa.select(Office.id, Office.code, Office.name_zh, Office.name_en, Office.region_code,
-                  Office.department_code).order_by(Office.code))}
-    services = {s[0]: ServiceRef(*s) for s in db.session.execute(
-        sa.select(Service.id, Service.code, Service.name_zh, Service.name_en,
-                  Service.department_code).order_by(Service.code))}
-    departments = {d[0]: DepartmentRef(*d) for d in db.session.execute(
-        sa.select(Department.code, Department.name_zh, Department.name_en)
-        .order_by(Department.code))}
+    regions = {
+        r[0]: RegionRef(*r)
+        for r in db.session.execute(
+            sa.select(Region.code, Region.parent_code, Region.level, Region.name_zh, Region.name_en)
+        )
+    }
+    offices = {
+        o[0]: OfficeRef(*o)
+        for o in db.session.execute(
+            sa.select(
+                Office.id,
+                Office.code,
+                Office.name_zh,
+                Office.name_en,
+                Office.region_code,
+                Office.department_code,
+            ).order_by(Office.code)
+        )
+    }
+    services = {
+        s[0]: ServiceRef(*s)
+        for s in db.session.execute(
+            sa.select(
+                Service.id, Service.code, Service.name_zh, Service.name_en, Service.department_code
+            ).order_by(Service.code)
+        )
+    }
+    departments = {
+        d[0]: DepartmentRef(*d)
+        for d in db.session.execute(
+            sa.select(Department.code, Department.name_zh, Department.name_en).order_by(
+                Department.code
+            )
+        )
+    }
     return Scope(region_code, regions, offices, services, departments)

@@ -28,8 +28,9 @@ def _strip(value: Any) -> Any:
 def _password(label: Any, *, required: Any, policy: bool = False) -> PasswordField:
     validators: list[Any] = [InputRequired(message=required)]
     if policy:
-        validators.append(Length(max=MAX_LENGTH,
-                                 message=_l("密码不能超过%(n)s个字符", n=MAX_LENGTH)))
+        validators.append(
+            Length(max=MAX_LENGTH, message=_l("密码不能超过%(n)s个字符", n=MAX_LENGTH))
+        )
     else:
         # A login form must not say anything about the stored password: only bound the input.
         validators.append(Length(max=1024, message=_l("输入过长")))
@@ -39,27 +40,38 @@ def _password(label: Any, *, required: Any, policy: bool = False) -> PasswordFie
 class RegisterForm(FlaskForm):
     real_name = StringField(
         _l("姓名"),
-        [DataRequired(message=_l("请填写姓名")),
-         Length(max=100, message=_l("姓名过长：应为2至30个字符，与身份证上的姓名一致"))],
-        filters=[_strip], description=_l("与居民身份证上的姓名一致"),
+        [
+            DataRequired(message=_l("请填写姓名")),
+            Length(max=100, message=_l("姓名过长：应为2至30个字符，与身份证上的姓名一致")),
+        ],
+        filters=[_strip],
+        description=_l("与居民身份证上的姓名一致"),
     )
     resident_id = StringField(
         _l("身份证号"),
-        [DataRequired(message=_l("请填写身份证号")),
-         Length(max=40, message=_l("身份证号应为18位"))],
-        filters=[_strip], description=_l("18位第二代居民身份证号码，末位可以是 X"),
+        [
+            DataRequired(message=_l("请填写身份证号")),
+            Length(max=40, message=_l("身份证号应为18位")),
+        ],
+        filters=[_strip],
+        description=_l("18位第二代居民身份证号码，末位可以是 X"),
     )
     phone = TelField(
         _l("手机号"),
-        [DataRequired(message=_l("请填写手机号")),
-         Length(max=30, message=_l("请输入正确的11位手机号码"))],
-        filters=[_strip], description=_l("用于登录和接收办件通知"),
+        [
+            DataRequired(message=_l("请填写手机号")),
+            Length(max=30, message=_l("请输入正确的11位手机号码")),
+        ],
+        filters=[_strip],
+        description=_l("用于登录和接收办件通知"),
     )
     password = _password(_l("密码"), required=_l("请设置密码"), policy=True)
     confirm = PasswordField(
         _l("确认密码"),
-        [InputRequired(message=_l("请再次输入密码")),
-         EqualTo("password", message=_l("两次输入的密码不一致"))],
+        [
+            InputRequired(message=_l("请再次输入密码")),
+            EqualTo("password", message=_l("两次输入的密码不一致")),
+        ],
     )
     submit = SubmitField(_l("注册"))
 
@@ -67,8 +79,10 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     login = StringField(
         _l("手机号 / 身份证号 / 用户名"),
-        [DataRequired(message=_l("请填写手机号、身份证号或用户名")),
-         Length(max=200, message=_l("输入过长"))],
+        [
+            DataRequired(message=_l("请填写手机号、身份证号或用户名")),
+            Length(max=200, message=_l("输入过长")),
+        ],
         filters=[_strip],
     )
     password = _password(_l("密码"), required=_l("请填写密码"))
@@ -84,8 +98,10 @@ class PasswordForm(FlaskForm):
     new = _password(_l("新密码"), required=_l("请设置新密码"), policy=True)
     confirm = PasswordField(
         _l("确认新密码"),
-        [InputRequired(message=_l("请再次输入新密码")),
-         EqualTo("new", message=_l("两次输入的新密码不一致"))],
+        [
+            InputRequired(message=_l("请再次输入新密码")),
+            EqualTo("new", message=_l("两次输入的新密码不一致")),
+        ],
     )
     submit = SubmitField(_l("修改密码"))
 

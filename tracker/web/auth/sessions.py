@@ -44,9 +44,11 @@ def _expired(now: datetime) -> bool:
         return True
     config = current_app.config
     moment = now.timestamp()
-    return (moment - seen > config["SESSION_IDLE_MINUTES"] * 60
-            or moment - started > config["SESSION_ABSOLUTE_HOURS"] * 3600
-            or seen > moment + 300)  # a "last seen" in the future was not written by us
+    return (
+        moment - seen > config["SESSION_IDLE_MINUTES"] * 60
+        or moment - started > config["SESSION_ABSOLUTE_HOURS"] * 3600
+        or seen > moment + 300
+    )  # a "last seen" in the future was not written by us
 
 
 def init_sessions(app: Flask) -> None:

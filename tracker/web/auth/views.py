@@ -88,9 +88,13 @@ def register() -> Response | str:
         now = wallclock.now()
         try:
             user = accounts.register_citizen(
-                real_name=form.real_name.data or "", resident_id=form.resident_id.data or "",
-                phone=form.phone.data or "", password=form.password.data or "", now=now,
-                ip=_ip())
+                real_name=form.real_name.data or "",
+                resident_id=form.resident_id.data or "",
+                phone=form.phone.data or "",
+                password=form.password.data or "",
+                now=now,
+                ip=_ip(),
+            )
         except accounts.RegistrationError as exc:
             _show_errors(form, exc.errors)
         else:
@@ -100,13 +104,21 @@ def register() -> Response | str:
     elif form.is_submitted():
         # The form's own checks failed: show the domain's verdict on the rest too, at once.
         problems = accounts.registration_problems(
-            real_name=form.real_name.data or "", resident_id=form.resident_id.data or "",
-            phone=form.phone.data or "", password=form.password.data or "", now=wallclock.now())
-        _show_errors(form, {name: messages for name, messages in problems.items()
-                            if not getattr(form, name).errors
-                            and (getattr(form, name).data or "")})
-    return render_template("auth/register.html", form=form, rules=RULES,
-                           next=_next())
+            real_name=form.real_name.data or "",
+            resident_id=form.resident_id.data or "",
+            phone=form.phone.data or "",
+            password=form.password.data or "",
+            now=wallclock.now(),
+        )
+        _show_errors(
+            form,
+            {
+                name: messages
+                for name, messages in problems.items()
+                if not getattr(form, name).errors and (getattr(form, name).data or "")
+            },
+        )
+    return render_template("auth/register.html", form=form, rules=RULES, next=_next())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -121,19 +133,26 @@ def login() -> Response | str:
         config = current_app.config
         try:
             user = accounts.authenticate(
-                login=form.login.data or "", password=form.password.data or "", ip=_ip(),
-                now=now, max_failures=config["LOCKOUT_FAILURES"],
-                lockout_minutes=config["LOCKOUT_MINUTES"])
+                login=form.login.data or "",
+                password=form.password.data or "",
+                ip=_ip(),
+                now=now,
+                max_failures=config["LOCKOUT_FAILURES"],
+                lockout_minutes=config["LOCKOUT_MINUTES"],
+            )
         except DomainError as exc:  # LoginRefused or AccountLocked
             form.form_errors.append(exc.message)
         else:
             start_session(user, now)
             flash(_("您已登录。"), "success")
             return _to_home_or_next(user.role)
-    return render_template("auth/login.html", form=form,
-                           next=_next(),
-                           lockout_failures=current_app.config["LOCKOUT_FAILURES"],
-                           lockout_minutes=current_app.config["LOCKOUT_MINUTES"])
+    return render_template(
+        "auth/login.html",
+        form=form,
+        next=_next(),
+        lockout_failures=current_app.config["LOCKOUT_FAILURES"],
+        lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
+    )
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -159,8 +178,9 @@ def password() -> Response | str:
         user = current_user._get_current_object()
         now = wallclock.now()
         try:
-            accounts.change_password(user, old=form.old.data or "", new=form.new.data or "",
-                                     now=now, ip=_ip())
+            accounts.change_password(
+                user, old=form.old.data or "", new=form.new.data or "", now=now, ip=_ip()
+            )
         except accounts.PasswordChangeError as exc:
             _show_errors(form, exc.errors)
         else:

@@ -78,8 +78,10 @@ class ApplyForm(MaterialsForm):
 
 def apply_form(material_codes: Sequence[str]) -> ApplyForm:
     """The apply form's fixed parts for a service with these materials."""
-    attrs: dict[str, Any] = {"material_codes": tuple(material_codes),
-                             **_material_fields(material_codes, kept=True)}
+    attrs: dict[str, Any] = {
+        "material_codes": tuple(material_codes),
+        **_material_fields(material_codes, kept=True),
+    }
     return type("ServiceApplyForm", (ApplyForm,), attrs)()  # type: ignore[no-any-return]
 
 
@@ -89,8 +91,10 @@ class SupplementForm(MaterialsForm):
 
 
 def supplement_form(material_codes: Sequence[str]) -> SupplementForm:
-    attrs: dict[str, Any] = {"material_codes": tuple(material_codes),
-                             **_material_fields(material_codes, kept=False)}
+    attrs: dict[str, Any] = {
+        "material_codes": tuple(material_codes),
+        **_material_fields(material_codes, kept=False),
+    }
     return type("CaseSupplementForm", (SupplementForm,), attrs)()  # type: ignore[no-any-return]
 
 

@@ -69,13 +69,17 @@ def _own_case(tracking_number: str) -> Case:
 # ---- apply ---------------------------------------------------------------------------------
 
 
-def _store_uploads(form: forms.MaterialsForm,
-                   errors: dict[str, str]) -> list[tuple[str, StoredFile]]:
+def _store_uploads(
+    form: forms.MaterialsForm, errors: dict[str, str]
+) -> list[tuple[str, StoredFile]]:
     """Store the files chosen in ``form`` (all or none); a refusal goes to errors."""
     incoming = form.files()
     try:
-        stored = uploads.store_many([(f.stream, f.filename or "") for _, f in incoming],
-                                    folder=_folder(), limits=UploadLimits())
+        stored = uploads.store_many(
+            [(f.stream, f.filename or "") for _, f in incoming],
+            folder=_folder(),
+            limits=UploadLimits(),
+        )
     except DomainError as exc:
         errors["_files"] = exc.message
         return []
@@ -83,9 +87,19 @@ def _store_uploads(form: forms.MaterialsForm,
 
 
 def _field_specs(service: Service) -> list[FieldSpec]:
-    return [FieldSpec(f.name, f.label_zh, f.type, f.required, f.max_length, f.min_value,
-                      f.max_value, tuple(c["value"] for c in (f.choices or ())))
-            for f in service.fields]
+    return [
+        FieldSpec(
+            f.name,
+            f.label_zh,
+            f.type,
+            f.required,
+            f.max_length,
+            f.min_value,
+            f.max_value,
+            tuple(c["value"] for c in (f.choices or ())),
+        )
+        for f in service.fields
+    ]
 
 
 def _material_specs(service: Service) -> list[MaterialSpec]:
@@ -113,8 +127,10 @@ def _read_kept(token: str) -> StoredFile | None:
 
 
 def _office_choices(service: Service) -> dict[str, list[Office]]:
-    return {"receiving": queries.offices_of(service.department_code),
-            "competent": queries.offices_of(service.competent_department_code)}
+    return {
+        "receiving": queries.offices_of(service.department_code),
+        "competent": queries.offices_of(service.competent_department_code),
+    }
 
 
 def _pick_office(offices: list[Office], office_id: int | None) -> Office | None:
@@ -132,24 +148,35 @@ def apply(code: str) -> str | Response:
     if not form.is_submitted():
         home = current_user.home_region_code
         mine = next((o for o in offices["receiving"] if o.region_code == home), None)
-        shown = {"token": uuid.uuid4().hex, "receiving": str(mine.id) if mine else "",
-                 "competent": ""}
+        shown = {
+            "token": uuid.uuid4().hex,
+            "receiving": str(mine.id) if mine else "",
+            "competent": "",
+        }
         return _render_apply(service, offices, regions, shown, {}, {})
 
     # Everything typed is shown back as typed; the clean values are what reaches the service.
     shown = request.form.to_dict()
     errors: dict[str, str] = {}
-    kept = {code: stored for code, token in form.kept_tokens().items()
-            if (stored := _read_kept(token)) is not None}
+    kept = {
+        code: stored
+        for code, token in form.kept_tokens().items()
+        if (stored := _read_kept(token)) is not None
+    }
     new_files = _store_uploads(form, errors)
     kept.update(dict(new_files))
 
     clean, field_errors = validate_answers(
-        _field_specs(service), request.form, today=local_date(wallclock.now()), regions=regions)
+        _field_specs(service), request.form, today=local_date(wallclock.now()), regions=regions
+    )
     errors.update(field_errors)
     licences = form.licences()
-    errors.update({f"material_{k}": v for k, v in
-                   material_problems(_material_specs(service), kept, licences).items()})
+    errors.update(
+        {
+            f"material_{k}": v
+            for k, v in material_problems(_material_specs(service), kept, licences).items()
+        }
+    )
     receiving, competent = _offices_for(service, offices, form, errors)
     form.validate()
     errors.update(errors_of(form))
@@ -157,10 +184,17 @@ def apply(code: str) -> str | Response:
         return _render_apply(service, offices, regions, shown, errors, kept), 422  # type: ignore[return-value]
     try:
         case = case_ops.submit_case(
-            applicant=current_user, service=service, receiving_office=receiving,
-            competent_office=competent, form_data=clean, now=wallclock.now(),
-            idempotency_key=form.idempotency_key(), ip=_client_ip(),
-            files=list(kept.items()), licences=licences)
+            applicant=current_user,
+            service=service,
+            receiving_office=receiving,
+            competent_office=competent,
+            form_data=clean,
+            now=wallclock.now(),
+            idempotency_key=form.idempotency_key(),
+            ip=_client_ip(),
+            files=list(kept.items()),
+            licences=licences,
+        )
     except DomainError as exc:
         errors["_form"] = exc.message
         return _render_apply(service, offices, regions, shown, errors, kept), 422  # type: ignore[return-value]
@@ -170,8 +204,12 @@ def apply(code: str) -> str | Response:
     return redirect(url_for("citizen.receipt", tracking_number=case.tracking_number))
 
 
-def _offices_for(service: Service, offices: dict[str, list[Office]], form: forms.ApplyForm,
-                 errors: dict[str, str]) -> tuple[Office | None, Office | None]:
+def _offices_for(
+    service: Service,
+    offices: dict[str, list[Office]],
+    form: forms.ApplyForm,
+    errors: dict[str, str],
+) -> tuple[Office | None, Office | None]:
     competent = _pick_office(offices["competent"], form.competent.data)
     if competent is None:
         errors["competent"] = _("请选择办理地部门")
@@ -184,13 +222,24 @@ def _offices_for(service: Service, offices: dict[str, list[Office]], form: forms
     return receiving, competent
 
 
-def _render_apply(service: Service, offices: dict[str, list[Office]], regions: dict[str, Region],
-                  form: dict[str, Any], errors: dict[str, str],
-                  kept: dict[str, StoredFile]) -> str:
+def _render_apply(
+    service: Service,
+    offices: dict[str, list[Office]],
+    regions: dict[str, Region],
+    form: dict[str, Any],
+    errors: dict[str, str],
+    kept: dict[str, StoredFile],
+) -> str:
     return render_template(
-        "citizen/apply.html", service=service, offices=offices, regions=regions, form=form,
-        errors=errors, kept={code: (s, _kept_token(s)) for code, s in kept.items()},
-        limits=UploadLimits())
+        "citizen/apply.html",
+        service=service,
+        offices=offices,
+        regions=regions,
+        form=form,
+        errors=errors,
+        kept={code: (s, _kept_token(s)) for code, s in kept.items()},
+        limits=UploadLimits(),
+    )
 
 
 # ---- my cases ------------------------------------------------------------------------------
@@ -202,9 +251,13 @@ def cases() -> str:
     rows, total = queries.applicant_cases(current_user, page_no)
     today = local_date(wallclock.now())
     risk = current_app.config["AT_RISK_WORKING_DAYS"]
-    return render_template("citizen/cases.html", rows=[(c, queries.case_clock(c, today, risk))
-                                                       for c in rows],
-                           total=total, page=page_no, per_page=20)
+    return render_template(
+        "citizen/cases.html",
+        rows=[(c, queries.case_clock(c, today, risk)) for c in rows],
+        total=total,
+        page=page_no,
+        per_page=20,
+    )
 
 
 def _next_step(case: Case) -> str:
@@ -225,21 +278,27 @@ def case(tracking_number: str) -> str:
     c = _own_case(tracking_number)
     today = local_date(wallclock.now())
     return render_template(
-        "citizen/case.html", case=c, events=queries.timeline(c),
+        "citizen/case.html",
+        case=c,
+        events=queries.timeline(c),
         clock=queries.case_clock(c, today, current_app.config["AT_RISK_WORKING_DAYS"]),
-        supplement=queries.open_supplement(c), rating=queries.rating_of(c),
-        next_step=_next_step(c), can_retract=c.status in (
-            CaseStatus.RECEIVED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
+        supplement=queries.open_supplement(c),
+        rating=queries.rating_of(c),
+        next_step=_next_step(c),
+        can_retract=c.status
+        in (CaseStatus.RECEIVED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
         and c.accepted_at is None,
         can_withdraw=not c.status.is_closed and c.accepted_at is not None,
-        materials={m.code: m for m in c.service.materials})
+        materials={m.code: m for m in c.service.materials},
+    )
 
 
 @bp.get("/cases/<tracking_number>/receipt")
 def receipt(tracking_number: str) -> str:
     c = _own_case(tracking_number)
-    return render_template("citizen/receipt.html", case=c,
-                           materials={m.code: m for m in c.service.materials})
+    return render_template(
+        "citizen/receipt.html", case=c, materials={m.code: m for m in c.service.materials}
+    )
 
 
 @bp.get("/cases/<tracking_number>/files/<int:attachment_id>")
@@ -265,8 +324,11 @@ def supplement(tracking_number: str) -> str | Response:
         new_files = _store_uploads(form, errors)
         licences = form.licences()
         asked = {i.get("material") for i in items if i.get("material") in materials}
-        missing = [materials[m].name_zh for m in asked
-                   if m not in {code for code, _ in new_files} and m not in licences]
+        missing = [
+            materials[m].name_zh
+            for m in asked
+            if m not in {code for code, _ in new_files} and m not in licences
+        ]
         note = form.note.data or ""
         if missing and not errors:
             errors["_form"] = _("请补正：%(items)s", items="、".join(missing))
@@ -274,9 +336,17 @@ def supplement(tracking_number: str) -> str | Response:
             errors["_form"] = _("请上传补正材料或填写说明")
         if not errors:
             try:
-                case_ops.act(c.id, Action.SUBMIT_SUPPLEMENT, current_user, wallclock.now(),
-                             expected_version=form.version.data, reason=note,
-                             files=new_files, licences=licences, ip=_client_ip())
+                case_ops.act(
+                    c.id,
+                    Action.SUBMIT_SUPPLEMENT,
+                    current_user,
+                    wallclock.now(),
+                    expected_version=form.version.data,
+                    reason=note,
+                    files=new_files,
+                    licences=licences,
+                    ip=_client_ip(),
+                )
             except DomainError as exc:
                 uploads.discard([s for _, s in new_files], _folder())
                 errors["_form"] = exc.message
@@ -285,8 +355,15 @@ def supplement(tracking_number: str) -> str | Response:
                 return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
         else:
             uploads.discard([s for _, s in new_files], _folder())
-    return render_template("citizen/supplement.html", case=c, pause=pause, items=items,
-                           materials=materials, errors=errors, form=request.form)
+    return render_template(
+        "citizen/supplement.html",
+        case=c,
+        pause=pause,
+        items=items,
+        materials=materials,
+        errors=errors,
+        form=request.form,
+    )
 
 
 @bp.post("/cases/<tracking_number>/withdraw")
@@ -295,9 +372,15 @@ def withdraw(tracking_number: str) -> Response:
     action = Action.RETRACT if c.accepted_at is None else Action.WITHDRAW
     form = forms.WithdrawForm()
     try:
-        case_ops.act(c.id, action, current_user, wallclock.now(),
-                     expected_version=form.version.data, reason=form.reason.data or "",
-                     ip=_client_ip())
+        case_ops.act(
+            c.id,
+            action,
+            current_user,
+            wallclock.now(),
+            expected_version=form.version.data,
+            reason=form.reason.data or "",
+            ip=_client_ip(),
+        )
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -310,8 +393,9 @@ def rate(tracking_number: str) -> Response:
     c = _own_case(tracking_number)
     form = forms.RateForm()
     try:
-        case_ops.rate(c.id, current_user, form.score.data or 0, form.comment.data or "",
-                      wallclock.now())
+        case_ops.rate(
+            c.id, current_user, form.score.data or 0, form.comment.data or "", wallclock.now()
+        )
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -324,8 +408,7 @@ def rate(tracking_number: str) -> Response:
 
 @bp.get("/notifications")
 def notifications() -> str:
-    return render_template("citizen/notifications.html",
-                           items=queries.notifications(current_user))
+    return render_template("citizen/notifications.html", items=queries.notifications(current_user))
 
 
 @bp.post("/notifications/read")

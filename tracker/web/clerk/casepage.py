@@ -64,8 +64,7 @@ def _canned_for(action: Action) -> dict[int, str]:
 def _shown_answer(f: Any, value: Any) -> str:
     shown = "" if value is None else str(value)
     if f.type == "select":
-        return next((loc(c, "label") for c in (f.choices or ()) if c.get("value") == value),
-                    shown)
+        return next((loc(c, "label") for c in (f.choices or ()) if c.get("value") == value), shown)
     if f.type == "region" and shown:
         region = lookups.region(shown)
         return f"{loc(region, 'name')} ({shown})" if region else shown
@@ -78,26 +77,43 @@ def _shown_answer(f: Any, value: Any) -> str:
 
 def _form_rows(case: Case) -> list[tuple[str, str]]:
     """(label, shown value) of each answer, in the service's field order."""
-    return [(loc(f, "label"), _shown_answer(f, case.form_data[f.name]))
-            for f in case.service.fields if f.name in case.form_data]
+    return [
+        (loc(f, "label"), _shown_answer(f, case.form_data[f.name]))
+        for f in case.service.fields
+        if f.name in case.form_data
+    ]
 
 
 def _cooperation_offices(case: Case, actions: list[OfferedMove]) -> list[Any]:
     live_subtasks = any(t.status is not SubTaskStatus.CANCELLED for t in case.subtasks)
-    needs_offices = case.mode is HandlingMode.JOINT and not live_subtasks and any(
-        a.action in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS) for a in actions)
+    needs_offices = (
+        case.mode is HandlingMode.JOINT
+        and not live_subtasks
+        and any(a.action in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS) for a in actions)
+    )
     if not needs_offices:
         return []
     return [
-        (role, [(province, [o for o in offices if o.id != office_id()])
-                for province, offices in queries.offices_by_province(role.department_code)])
+        (
+            role,
+            [
+                (province, [o for o in offices if o.id != office_id()])
+                for province, offices in queries.offices_by_province(role.department_code)
+            ],
+        )
         for role in case.service.cooperations
     ]
 
 
-def _render_case(case: Case, *, status: int = 200, errors: dict[str, str] | None = None,
-                 posted: tuple[str, Any] | None = None, revealed: str | None = None,
-                 reveal_reason: str = "") -> tuple[str, int]:
+def _render_case(
+    case: Case,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    posted: tuple[str, Any] | None = None,
+    revealed: str | None = None,
+    reveal_reason: str = "",
+) -> tuple[str, int]:
     mine = office_id()
     today = local_date(wallclock.now())
     clock = queries.case_clock(case, today, _at_risk_days())
@@ -105,34 +121,56 @@ def _render_case(case: Case, *, status: int = 200, errors: dict[str, str] | None
     actor = case_ops.actor_facts(me())
     notes = office_ops.canned_notes(mine)
     actions = [
-        OfferedMove(a, TRANSITIONS_BY_ACTION[a].reason_required, a in DANGER,
-                   [n for n in notes if n.kind == CANNED_KIND.get(a)])
+        OfferedMove(
+            a,
+            TRANSITIONS_BY_ACTION[a].reason_required,
+            a in DANGER,
+            [n for n in notes if n.kind == CANNED_KIND.get(a)],
+        )
         for a in available_actions(facts, actor)
     ]
     subtasks = [
-        (t, [(a, SUBTASK_TRANSITIONS_BY_ACTION[a].reason_required, a in DANGER)
-             for a in available_subtask_actions(facts, case_ops.subtask_facts(t), actor)])
+        (
+            t,
+            [
+                (a, SUBTASK_TRANSITIONS_BY_ACTION[a].reason_required, a in DANGER)
+                for a in available_subtask_actions(facts, case_ops.subtask_facts(t), actor)
+            ],
+        )
         for t in case.subtasks
     ]
     holds = case.custody_office_id == mine
     materials = {m.code: m for m in case.service.materials}
     html = render_template(
-        "clerk/case.html", case=case, events=queries.timeline(case),
-        clock=clock, office_clock=_office_clock_of(case, clock, today),
-        actions=actions, subtasks=subtasks,
+        "clerk/case.html",
+        case=case,
+        events=queries.timeline(case),
+        clock=clock,
+        office_clock=_office_clock_of(case, clock, today),
+        actions=actions,
+        subtasks=subtasks,
         cooperation_offices=_cooperation_offices(case, actions),
-        materials=materials, form_rows=_form_rows(case),
+        materials=materials,
+        form_rows=_form_rows(case),
         other_attachments=[a for a in case.attachments if a.material_code not in materials],
         phone_masked=mask_phone(case.applicant.phone or "") if case.applicant.phone else "",
-        can_reveal=mine in (case.custody_office_id, case.receiving_office_id,
-                            case.competent_office_id),
+        can_reveal=mine
+        in (case.custody_office_id, case.receiving_office_id, case.competent_office_id),
         can_assign=holds and not case.status.is_closed,
-        colleagues=colleagues() if holds else [], holds=holds,
-        acceptance_deadline=(case.act_by if case.accepted_at is None and case.act_by
-                             and case.act_by.year < 9999 else None),
-        errors=errors or {}, posted_action=posted[0] if posted else None,
-        posted=posted[1] if posted else {}, revealed=revealed, reveal_reason=reveal_reason,
-        appeal_default=forms.DEFAULT_APPEAL_RIGHTS, delivery_methods=forms.DELIVERY_METHODS,
+        colleagues=colleagues() if holds else [],
+        holds=holds,
+        acceptance_deadline=(
+            case.act_by
+            if case.accepted_at is None and case.act_by and case.act_by.year < 9999
+            else None
+        ),
+        errors=errors or {},
+        posted_action=posted[0] if posted else None,
+        posted=posted[1] if posted else {},
+        revealed=revealed,
+        reveal_reason=reveal_reason,
+        appeal_default=forms.DEFAULT_APPEAL_RIGHTS,
+        delivery_methods=forms.DELIVERY_METHODS,
     )
     return html, status
 
@@ -166,20 +204,32 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
         return conflict(case.id, version, action_label(action.value))
     posted = (action.value, request.form)
     form = forms.action_form(
-        action, material_codes=[m.code for m in case.service.materials],
-        canned=_canned_for(action), cooperation_count=len(case.service.cooperations),
-        statutory_days=case.service.statutory_days)
+        action,
+        material_codes=[m.code for m in case.service.materials],
+        canned=_canned_for(action),
+        cooperation_count=len(case.service.cooperations),
+        statutory_days=case.service.statutory_days,
+    )
     errors = form.field_errors()
     if errors:
         return _render_case(case, status=422, errors=errors, posted=posted)
     try:
-        case_ops.act(case.id, action, me(), wallclock.now(), expected_version=version,
-                     reason=form.reason_text() or None, payload=form.payload(), ip=ip())
+        case_ops.act(
+            case.id,
+            action,
+            me(),
+            wallclock.now(),
+            expected_version=version,
+            reason=form.reason_text() or None,
+            payload=form.payload(),
+            ip=ip(),
+        )
     except case_ops.StaleCase:
         return conflict(case.id, version, action_label(action.value))
     except DomainError as exc:
-        return _render_case(case_or_404(tracking_number), status=422,
-                            errors={"_action": exc.message}, posted=posted)
+        return _render_case(
+            case_or_404(tracking_number), status=422, errors={"_action": exc.message}, posted=posted
+        )
     flash(_("已完成：%(action)s", action=action_label(action.value)), "success")
     return redirect(url_for("clerk.case", tracking_number=case.tracking_number))
 
@@ -192,23 +242,27 @@ def assign(tracking_number: str) -> tuple[str, int] | Response:
     op = form.op.data
     if op is None:
         abort(400)
-    assignee = (me() if op == "claim" else None if op == "release"
-                else colleague(form.assignee.data))
+    assignee = me() if op == "claim" else None if op == "release" else colleague(form.assignee.data)
     if op == "assign" and assignee is None:
         return _render_case(case, status=422, errors={"_assign": _("请选择本部门的经办人员")})
     if version != case.version:
         return conflict(case.id, version, action_label(op))
     try:
-        case_ops.assign(case.id, me(), assignee, wallclock.now(), expected_version=version,
-                        ip=ip())
+        case_ops.assign(case.id, me(), assignee, wallclock.now(), expected_version=version, ip=ip())
     except case_ops.StaleCase:
         return conflict(case.id, version, action_label(op))
     except DomainError as exc:
-        return _render_case(case_or_404(tracking_number), status=422,
-                            errors={"_assign": exc.message})
-    flash(_("已释放办件") if assignee is None else
-          _("已认领办件") if assignee.id == current_user.id else
-          _("已分派给 %(name)s", name=assignee.real_name), "success")
+        return _render_case(
+            case_or_404(tracking_number), status=422, errors={"_assign": exc.message}
+        )
+    flash(
+        _("已释放办件")
+        if assignee is None
+        else _("已认领办件")
+        if assignee.id == current_user.id
+        else _("已分派给 %(name)s", name=assignee.real_name),
+        "success",
+    )
     return redirect(url_for("clerk.case", tracking_number=case.tracking_number))
 
 
@@ -219,8 +273,12 @@ def reveal(tracking_number: str) -> tuple[str, int]:
     try:
         full = office_ops.reveal_resident_id(me(), case, reason, wallclock.now(), ip=ip())
     except DomainError as exc:
-        return _render_case(case, status=403 if exc.code == "forbidden" else 422,
-                            errors={"_reveal": exc.message}, reveal_reason=reason)
+        return _render_case(
+            case,
+            status=403 if exc.code == "forbidden" else 422,
+            errors={"_reveal": exc.message},
+            reveal_reason=reason,
+        )
     # Shown on this response only (POST, no-store); never put in a URL or a flash message.
     return _render_case(case, revealed=full)
 
@@ -245,14 +303,30 @@ def subtask_act(subtask_id: int) -> tuple[str, int] | Response:
         abort(400)
     version = version_or_400(form.version.data)
     try:
-        case_ops.act_on_subtask(task.id, action, me(), wallclock.now(), expected_version=version,
-                                reason=form.reason.data or None, ip=ip())
+        case_ops.act_on_subtask(
+            task.id,
+            action,
+            me(),
+            wallclock.now(),
+            expected_version=version,
+            reason=form.reason.data or None,
+            ip=ip(),
+        )
     except case_ops.StaleCase:
         return conflict(case.id, None, action_label(action.value))
     except DomainError as exc:
-        return _render_case(lookups.office_case_by_id(office_id(), case.id) or case, status=422,
-                            errors={f"subtask-{task.id}": exc.message},
-                            posted=(f"subtask-{task.id}-{action.value}", request.form))
-    flash(_("联系函 %(letter)s：已完成“%(action)s”", letter=task.letter_number,
-            action=action_label(action.value)), "success")
+        return _render_case(
+            lookups.office_case_by_id(office_id(), case.id) or case,
+            status=422,
+            errors={f"subtask-{task.id}": exc.message},
+            posted=(f"subtask-{task.id}-{action.value}", request.form),
+        )
+    flash(
+        _(
+            "联系函 %(letter)s：已完成“%(action)s”",
+            letter=task.letter_number,
+            action=action_label(action.value),
+        ),
+        "success",
+    )
     return redirect(url_for("clerk.case", tracking_number=case.tracking_number))

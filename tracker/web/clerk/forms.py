@@ -58,8 +58,9 @@ class ListField(Field):
     """Every value sent under the field's name, each through ``inputs.one_line`` (empty ones
     dropped, duplicates once, order kept)."""
 
-    def __init__(self, label: Any = None, validators: Any = None, *, limit: int,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, limit: int, **kwargs: Any
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.limit = limit
 
@@ -102,13 +103,24 @@ def queue_args(args: Mapping[str, str], service_ids: set[int]) -> QueueArgs:
     due, assigned = form.due.data, form.assigned.data or "any"
     date_from, date_to = form.date_from.data, form.date_to.data
     q = form.q.data or ""
-    filters = QueueFilters(status=status, service_id=service_id, due=due, assigned=assigned,
-                           submitted_from=date_from, submitted_to=date_to, q=q,
-                           page=form.page.data or 1)
+    filters = QueueFilters(
+        status=status,
+        service_id=service_id,
+        due=due,
+        assigned=assigned,
+        submitted_from=date_from,
+        submitted_to=date_to,
+        q=q,
+        page=form.page.data or 1,
+    )
     raw = {
-        "status": status, "service": str(service_id or ""), "due": due or "",
-        "assigned": assigned, "from": date_from.isoformat() if date_from else "",
-        "to": date_to.isoformat() if date_to else "", "q": q,
+        "status": status,
+        "service": str(service_id or ""),
+        "due": due or "",
+        "assigned": assigned,
+        "from": date_from.isoformat() if date_from else "",
+        "to": date_to.isoformat() if date_to else "",
+        "q": q,
     }
     return QueueArgs(filters=filters, raw=raw)
 
@@ -176,8 +188,11 @@ class ActionForm(MoveForm):
         move, payload = self.move, {}
         if move is Action.REQUEST_SUPPLEMENT:
             chosen = set(self._fields["material"].data)
-            payload["items"] = [{"material": code, "note": self._fields[f"note_{code}"].data}
-                                for code in self.material_codes if code in chosen]
+            payload["items"] = [
+                {"material": code, "note": self._fields[f"note_{code}"].data}
+                for code in self.material_codes
+                if code in chosen
+            ]
         elif move is Action.REQUEST_EXTENSION:
             payload["days"] = self._fields["days"].data
         elif "coop_0" in self._fields:
@@ -192,8 +207,7 @@ class ActionForm(MoveForm):
         elif move is Action.REJECT:
             if self._fields["competent_office_hint"].data:
                 payload["competent_office_hint"] = self._fields["competent_office_hint"].data
-            payload["appeal_rights"] = (self._fields["appeal_rights"].data
-                                        or DEFAULT_APPEAL_RIGHTS)
+            payload["appeal_rights"] = self._fields["appeal_rights"].data or DEFAULT_APPEAL_RIGHTS
         return payload
 
     def field_errors(self) -> dict[str, str]:
@@ -217,32 +231,47 @@ def _ref_when_posted(form: ActionForm, field: LineField) -> None:
         raise ValidationError(_("邮寄送达请填写快递单号"))
 
 
-def _move_fields(move: Action, material_codes: Sequence[str],
-                 cooperation_count: int) -> dict[str, Field]:
+def _move_fields(
+    move: Action, material_codes: Sequence[str], cooperation_count: int
+) -> dict[str, Field]:
     if move is Action.REQUEST_SUPPLEMENT:
-        return {"material": ListField(limit=64),
-                **{f"note_{code}": TextField(limit=NOTE_MAX) for code in material_codes}}
+        return {
+            "material": ListField(limit=64),
+            **{f"note_{code}": TextField(limit=NOTE_MAX) for code in material_codes},
+        }
     if move is Action.REQUEST_EXTENSION:
         return {"days": IntField(lo=1, hi=1000, validators=[_days_in_range])}
     if move in (Action.START_PROCESSING, Action.SEND_CONTACT_LETTERS) and cooperation_count:
         return {f"coop_{i}": IntField() for i in range(cooperation_count)}
     if move is Action.DELIVER:
-        return {"delivery_method": ChoiceField(choices=DELIVERY_METHODS,
-                                               validators=[_delivery_method]),
-                "delivery_ref": LineField(limit=64, validators=[_ref_when_posted])}
+        return {
+            "delivery_method": ChoiceField(choices=DELIVERY_METHODS, validators=[_delivery_method]),
+            "delivery_ref": LineField(limit=64, validators=[_ref_when_posted]),
+        }
     if move is Action.REJECT:
-        return {"competent_office_hint": LineField(limit=HINT_MAX),
-                "appeal_rights": TextField(limit=APPEAL_MAX)}
+        return {
+            "competent_office_hint": LineField(limit=HINT_MAX),
+            "appeal_rights": TextField(limit=APPEAL_MAX),
+        }
     return {}
 
 
-def action_form(move: Action, *, material_codes: Sequence[str], canned: Mapping[int, str],
-                cooperation_count: int, statutory_days: int) -> ActionForm:
+def action_form(
+    move: Action,
+    *,
+    material_codes: Sequence[str],
+    canned: Mapping[int, str],
+    cooperation_count: int,
+    statutory_days: int,
+) -> ActionForm:
     """The posted form of ``move`` on a case: its fields depend on the case's service (the
     materials one may ask for, the cooperating roles) and on the office's canned notes."""
     attrs: dict[str, Any] = {
-        "move": move, "canned_notes": dict(canned), "material_codes": tuple(material_codes),
-        "cooperation_count": cooperation_count, "statutory_days": statutory_days,
+        "move": move,
+        "canned_notes": dict(canned),
+        "material_codes": tuple(material_codes),
+        "cooperation_count": cooperation_count,
+        "statutory_days": statutory_days,
         **_move_fields(move, material_codes, cooperation_count),
     }
     form_class = type(f"{move.name.title().replace('_', '')}Form", (ActionForm,), attrs)

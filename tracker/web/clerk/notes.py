@@ -22,8 +22,9 @@ def notes() -> tuple[str, int] | Response:
     error = None
     if request.method == "POST":
         try:
-            office_ops.add_canned_note(me(), form.kind.data or "", form.text.data or "",
-                                       wallclock.now())
+            office_ops.add_canned_note(
+                me(), form.kind.data or "", form.text.data or "", wallclock.now()
+            )
         except DomainError as exc:
             error = exc.message
         else:
@@ -31,10 +32,14 @@ def notes() -> tuple[str, int] | Response:
             return redirect(url_for("clerk.notes"))
     items = office_ops.canned_notes(office_id())
     return render_template(
-        "clerk/notes.html", kinds=NOTE_KINDS, error=error,
+        "clerk/notes.html",
+        kinds=NOTE_KINDS,
+        error=error,
         form={"kind": form.kind.data or "", "text": form.text.data or ""},
-        groups=[(kind, label, [n for n in items if n.kind == kind])
-                for kind, label in NOTE_KINDS.items()],
+        groups=[
+            (kind, label, [n for n in items if n.kind == kind])
+            for kind, label in NOTE_KINDS.items()
+        ],
     ), (422 if error else 200)
 
 

@@ -49,20 +49,30 @@ def queue() -> str:
     today = local_date(wallclock.now())
     calendar = get_calendar()
     until = risk_until(today, calendar)
-    page = queries.office_queue(office.id, args.filters, user_id=current_user.id,
-                                today=today, risk_until=until)
+    page = queries.office_queue(
+        office.id, args.filters, user_id=current_user.id, today=today, risk_until=until
+    )
     pages = max(1, -(-page.total // queries.QUEUE_PAGE))
     open_statuses = [s for s in CaseStatus if not s.is_closed]
     return render_template(
-        "clerk/queue.html", office=office, services=services, args=args.raw,
+        "clerk/queue.html",
+        office=office,
+        services=services,
+        args=args.raw,
         filters=args.filters,
         rows=[(c, office_clock(c, today, until, calendar)) for c in page.rows],
-        total=page.total, counts=page.counts, page=min(args.filters.page, pages), pages=pages,
+        total=page.total,
+        counts=page.counts,
+        page=min(args.filters.page, pages),
+        pages=pages,
         open_total=sum(page.counts.get(s.value, 0) for s in open_statuses),
         open_statuses=open_statuses,
         closed_statuses=[s for s in CaseStatus if s.is_closed],
-        due_filters=queries.DUE_FILTERS, subtasks=queries.office_subtask_rows(office.id),
-        colleagues=colleagues(), per_page=queries.QUEUE_PAGE)
+        due_filters=queries.DUE_FILTERS,
+        subtasks=queries.office_subtask_rows(office.id),
+        colleagues=colleagues(),
+        per_page=queries.QUEUE_PAGE,
+    )
 
 
 @dataclass
@@ -84,24 +94,27 @@ def bulk() -> str | Response:
     user, now = me(), wallclock.now()
     results = [_bulk_one(number, op, user, assignee, now) for number in form.numbers()]
     return render_template(
-        "clerk/bulk.html", results=results,
-        title=(_("批量受理") if op == "accept" else _("批量分派")), assignee=assignee,
-        ok=sum(r.ok for r in results), refused=sum(not r.ok for r in results))
+        "clerk/bulk.html",
+        results=results,
+        title=(_("批量受理") if op == "accept" else _("批量分派")),
+        assignee=assignee,
+        ok=sum(r.ok for r in results),
+        refused=sum(not r.ok for r in results),
+    )
 
 
-def _bulk_one(number: str, op: str | None, user: User, assignee: User | None,
-              now: datetime) -> BulkResult:
+def _bulk_one(
+    number: str, op: str | None, user: User, assignee: User | None, now: datetime
+) -> BulkResult:
     case = find_case(number)
     if case is None:
         return BulkResult(number, False, _("办件不存在或不属于本部门"))
     try:
         # Each case on its own, at the version it has now: one refusal stops nothing else.
         if op == "accept":
-            case_ops.act(case.id, Action.ACCEPT, user, now, expected_version=case.version,
-                         ip=ip())
+            case_ops.act(case.id, Action.ACCEPT, user, now, expected_version=case.version, ip=ip())
         else:
-            case_ops.assign(case.id, user, assignee, now, expected_version=case.version,
-                            ip=ip())
+            case_ops.assign(case.id, user, assignee, now, expected_version=case.version, ip=ip())
     except DomainError as exc:
         return BulkResult(case.tracking_number, False, exc.message)
     return BulkResult(case.tracking_number, True)

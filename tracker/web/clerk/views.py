@@ -96,10 +96,12 @@ def risk_until(today: date, calendar: WorkingCalendar) -> date:
     return queries.risk_until(today, current_app.config["AT_RISK_WORKING_DAYS"], calendar)
 
 
-def office_clock(case: Case, today: date, risk_until: date,
-                 calendar: WorkingCalendar) -> queries.ClockView:
-    return queries.office_clock(case, today, risk_until, calendar,
-                                current_app.config["AT_RISK_WORKING_DAYS"])
+def office_clock(
+    case: Case, today: date, risk_until: date, calendar: WorkingCalendar
+) -> queries.ClockView:
+    return queries.office_clock(
+        case, today, risk_until, calendar, current_app.config["AT_RISK_WORKING_DAYS"]
+    )
 
 
 def conflict(case_id: int, held_version: int | None, attempted: str) -> tuple[str, int]:
@@ -112,5 +114,9 @@ def conflict(case_id: int, held_version: int | None, attempted: str) -> tuple[st
     # seen are those after the first ``held_version``; otherwise show the latest few.
     newer = events[held_version:] if held_version and 0 < held_version < len(events) else []
     return render_template(
-        "clerk/conflict.html", case=current, events=newer or events[-CONFLICT_EVENTS:],
-        since_held=bool(newer), attempted=attempted), 409
+        "clerk/conflict.html",
+        case=current,
+        events=newer or events[-CONFLICT_EVENTS:],
+        since_held=bool(newer),
+        attempted=attempted,
+    ), 409

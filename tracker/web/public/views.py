@@ -19,16 +19,22 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home() -> str:
-    return render_template("public/home.html", groups=queries.catalogue(), q="",
-                           **queries.catalogue_counts())
+    return render_template(
+        "public/home.html", groups=queries.catalogue(), q="", **queries.catalogue_counts()
+    )
 
 
 @bp.get("/services")
 def services() -> str:
     q = SearchForm(request.args).q.data or ""
     groups = queries.catalogue(q)
-    return render_template("public/services.html", groups=groups, q=q,
-                           total=sum(len(s) for _, s in groups), **queries.catalogue_counts())
+    return render_template(
+        "public/services.html",
+        groups=groups,
+        q=q,
+        total=sum(len(s) for _, s in groups),
+        **queries.catalogue_counts(),
+    )
 
 
 @bp.get("/services/<code>")
@@ -40,25 +46,44 @@ def service(code: str) -> str:
     roles: list[dict[str, Any]] = []
     competent = departments[svc.competent_department_code]
     if svc.receiving == "any" and svc.mode.value != "fully_online":
-        roles.append({"label_zh": "收件地（受理申请）", "label_en": "Receiving office",
-                      "department": departments[svc.department_code],
-                      "task_zh": "核验身份、审查材料形式，受理或转办",
-                      "task_en": "Checks identity and the form of the materials, then "
-                                 "accepts or forwards", "limit_days": None,
-                      "provinces": queries.offices_by_province(svc.department_code)})
-    roles.append({"label_zh": "办理地（作出决定）", "label_en": "Competent office",
-                  "department": competent, "task_zh": "审核并作出决定",
-                  "task_en": "Reviews the application and decides",
-                  "limit_days": svc.promised_days,
-                  "provinces": queries.offices_by_province(competent.code)})
+        roles.append(
+            {
+                "label_zh": "收件地（受理申请）",
+                "label_en": "Receiving office",
+                "department": departments[svc.department_code],
+                "task_zh": "核验身份、审查材料形式，受理或转办",
+                "task_en": "Checks identity and the form of the materials, then "
+                "accepts or forwards",
+                "limit_days": None,
+                "provinces": queries.offices_by_province(svc.department_code),
+            }
+        )
+    roles.append(
+        {
+            "label_zh": "办理地（作出决定）",
+            "label_en": "Competent office",
+            "department": competent,
+            "task_zh": "审核并作出决定",
+            "task_en": "Reviews the application and decides",
+            "limit_days": svc.promised_days,
+            "provinces": queries.offices_by_province(competent.code),
+        }
+    )
     for coop in svc.cooperations:
-        roles.append({"label_zh": coop.role_zh, "label_en": coop.role_en,
-                      "department": departments[coop.department_code], "task_zh": coop.task_zh,
-                      "task_en": coop.task_en,
-                      "limit_days": coop.limit_days,
-                      "provinces": queries.offices_by_province(coop.department_code)})
-    return render_template("public/service.html", service=svc,
-                           department=departments[svc.department_code], roles=roles)
+        roles.append(
+            {
+                "label_zh": coop.role_zh,
+                "label_en": coop.role_en,
+                "department": departments[coop.department_code],
+                "task_zh": coop.task_zh,
+                "task_en": coop.task_en,
+                "limit_days": coop.limit_days,
+                "provinces": queries.offices_by_province(coop.department_code),
+            }
+        )
+    return render_template(
+        "public/service.html", service=svc, department=departments[svc.department_code], roles=roles
+    )
 
 
 @bp.get("/healthz")
@@ -100,7 +125,11 @@ def track() -> str | tuple[str, int]:
             if case is None:
                 errors["_form"] = _("未找到办件：请核对办件编号和手机号后四位")
         if errors:
-            return render_template("public/track.html", form=shown, errors=errors,
-                                   case=None), 422
-    return render_template("public/track.html", form=shown, errors=errors, case=case,
-                           events=queries.timeline(case) if case else [])
+            return render_template("public/track.html", form=shown, errors=errors, case=None), 422
+    return render_template(
+        "public/track.html",
+        form=shown,
+        errors=errors,
+        case=case,
+        events=queries.timeline(case) if case else [],
+    )

@@ -24,7 +24,7 @@ def _nice_max(value: int) -> tuple[int, int]:
     value = max(value, 1)
     for power in range(0, 12):
         for base in (1, 2, 5):
-            step = base * 10 ** power
+            step = base * 10**power
             if step * 5 >= value:
                 return step * math.ceil(value / step), step
     return value, value
@@ -34,7 +34,9 @@ def _f(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def _open_svg(chart_id: str, w: int, h: int, title: str, desc: str, extra_class: str = "") -> Markup:
+def _open_svg(
+    chart_id: str, w: int, h: int, title: str, desc: str, extra_class: str = ""
+) -> Markup:
     return Markup(
         '<svg class="sv-chart{}" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
         'aria-labelledby="{}-t {}-d" xmlns="http://www.w3.org/2000/svg" '
@@ -50,44 +52,76 @@ class Bucket:
     completed: int
 
 
-def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: str,
-                   received_label: str, completed_label: str) -> Markup:
+def throughput_svg(
+    buckets: list[Bucket],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    received_label: str,
+    completed_label: str,
+) -> Markup:
     """Received (solid) and completed (hatched) bars per day or week, side by side."""
     w, h, left, right, top, bottom = 560, 280, 44, 8, 34, 42
     pw, ph = w - left - right, h - top - bottom
     top_value, step = _nice_max(max((max(b.received, b.completed) for b in buckets), default=0))
     hatch = f"{chart_id}-hatch"
-    out = [_open_svg(chart_id, w, h, title, desc), Markup(
-        '<defs><pattern id="{}" patternUnits="userSpaceOnUse" width="5" height="5" '
-        'patternTransform="rotate(45)"><rect width="5" height="5" fill="#ffffff"/>'
-        '<line x1="0" y1="0" x2="0" y2="5" stroke="{}" stroke-width="3"/></pattern></defs>'
-    ).format(hatch, COMPLETED_INK)]
+    out = [
+        _open_svg(chart_id, w, h, title, desc),
+        Markup(
+            '<defs><pattern id="{}" patternUnits="userSpaceOnUse" width="5" height="5" '
+            'patternTransform="rotate(45)"><rect width="5" height="5" fill="#ffffff"/>'
+            '<line x1="0" y1="0" x2="0" y2="5" stroke="{}" stroke-width="3"/></pattern></defs>'
+        ).format(hatch, COMPLETED_INK),
+    ]
     # Legend (top left): the swatches are the bars' own fills; the second swatch follows
     # the first label's width (wide CJK glyphs, narrower Latin ones).
-    second = left + max(80, 21 + sum(14 if ord(ch) > 0x2E80 else 8 for ch in received_label)
-                        + 16)
-    out.append(Markup(
-        '<g font-size="14" fill="{ink}"><rect x="{x0}" y="8" width="16" height="14" '
-        'fill="{solid}"/><text x="{x1}" y="20">{received}</text>'
-        '<rect x="{x2}" y="8" width="16" height="14" fill="url(#{hatch})" stroke="{green}"/>'
-        '<text x="{x3}" y="20">{completed}</text></g>'
-    ).format(ink=INK, x0=left, solid=RECEIVED_FILL, x1=left + 21, received=received_label,
-             x2=second, hatch=hatch, green=COMPLETED_INK, x3=second + 21,
-             completed=completed_label))
+    second = left + max(80, 21 + sum(14 if ord(ch) > 0x2E80 else 8 for ch in received_label) + 16)
+    out.append(
+        Markup(
+            '<g font-size="14" fill="{ink}"><rect x="{x0}" y="8" width="16" height="14" '
+            'fill="{solid}"/><text x="{x1}" y="20">{received}</text>'
+            '<rect x="{x2}" y="8" width="16" height="14" fill="url(#{hatch})" stroke="{green}"/>'
+            '<text x="{x3}" y="20">{completed}</text></g>'
+        ).format(
+            ink=INK,
+            x0=left,
+            solid=RECEIVED_FILL,
+            x1=left + 21,
+            received=received_label,
+            x2=second,
+            hatch=hatch,
+            green=COMPLETED_INK,
+            x3=second + 21,
+            completed=completed_label,
+        )
+    )
     # Grid (dashed; the base line solid) and the y axis.
     out.append(Markup('<g font-size="13" fill="{}" text-anchor="end">').format(MUTED))
     for tick in range(0, top_value + 1, step):
         y = top + ph - ph * tick / top_value
-        out.append(Markup(
-            '<line x1="{}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="1" '
-            'stroke-dasharray="{}"/><text x="{}" y="{}">{}</text>'
-        ).format(left, w - right, GRID, "none" if tick == 0 else "3 3", left - 6, _f(y + 4),
-                 tick, y=_f(y)))
+        out.append(
+            Markup(
+                '<line x1="{}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="1" '
+                'stroke-dasharray="{}"/><text x="{}" y="{}">{}</text>'
+            ).format(
+                left,
+                w - right,
+                GRID,
+                "none" if tick == 0 else "3 3",
+                left - 6,
+                _f(y + 4),
+                tick,
+                y=_f(y),
+            )
+        )
     out.append(Markup("</g>"))
     if not buckets:
-        out.append(Markup(
-            '<text x="{}" y="{}" font-size="14" fill="{}" text-anchor="middle">{}</text>'
-        ).format(w / 2, top + ph / 2, MUTED, _("区间内没有数据")))
+        out.append(
+            Markup(
+                '<text x="{}" y="{}" font-size="14" fill="{}" text-anchor="middle">{}</text>'
+            ).format(w / 2, top + ph / 2, MUTED, _("区间内没有数据"))
+        )
     else:
         band = pw / len(buckets)
         bar = min(band * 0.4, 18)
@@ -96,25 +130,50 @@ def throughput_svg(buckets: list[Bucket], *, chart_id: str, title: str, desc: st
         for i, b in enumerate(buckets):
             mid = left + band * i + band / 2
             for value, x, fill, stroke, label in (
-                    (b.received, mid - bar - 0.5, RECEIVED_FILL, "none", received_label),
-                    (b.completed, mid + 0.5, f"url(#{hatch})", COMPLETED_INK, completed_label)):
+                (b.received, mid - bar - 0.5, RECEIVED_FILL, "none", received_label),
+                (b.completed, mid + 0.5, f"url(#{hatch})", COMPLETED_INK, completed_label),
+            ):
                 bh = ph * value / top_value
-                out.append(Markup(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" '
-                    'stroke-width="1"><title>{} {} {}</title></rect>'
-                ).format(_f(x), _f(top + ph - bh), _f(bar), _f(bh), fill, stroke, b.full, label,
-                         value))
+                out.append(
+                    Markup(
+                        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" '
+                        'stroke-width="1"><title>{} {} {}</title></rect>'
+                    ).format(
+                        _f(x),
+                        _f(top + ph - bh),
+                        _f(bar),
+                        _f(bh),
+                        fill,
+                        stroke,
+                        b.full,
+                        label,
+                        value,
+                    )
+                )
             if i % every == 0:
-                out.append(Markup('<text x="{}" y="{}">{}</text>').format(
-                    _f(mid), h - bottom + 18, b.short))
+                out.append(
+                    Markup('<text x="{}" y="{}">{}</text>').format(
+                        _f(mid), h - bottom + 18, b.short
+                    )
+                )
         out.append(Markup("</g>"))
-    out.append(Markup('<line x1="{}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="1"/>'
-                      '</svg>').format(left, w - right, INK, y=top + ph))
+    out.append(
+        Markup(
+            '<line x1="{}" x2="{}" y1="{y}" y2="{y}" stroke="{}" stroke-width="1"/></svg>'
+        ).format(left, w - right, INK, y=top + ph)
+    )
     return Markup("").join(out)
 
 
-def hbar_svg(items: list[tuple[str, int]], *, chart_id: str, title: str, desc: str,
-             unit: str | None = None, show_share: bool = True) -> Markup:
+def hbar_svg(
+    items: list[tuple[str, int]],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    unit: str | None = None,
+    show_share: bool = True,
+) -> Markup:
     """One bar per item with its value written at the end of the bar (direct labels)."""
     row, label_w, w, pad = 32, 150, 560, 8
     h = pad * 2 + row * max(len(items), 1)
@@ -122,17 +181,34 @@ def hbar_svg(items: list[tuple[str, int]], *, chart_id: str, title: str, desc: s
     top_value = max((v for _, v in items), default=0) or 1
     bar_space = w - label_w - 140
     unit = _("件") if unit is None else unit
-    out = [_open_svg(chart_id, w, h, title, desc, " sv-chart-h"),
-           Markup('<g font-size="14" fill="{}">').format(INK)]
+    out = [
+        _open_svg(chart_id, w, h, title, desc, " sv-chart-h"),
+        Markup('<g font-size="14" fill="{}">').format(INK),
+    ]
     for i, (label, value) in enumerate(items):
         y = pad + row * i
         bw = max(bar_space * value / top_value, 1)
         share = f"（{value / total * 100:.1f}%）" if show_share and total else ""
-        out.append(Markup(
-            '<text x="{}" y="{}" text-anchor="end">{}</text>'
-            '<rect x="{}" y="{}" width="{}" height="20" fill="{}" stroke="{}" '
-            'stroke-width="0.5"/><text x="{}" y="{}">{} {}{}</text>'
-        ).format(label_w - 8, y + 21, label, label_w, y + 6, _f(bw), RECEIVED_FILL, INK,
-                 _f(label_w + bw + 6), y + 21, value, unit, share))
+        out.append(
+            Markup(
+                '<text x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect x="{}" y="{}" width="{}" height="20" fill="{}" stroke="{}" '
+                'stroke-width="0.5"/><text x="{}" y="{}">{} {}{}</text>'
+            ).format(
+                label_w - 8,
+                y + 21,
+                label,
+                label_w,
+                y + 6,
+                _f(bw),
+                RECEIVED_FILL,
+                INK,
+                _f(label_w + bw + 6),
+                y + 21,
+                value,
+                unit,
+                share,
+            )
+        )
     out.append(Markup("</g></svg>"))
     return Markup("").join(out)

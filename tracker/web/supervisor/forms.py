@@ -41,9 +41,13 @@ class Filters:
 
     def args(self, **changes: Any) -> dict[str, str]:
         """Query arguments for a link that keeps these filters (``None`` drops one)."""
-        out: dict[str, Any] = {"from": self.start.isoformat(), "to": self.end.isoformat(),
-                               "group": None if self.group == "region" else self.group,
-                               "dept": self.dept, "service": self.service}
+        out: dict[str, Any] = {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "group": None if self.group == "region" else self.group,
+            "dept": self.dept,
+            "service": self.service,
+        }
         out.update(changes)
         return {k: str(v) for k, v in out.items() if v is not None}
 
@@ -66,9 +70,13 @@ class FilterForm(Form):
 
     def __init__(self, args: MultiDict[str, str]) -> None:
         # The query string names the range "from"/"to" (a Python keyword, and kept for links).
-        renamed = MultiDict({"start": args.get("from", ""), "end": args.get("to", ""),
-                             **{k: args.get(k, "") for k in ("group", "dept", "service",
-                                                             "show")}})
+        renamed = MultiDict(
+            {
+                "start": args.get("from", ""),
+                "end": args.get("to", ""),
+                **{k: args.get(k, "") for k in ("group", "dept", "service", "show")},
+            }
+        )
         super().__init__(formdata=renamed)
 
     def filters(self, scope: dash.Scope, today: date) -> Filters:
@@ -80,10 +88,14 @@ class FilterForm(Form):
         group = self.group.data or "region"
         dept = self.dept.data or None
         service = parse_int(self.service.data)
-        return Filters(start=start, end=end, today=today,
-                       group=group if group in GROUPS else "region",
-                       dept=dept if dept in scope.departments else None,
-                       service=service if service in scope.services else None)
+        return Filters(
+            start=start,
+            end=end,
+            today=today,
+            group=group if group in GROUPS else "region",
+            dept=dept if dept in scope.departments else None,
+            service=service if service in scope.services else None,
+        )
 
     def _raw(self, name: str) -> str:
         value: str = self[name].data or ""
@@ -105,12 +117,14 @@ def presets(f: Filters) -> list[tuple[str, date, date]]:
     monday = t - timedelta(days=t.weekday())
     first = t.replace(day=1)
     last_month_end = first - timedelta(days=1)
-    return [(str(_l("近7天")), t - timedelta(days=6), t),
-            (str(_l("近30天")), t - timedelta(days=29), t),
-            (str(_l("上周")), monday - timedelta(days=7), monday - timedelta(days=1)),
-            (str(_l("本月")), first, t),
-            (str(_l("上月")), last_month_end.replace(day=1), last_month_end),
-            (str(_l("近一年")), t - timedelta(days=365), t)]
+    return [
+        (str(_l("近7天")), t - timedelta(days=6), t),
+        (str(_l("近30天")), t - timedelta(days=29), t),
+        (str(_l("上周")), monday - timedelta(days=7), monday - timedelta(days=1)),
+        (str(_l("本月")), first, t),
+        (str(_l("上月")), last_month_end.replace(day=1), last_month_end),
+        (str(_l("近一年")), t - timedelta(days=365), t),
+    ]
 
 
 class ExtensionDecisionForm(Form):

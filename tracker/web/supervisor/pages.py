@@ -41,28 +41,42 @@ def links(f: Filters) -> Links:
     return Links(
         region=lambda code: to("supervisor.region", code=code, **f.args()),
         office=lambda office_id: to("supervisor.office", office_id=office_id, **f.args()),
-        service=lambda service_id: to("supervisor.dashboard",
-                                      **f.args(service=service_id, group="office")),
+        service=lambda service_id: to(
+            "supervisor.dashboard", **f.args(service=service_id, group="office")
+        ),
         office_service=lambda office_id, service_id: to(
-            "supervisor.office", office_id=office_id, **f.args(service=service_id)),
+            "supervisor.office", office_id=office_id, **f.args(service=service_id)
+        ),
         clock=to("supervisor.clock", **f.args()),
         ratings=lambda **changes: to("supervisor.ratings", **changes, **f.args()),
-        rectification=lambda item_id: to("supervisor.rectification_item", item_id=item_id,
-                                         **f.args()))
+        rectification=lambda item_id: to(
+            "supervisor.rectification_item", item_id=item_id, **f.args()
+        ),
+    )
 
 
 def office_ids(f: Filters, region: str | None = None) -> list[int]:
     return scope().office_ids(department=f.dept, region=region)
 
 
-def selection(f: Filters, office_ids: list[int] | None, *, region: str | None = None,
-               office_id: int | None = None) -> dash.Selection:
+def selection(
+    f: Filters,
+    office_ids: list[int] | None,
+    *,
+    region: str | None = None,
+    office_id: int | None = None,
+) -> dash.Selection:
     """The figures' selection; ``region`` or ``office_id`` (else the scope) also names it as
     a key of the area grain when one key says it."""
-    area, subset = dash.area_key(region=region or scope().region_code, office_id=office_id,
-                                 department=f.dept, service_id=f.service)
-    return dash.Selection.of(office_ids, f.service_ids(scope()), f.start, f.end, area=area,
-                             subset=subset)
+    area, subset = dash.area_key(
+        region=region or scope().region_code,
+        office_id=office_id,
+        department=f.dept,
+        service_id=f.service,
+    )
+    return dash.Selection.of(
+        office_ids, f.service_ids(scope()), f.start, f.end, area=area, subset=subset
+    )
 
 
 def all_offices(f: Filters) -> bool:
@@ -88,14 +102,31 @@ def page(template: str, tables: list[Table], f: Filters, **context: Any) -> Any:
         table = next((t for t in tables if t.key == request.args.get("table")), None)
         if table is None:
             abort(404)
-        return csv_response(table, _("通办-%(title)s-%(start)s至%(end)s.csv", title=table.title,
-                                     start=f.start.isoformat(), end=f.end.isoformat()),
-                            f"tongban-{table.key}-{f.start.isoformat()}-{f.end.isoformat()}.csv")
-    quick = [(label, here(f, **{"from": a.isoformat(), "to": b.isoformat()}),
-              (a, b) == (f.start, f.end)) for label, a, b in presets(f)]
-    return render_template(template, tables={t.key: t for t in tables}, f=f, scope=scope(),
-                           groups=GROUPS, presets=quick, csv=csv_href,
-                           here=lambda **changes: here(f, **changes), **context)
+        return csv_response(
+            table,
+            _(
+                "通办-%(title)s-%(start)s至%(end)s.csv",
+                title=table.title,
+                start=f.start.isoformat(),
+                end=f.end.isoformat(),
+            ),
+            f"tongban-{table.key}-{f.start.isoformat()}-{f.end.isoformat()}.csv",
+        )
+    quick = [
+        (label, here(f, **{"from": a.isoformat(), "to": b.isoformat()}), (a, b) == (f.start, f.end))
+        for label, a, b in presets(f)
+    ]
+    return render_template(
+        template,
+        tables={t.key: t for t in tables},
+        f=f,
+        scope=scope(),
+        groups=GROUPS,
+        presets=quick,
+        csv=csv_href,
+        here=lambda **changes: here(f, **changes),
+        **context,
+    )
 
 
 def csv_href(key: str) -> str:

@@ -74,7 +74,8 @@ class Lines:
         if not self.items:
             return Markup('<span class="cell-empty">{}</span>').format(_("无记录"))
         return Markup('<ul class="sv-lines">{}</ul>').format(
-            Markup("").join(Markup("<li>{}</li>").format(i) for i in self.items))
+            Markup("").join(Markup("<li>{}</li>").format(i) for i in self.items)
+        )
 
 
 @dataclass

@@ -70,25 +70,33 @@ def _supervisors_only() -> None:
     g.scope = dash.load_scope(current_user.scope_region_code)
 
 
-
 # ---- the dashboard and a region ------------------------------------------------------------
 
 
-def _overview(f: Filters, office_ids: list[int], *, rollup_all: bool, where: str,
-              group: str, under: str | None) -> dict[str, Any]:
+def _overview(
+    f: Filters,
+    office_ids: list[int],
+    *,
+    rollup_all: bool,
+    where: str,
+    group: str,
+    under: str | None,
+) -> dict[str, Any]:
     """Headline, chart and breakdown for a set of offices: what the dashboard and the region
     page show. Queries: totals, by day, breakdown, current, rectification (2)."""
     scope, links = pages.scope(), pages.links(f)
     sel = pages.selection(f, None if rollup_all else office_ids, region=under)
     now = pages.now_figures(f, office_ids)
     totals = dash.totals(sel)
-    rect = (dash.rectification_summary(office_ids, sel, f.today) if f.service is None
-            else None)  # rectification items are per office, not per service
+    rect = (
+        dash.rectification_summary(office_ids, sel, f.today) if f.service is None else None
+    )  # rectification items are per office, not per service
     chart, daily = overview.throughput(f, dash.by_day(sel), "daily", where)
     parts = dash.breakdown_parts(scope, group, sel, under, office_ids)
     breakdown = overview.breakdown(scope, links, group, parts, now, office_ids)
-    cards = overview.headline(totals, dash.sum_current(now.values()), rect, links,
-                              pages.at_risk_days())
+    cards = overview.headline(
+        totals, dash.sum_current(now.values()), rect, links, pages.at_risk_days()
+    )
     return {"cards": cards, "chart": chart, "tables": [daily, breakdown]}
 
 
@@ -96,10 +104,23 @@ def _overview(f: Filters, office_ids: list[int], *, rollup_all: bool, where: str
 def dashboard() -> Any:
     f = pages.filters()
     where = scope_name(pages.scope())
-    view = _overview(f, pages.office_ids(f), rollup_all=pages.all_offices(f), where=where,
-                     group=f.group, under=pages.scope().region_code)
-    return pages.page("supervisor/dashboard.html", view["tables"], f, cards=view["cards"],
-                      chart=view["chart"], breakdown_key=view["tables"][1].key, where=where)
+    view = _overview(
+        f,
+        pages.office_ids(f),
+        rollup_all=pages.all_offices(f),
+        where=where,
+        group=f.group,
+        under=pages.scope().region_code,
+    )
+    return pages.page(
+        "supervisor/dashboard.html",
+        view["tables"],
+        f,
+        cards=view["cards"],
+        chart=view["chart"],
+        breakdown_key=view["tables"][1].key,
+        where=where,
+    )
 
 
 def _breadcrumb_regions(code: str) -> list[dash.RegionRef]:
@@ -107,7 +128,7 @@ def _breadcrumb_regions(code: str) -> list[dash.RegionRef]:
     scope = pages.scope()
     chain = scope.lineage(code)
     if scope.region_code in chain:
-        chain = chain[:chain.index(scope.region_code)]
+        chain = chain[: chain.index(scope.region_code)]
     return [scope.regions[c] for c in reversed(chain)]
 
 
@@ -119,11 +140,20 @@ def region(code: str) -> Any:
     f = pages.filters()
     where = name(scope.regions[code])
     group = f.group if f.group in ("office", "service") else "region"
-    view = _overview(f, pages.office_ids(f, region=code), rollup_all=False, where=where,
-                     group=group, under=code)
-    return pages.page("supervisor/region.html", view["tables"], f, cards=view["cards"],
-                      chart=view["chart"], breakdown_key=view["tables"][1].key, where=where,
-                      region=scope.regions[code], trail=_breadcrumb_regions(code)[:-1])
+    view = _overview(
+        f, pages.office_ids(f, region=code), rollup_all=False, where=where, group=group, under=code
+    )
+    return pages.page(
+        "supervisor/region.html",
+        view["tables"],
+        f,
+        cards=view["cards"],
+        chart=view["chart"],
+        breakdown_key=view["tables"][1].key,
+        where=where,
+        region=scope.regions[code],
+        trail=_breadcrumb_regions(code)[:-1],
+    )
 
 
 # ---- one office ----------------------------------------------------------------------------
@@ -149,20 +179,40 @@ def office(office_id: int) -> Any:
     tables = [
         daily,
         office_report.services_table(scope, links, office_id, per_service, now),
-        office_report.overdue_table(scope, office_id, dash.overdue_cases(
-            office_id, services, f.today, limit), cur_total.overdue),
-        office_report.late_table(scope, office_id, dash.late_completions(
-            office_id, services, sel, limit), totals[tp.LATE]),
-        _workload_table(f, [office_id], key="workload",
-                        title=_("%(office)s经办人员工作量", office=name(office_ref))),
+        office_report.overdue_table(
+            scope,
+            office_id,
+            dash.overdue_cases(office_id, services, f.today, limit),
+            cur_total.overdue,
+        ),
+        office_report.late_table(
+            scope,
+            office_id,
+            dash.late_completions(office_id, services, sel, limit),
+            totals[tp.LATE],
+        ),
+        _workload_table(
+            f,
+            [office_id],
+            key="workload",
+            title=_("%(office)s经办人员工作量", office=name(office_ref)),
+        ),
     ]
     return pages.page(
-        "supervisor/office.html", tables, f,
+        "supervisor/office.html",
+        tables,
+        f,
         cards=overview.headline(totals, cur_total, rect, links, pages.at_risk_days()),
-        chart=chart, office=office_ref, where=name(office_ref),
+        chart=chart,
+        office=office_ref,
+        where=name(office_ref),
         department=scope.departments.get(office_ref.department_code),
-        trail=(_breadcrumb_regions(office_ref.region_code)
-               if office_ref.region_code in scope.regions else []))
+        trail=(
+            _breadcrumb_regions(office_ref.region_code)
+            if office_ref.region_code in scope.regions
+            else []
+        ),
+    )
 
 
 # ---- the legal clock -----------------------------------------------------------------------
@@ -178,13 +228,23 @@ def clock() -> Any:
     cur = dash.current_by(pages.now_figures(f, office_ids), "office")
     ages = dash.backlog(office_ids, f.service_ids(scope), f.today)
     offices_table, buckets = clock_report.offices_table(scope, links, office_ids, ages, cur)
-    tables = [offices_table, clock_report.age_table(buckets),
-              clock_report.services_table(scope, links, per_service)]
+    tables = [
+        offices_table,
+        clock_report.age_table(buckets),
+        clock_report.services_table(scope, links, per_service),
+    ]
     cur_total = dash.sum_current(cur.get(i, dash.Current()) for i in office_ids)
-    cards = clock_report.cards(dash.merge(per_service.values()), buckets, cur_total,
-                               pages.at_risk_days())
-    return pages.page("supervisor/clock.html", tables, f, cards=cards,
-                      chart=clock_report.age_chart(buckets), where=scope_name(scope))
+    cards = clock_report.cards(
+        dash.merge(per_service.values()), buckets, cur_total, pages.at_risk_days()
+    )
+    return pages.page(
+        "supervisor/clock.html",
+        tables,
+        f,
+        cards=cards,
+        chart=clock_report.age_chart(buckets),
+        where=scope_name(scope),
+    )
 
 
 # ---- ratings and rectification ------------------------------------------------------------
@@ -199,17 +259,28 @@ def ratings() -> Any:
     sel = pages.selection(f, None if pages.all_offices(f) else office_ids)
     per_office = dash.by_office(sel, office_ids, metrics=tp.RATING_METRICS)
     per_service = dash.by_service(sel, list(scope.services))
-    office_table, service_table = ratings_report.count_tables(scope, links, office_ids,
-                                                              per_office, per_service)
+    office_table, service_table = ratings_report.count_tables(
+        scope, links, office_ids, per_office, per_service
+    )
     summary = dash.rectification_summary(office_ids, sel, f.today)
     items = dash.rectifications(office_ids, sel, f.today, show=show)
-    tables = [office_table, service_table, ratings_report.stage_table(summary),
-              ratings_report.items_table(scope, links, show, items)]
+    tables = [
+        office_table,
+        service_table,
+        ratings_report.stage_table(summary),
+        ratings_report.items_table(scope, links, show, items),
+    ]
     totals = dash.merge(per_office.get(i, {}) for i in office_ids)
-    return pages.page("supervisor/ratings.html", tables, f,
-                      cards=ratings_report.cards(totals, summary, links),
-                      chart=ratings_report.chart(totals), show=show, shows=SHOW,
-                      where=scope_name(scope))
+    return pages.page(
+        "supervisor/ratings.html",
+        tables,
+        f,
+        cards=ratings_report.cards(totals, summary, links),
+        chart=ratings_report.chart(totals),
+        show=show,
+        shows=SHOW,
+        where=scope_name(scope),
+    )
 
 
 def _item_or_404(item_id: int, f: Filters) -> dash.RectificationLine:
@@ -228,8 +299,14 @@ def rectification_item(item_id: int) -> Any:
         form = RectificationNoteForm(request.form)
         note = form.note_text(rules.NOTE_MAX + 100)
         try:
-            rectification.advance(item.id, _me(), note, wallclock.now(),
-                                  expected_stage=form.expected_stage(), ip=request.remote_addr)
+            rectification.advance(
+                item.id,
+                _me(),
+                note,
+                wallclock.now(),
+                expected_stage=form.expected_stage(),
+                ip=request.remote_addr,
+            )
         except rectification.RectificationNotFound:
             g.denial_audited = True  # the service recorded the refusal with the move
             abort(404)
@@ -240,28 +317,49 @@ def rectification_item(item_id: int) -> Any:
             error, status = exc.message, 422
         else:
             moved = _item_or_404(item_id, f)
-            flash(_("已记录，整改事项进入“%(stage)s”阶段", stage=stage_label(moved.stage)),
-                  "success")
-            return redirect(url_for("supervisor.rectification_item", item_id=item_id,
-                                    **f.args()))
+            flash(
+                _("已记录，整改事项进入“%(stage)s”阶段", stage=stage_label(moved.stage)), "success"
+            )
+            return redirect(url_for("supervisor.rectification_item", item_id=item_id, **f.args()))
     return render_template(
-        "supervisor/rectification.html", item=item, f=f, scope=scope, error=error, note=note,
-        office=scope.offices[item.office_id], service=scope.services[item.service_id],
-        stage_flags=STAGE_FLAGS, next_stage=rules.next_stage(item.stage),
-        rating_label=score_label(item.score), note_min=rules.NOTE_MIN,
-        note_max=rules.NOTE_MAX), status
+        "supervisor/rectification.html",
+        item=item,
+        f=f,
+        scope=scope,
+        error=error,
+        note=note,
+        office=scope.offices[item.office_id],
+        service=scope.services[item.service_id],
+        stage_flags=STAGE_FLAGS,
+        next_stage=rules.next_stage(item.stage),
+        rating_label=score_label(item.score),
+        note_min=rules.NOTE_MIN,
+        note_max=rules.NOTE_MAX,
+    ), status
 
 
 # ---- extensions -----------------------------------------------------------------------------
 
 
-def _extensions_page(f: Filters, *, errors: dict[int, str] | None = None,
-                     posted: dict[str, str] | None = None, status: int = 200) -> Any:
+def _extensions_page(
+    f: Filters,
+    *,
+    errors: dict[int, str] | None = None,
+    posted: dict[str, str] | None = None,
+    status: int = 200,
+) -> Any:
     scope = pages.scope()
     pending = dash.pending_extensions(pages.office_ids(f))
     table = extension_report.pending_table(scope, pending)
-    return pages.page("supervisor/extensions.html", [table], f, pending=pending,
-                      errors=errors or {}, posted=posted or {}, where=scope_name(scope)), status
+    return pages.page(
+        "supervisor/extensions.html",
+        [table],
+        f,
+        pending=pending,
+        errors=errors or {},
+        posted=posted or {},
+        where=scope_name(scope),
+    ), status
 
 
 @bp.get("/extensions")
@@ -287,8 +385,14 @@ def decide_extension(case_id: int) -> Any:
     else:
         try:
             case = extension_ops.decide_extension(
-                case_id, _me(), approve, reason, wallclock.now(),
-                expected_version=form.expected_version(), ip=request.remote_addr)
+                case_id,
+                _me(),
+                approve,
+                reason,
+                wallclock.now(),
+                expected_version=form.expected_version(),
+                ip=request.remote_addr,
+            )
         except extension_ops.ExtensionNotFound:
             abort(404)
         except StaleCase:
@@ -297,8 +401,14 @@ def decide_extension(case_id: int) -> Any:
             error = exc.message
         else:
             done = Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION
-            flash(_("%(number)s：已%(action)s，理由已告知申请人", number=case.tracking_number,
-                    action=action_label(done.value)), "success")
+            flash(
+                _(
+                    "%(number)s：已%(action)s，理由已告知申请人",
+                    number=case.tracking_number,
+                    action=action_label(done.value),
+                ),
+                "success",
+            )
             return redirect(url_for("supervisor.extensions", **f.args()))
     return _extensions_page(f, errors={case_id: error}, posted=posted, status=status)
 
@@ -307,8 +417,9 @@ def decide_extension(case_id: int) -> Any:
 
 
 def _workload_table(f: Filters, office_ids: list[int], *, key: str, title: str) -> Table:
-    loads = dash.workload(office_ids, pages.selection(f, office_ids),
-                          dash.open_by_assignee(office_ids))
+    loads = dash.workload(
+        office_ids, pages.selection(f, office_ids), dash.open_by_assignee(office_ids)
+    )
     return workload_report.clerks_table(pages.scope(), loads, key=key, title=title)
 
 
@@ -319,12 +430,14 @@ def workload() -> Any:
     open_cases = dash.open_by_assignee(office_ids)
     loads = dash.workload(office_ids, pages.selection(f, office_ids), open_cases)
     shown = [f.end - timedelta(days=i) for i in range(min(MATRIX_DAYS, f.days) - 1, -1, -1)]
-    tables = [workload_report.clerks_table(scope, loads, key="workload",
-                                           title=_("经办人员工作量")),
-              workload_report.matrix_table(loads, shown),
-              workload_report.daily_table(scope, loads),
-              workload_report.unassigned_table(scope, pages.links(f), office_ids,
-                                               dash.unassigned_open(open_cases))]
+    tables = [
+        workload_report.clerks_table(scope, loads, key="workload", title=_("经办人员工作量")),
+        workload_report.matrix_table(loads, shown),
+        workload_report.daily_table(scope, loads),
+        workload_report.unassigned_table(
+            scope, pages.links(f), office_ids, dash.unassigned_open(open_cases)
+        ),
+    ]
     return pages.page("supervisor/workload.html", tables, f, shown=shown, where=scope_name(scope))
 
 
@@ -340,14 +453,23 @@ def open_data() -> Response:
     office_ids = None if pages.all_offices(f) else pages.office_ids(f)
     with tempfile.TemporaryDirectory(prefix="tongban-open-data-") as folder:
         path = Path(folder) / "open-data.sqlite"
-        opendata.export_open_data(path, start=f.start, end=f.end, office_ids=office_ids,
-                                  scope_name=where + (f" · {name(scope.departments[f.dept])}"
-                                                      if f.dept else ""))
+        opendata.export_open_data(
+            path,
+            start=f.start,
+            end=f.end,
+            office_ids=office_ids,
+            scope_name=where + (f" · {name(scope.departments[f.dept])}" if f.dept else ""),
+        )
         body = path.read_bytes()
     code = scope.region_code or "all"
-    filename = _("通办开放数据-%(where)s-%(start)s至%(end)s.sqlite", where=where,
-                 start=f.start.isoformat(), end=f.end.isoformat())
+    filename = _(
+        "通办开放数据-%(where)s-%(start)s至%(end)s.sqlite",
+        where=where,
+        start=f.start.isoformat(),
+        end=f.end.isoformat(),
+    )
     response = Response(body, mimetype="application/vnd.sqlite3")
     response.headers["Content-Disposition"] = content_disposition(
-        filename, f"tongban-open-data-{code}-{f.start.isoformat()}-{f.end.isoformat()}.sqlite")
+        filename, f"tongban-open-data-{code}-{f.start.isoformat()}-{f.end.isoformat()}.sqlite"
+    )
     return response

@@ -20,8 +20,15 @@ from ... import loc, score_label
 from ..tables import Col, Link, Pct
 
 # Each as one string, so that the catalogue holds the words (the columns of a figures table).
-FIGURE_COLS = (_l("收件"), _l("受理"), _l("不予受理"), _l("办结"), _l("撤件/撤回"), _l("按时办结"),
-               _l("超期办结"))
+FIGURE_COLS = (
+    _l("收件"),
+    _l("受理"),
+    _l("不予受理"),
+    _l("办结"),
+    _l("撤件/撤回"),
+    _l("按时办结"),
+    _l("超期办结"),
+)
 STAGE_FLAGS = {stage.value: f"sv-stage-{stage.value}" for stage in RectificationStage}
 
 
@@ -68,14 +75,26 @@ def office_cell(scope: dash.Scope, links: Links, office_id: int) -> list[Any]:
 
 
 def figure_cols(first: str) -> list[Col]:
-    return ([Col(first)] + [Col(str(c), num=True) for c in FIGURE_COLS]
-            + [Col(_("按时办结率")), Col(_("当前逾期"), num=True), Col(_("当前临期"), num=True)])
+    return (
+        [Col(first)]
+        + [Col(str(c), num=True) for c in FIGURE_COLS]
+        + [Col(_("按时办结率")), Col(_("当前逾期"), num=True), Col(_("当前临期"), num=True)]
+    )
 
 
 def figures(c: Mapping[str, int], cur: dash.Current) -> list[Any]:
-    return [c.get(tp.RECEIVED, 0), c.get(tp.ACCEPTED, 0), c.get(tp.NOT_ACCEPTED, 0),
-            dash.completed(c), c.get(tp.WITHDRAWN, 0), c.get(tp.ON_TIME, 0), c.get(tp.LATE, 0),
-            Pct(tp.on_time_rate(c)), cur.overdue, cur.at_risk]
+    return [
+        c.get(tp.RECEIVED, 0),
+        c.get(tp.ACCEPTED, 0),
+        c.get(tp.NOT_ACCEPTED, 0),
+        dash.completed(c),
+        c.get(tp.WITHDRAWN, 0),
+        c.get(tp.ON_TIME, 0),
+        c.get(tp.LATE, 0),
+        Pct(tp.on_time_rate(c)),
+        cur.overdue,
+        cur.at_risk,
+    ]
 
 
 def rating_label(score: int) -> str:

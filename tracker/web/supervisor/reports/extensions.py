@@ -12,13 +12,32 @@ from .office import status_flag
 
 
 def pending_table(scope: dash.Scope, pending: list[dash.ExtensionRequest]) -> Table:
-    table = Table(key="extensions", title=_("待审批的延期申请"),
-                  cols=[Col(_("办件编号")), Col(_("部门")), Col(_("事项")), Col(_("状态")),
-                        Col(_("申请延长（工作日）"), True), Col(_("申请理由")),
-                        Col(_("申请时间"), nowrap=True), Col(_("当前应办结日期"), nowrap=True)],
-                  empty=_("没有待审批的延期申请"))
+    table = Table(
+        key="extensions",
+        title=_("待审批的延期申请"),
+        cols=[
+            Col(_("办件编号")),
+            Col(_("部门")),
+            Col(_("事项")),
+            Col(_("状态")),
+            Col(_("申请延长（工作日）"), True),
+            Col(_("申请理由")),
+            Col(_("申请时间"), nowrap=True),
+            Col(_("当前应办结日期"), nowrap=True),
+        ],
+        empty=_("没有待审批的延期申请"),
+    )
     for r in pending:
-        table.rows.append([r.tracking_number, name(scope.offices[r.office_id]),
-                           name(scope.services[r.service_id]), status_flag(r.status), r.days,
-                           r.reason, local_time(r.requested_at), r.due_on])
+        table.rows.append(
+            [
+                r.tracking_number,
+                name(scope.offices[r.office_id]),
+                name(scope.services[r.service_id]),
+                status_flag(r.status),
+                r.days,
+                r.reason,
+                local_time(r.requested_at),
+                r.due_on,
+            ]
+        )
     return table

@@ -12,52 +12,90 @@ from ..tables import Col, Num, Table
 from .common import Links, name, office_cell
 
 
-def clerks_table(scope: dash.Scope, loads: list[dash.ClerkLoad], *, key: str,
-                 title: str) -> Table:
-    table = Table(key=key, title=title,
-                  cols=[Col(_("经办人员"), nowrap=True), Col(_("姓名")), Col(_("部门")),
-                        Col(_("在办（已分派）"), True), Col(_("区间内办结"), True),
-                        Col(_("办结天数"), True), Col(_("日均办结（按办结天数）")),
-                        Col(_("单日最多"), True)],
-                  empty=_("没有经办人员"))
+def clerks_table(scope: dash.Scope, loads: list[dash.ClerkLoad], *, key: str, title: str) -> Table:
+    table = Table(
+        key=key,
+        title=title,
+        cols=[
+            Col(_("经办人员"), nowrap=True),
+            Col(_("姓名")),
+            Col(_("部门")),
+            Col(_("在办（已分派）"), True),
+            Col(_("区间内办结"), True),
+            Col(_("办结天数"), True),
+            Col(_("日均办结（按办结天数）")),
+            Col(_("单日最多"), True),
+        ],
+        empty=_("没有经办人员"),
+    )
     for load in loads:
         days = len(load.completions)
-        table.rows.append([load.username, load.name, name(scope.offices[load.office_id]),
-                           load.open_cases, load.completed, days,
-                           Num(load.completed / days if days else None),
-                           max(load.completions.values(), default=0)])
+        table.rows.append(
+            [
+                load.username,
+                load.name,
+                name(scope.offices[load.office_id]),
+                load.open_cases,
+                load.completed,
+                days,
+                Num(load.completed / days if days else None),
+                max(load.completions.values(), default=0),
+            ]
+        )
     if loads:
-        table.foot = [_("合计"), "", "", sum(x.open_cases for x in loads),
-                      sum(x.completed for x in loads), "", "", ""]
+        table.foot = [
+            _("合计"),
+            "",
+            "",
+            sum(x.open_cases for x in loads),
+            sum(x.completed for x in loads),
+            "",
+            "",
+            "",
+        ]
     return table
 
 
 def matrix_table(loads: list[dash.ClerkLoad], shown: list[date]) -> Table:
-    table = Table(key="daily_matrix", title=_("最近 %(n)s 天每人每日办结", n=len(shown)),
-                  cols=[Col(_("经办人员"), nowrap=True)]
-                  + [Col(d.strftime("%m-%d"), True) for d in shown],
-                  empty=_("没有经办人员"))
+    table = Table(
+        key="daily_matrix",
+        title=_("最近 %(n)s 天每人每日办结", n=len(shown)),
+        cols=[Col(_("经办人员"), nowrap=True)] + [Col(d.strftime("%m-%d"), True) for d in shown],
+        empty=_("没有经办人员"),
+    )
     for load in loads:
         table.rows.append([load.username] + [load.completions.get(d, 0) for d in shown])
     return table
 
 
 def daily_table(scope: dash.Scope, loads: list[dash.ClerkLoad]) -> Table:
-    table = Table(key="daily", title=_("每人每日办结（明细）"),
-                  cols=[Col(_("经办人员"), nowrap=True), Col(_("部门")),
-                        Col(_("日期"), nowrap=True), Col(_("办结"), True)])
+    table = Table(
+        key="daily",
+        title=_("每人每日办结（明细）"),
+        cols=[
+            Col(_("经办人员"), nowrap=True),
+            Col(_("部门")),
+            Col(_("日期"), nowrap=True),
+            Col(_("办结"), True),
+        ],
+    )
     for load in loads:
         for d in sorted(load.completions):
-            table.rows.append([load.username, name(scope.offices[load.office_id]), d,
-                               load.completions[d]])
+            table.rows.append(
+                [load.username, name(scope.offices[load.office_id]), d, load.completions[d]]
+            )
     return table
 
 
-def unassigned_table(scope: dash.Scope, links: Links, office_ids: list[int],
-                     unassigned: Mapping[int, int]) -> Table:
-    table = Table(key="unassigned", title=_("各部门未分派的在办办件"),
-                  cols=[Col(_("部门")), Col(_("未分派"), True)],
-                  empty=_("没有未分派的在办办件"))
+def unassigned_table(
+    scope: dash.Scope, links: Links, office_ids: list[int], unassigned: Mapping[int, int]
+) -> Table:
+    table = Table(
+        key="unassigned",
+        title=_("各部门未分派的在办办件"),
+        cols=[Col(_("部门")), Col(_("未分派"), True)],
+        empty=_("没有未分派的在办办件"),
+    )
     for office_id in office_ids:
         if unassigned.get(office_id):
             table.rows.append(office_cell(scope, links, office_id) + [unassigned[office_id]])
