@@ -12,7 +12,7 @@ from tracker.services.calendar import (
     is_working_day_or_estimate,
     known_working_days,
 )
-from tracker.services.queries import risk_until
+from tracker.services.workqueue import risk_until
 
 CAL = WorkingCalendar()
 UNKNOWN = date(2099, 6, 5)  # a Friday in a year no table covers

@@ -25,7 +25,7 @@ from tracker.extensions import db
 from tracker.models import AuditEntry, Case, ClockPause, Office, Rating, Rectification, User
 from tracker.services import cases as case_ops
 from tracker.services import dashboard as dash
-from tracker.services import queries, rectification
+from tracker.services import rectification, workqueue
 from tracker.services.calendar import get_calendar, local_date
 from tracker.services.opendata import COLUMNS, export_open_data
 
@@ -233,20 +233,20 @@ def test_a_queue_s_due_counts_equal_its_filtered_lists(app, today):
     busiest = Counter(c.custody_office_id for c in everything if c.status in OPEN_STATES)
     clerk_id = db.session.scalar(sa.select(User.id).limit(1))
     for office_id, _ in busiest.most_common(5):
-        page = queries.office_queue(
-            office_id, queries.QueueFilters(), user_id=clerk_id, today=today, risk_until=until
+        page = workqueue.office_queue(
+            office_id, workqueue.QueueFilters(), user_id=clerk_id, today=today, risk_until=until
         )
         assert page.total == busiest[office_id]
-        for due in queries.DUE_FILTERS:
-            listed = queries.office_queue(
+        for due in workqueue.DUE_FILTERS:
+            listed = workqueue.office_queue(
                 office_id,
-                queries.QueueFilters(due=due),
+                workqueue.QueueFilters(due=due),
                 user_id=clerk_id,
                 today=today,
                 risk_until=until,
             )
             assert page.counts[f"due:{due}"] == listed.total, (office_id, due)
-        assert sum(page.counts[f"due:{d}"] for d in queries.DUE_FILTERS) <= page.total
+        assert sum(page.counts[f"due:{d}"] for d in workqueue.DUE_FILTERS) <= page.total
 
 
 def test_open_work_per_clerk_and_unassigned_per_office_equal_counts_from_the_cases(app):

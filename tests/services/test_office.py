@@ -15,7 +15,7 @@ from tracker.extensions import db
 from tracker.models import NO_DEADLINE, AuditEntry, Case, Notification
 from tracker.services import cases as ops
 from tracker.services import office as office_ops
-from tracker.services.queries import QueueFilters, office_queue
+from tracker.services.workqueue import QueueFilters, office_queue
 
 
 def at(d: date, hour: int = 10) -> datetime:
@@ -78,7 +78,7 @@ def test_queue_sorts_by_act_by_and_counts_filters(app):
 def test_queue_query_uses_the_index_without_sorting(app):
     from sqlalchemy.dialects import sqlite
 
-    from tracker.services.queries import _queue_where
+    from tracker.services.workqueue import _queue_where
 
     where = _queue_where(1, QueueFilters(), 1, date(2026, 11, 2), date(2026, 11, 5))
     stmt = sa.select(Case.id).where(*where).order_by(Case.act_by, Case.id).limit(50)

@@ -17,21 +17,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
-from ..domain import rectification
 from ..domain.effects import (
     CaseChanges,
     act_by,
     effects,
 )
-from ..domain.errors import DomainError, UnknownCalendarYear
+from ..domain.errors import DomainError
 from ..domain.identifiers import make_tracking_number, phone_last4
 from ..domain.offices import OfficeFacts, check_office_choice
-from ..domain.ratings import is_bad, is_valid_score
 from ..domain.states import (
     CaseStatus,
     Role,
     SubTaskStatus,
-    is_completed,
 )
 from ..domain.subtasks import check_subtask
 from ..domain.workflow import Action, check
@@ -40,8 +37,6 @@ from ..models import (
     ClockPause,
     Notification,
     Office,
-    Rating,
-    Rectification,
     Service,
     SubTask,
     TrackingSequence,
@@ -63,6 +58,7 @@ from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts:
 )
 from .case_store import notify_applicant as _notify  # a module global: tests replace it
 from .deadlines import fill_pending_due_dates, refresh_act_by  # noqa: F401  (re-exported)
+from .ratings import rate as rate  # re-exported: callers name it case_ops.rate
 
 if TYPE_CHECKING:
     from .uploads import StoredFile
@@ -420,60 +416,6 @@ def assign(
             ip=ip,
         )
     return case
-
-
-def rate(
-    case_id: int,
-    applicant: User,
-    score: int,
-    comment: str,
-    now: datetime,
-    *,
-    rectification_days: int = rectification.DEADLINE_WORKING_DAYS,
-) -> Rating:
-    """好差评 after completion, once per case; 1 or 2 opens a rectification item."""
-    with write_transaction() as session:
-        case = load_for_update(session, case_id)
-        if case.applicant_id != applicant.id:
-            raise CaseNotFound("办件不存在")
-        if not is_completed(case.status):
-            raise DomainError("办结后才能评价", code="not_completed")
-        if not is_valid_score(int(score)):
-            raise DomainError("评价须为1至5分", code="score_range")
-        if session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id)) is not None:
-            raise DomainError("该办件已评价", code="already_rated")
-        rating = Rating(
-            case_id=case.id,
-            applicant_id=applicant.id,
-            office_id=case.competent_office_id,
-            score=int(score),
-            comment=comment.strip()[:500],
-            created_at=now,
-        )
-        session.add(rating)
-        session.flush()
-        if is_bad(rating.score):
-            # 差评 opens a rectification item for the office, with a deadline in working days.
-            try:
-                due = rectification.deadline(local_date(now), get_calendar(), rectification_days)
-            except UnknownCalendarYear:
-                due = None
-            session.add(
-                Rectification(
-                    rating_id=rating.id,
-                    case_id=case.id,
-                    office_id=rating.office_id,
-                    stage=rectification.FIRST_STAGE,
-                    due_on=due,
-                    created_at=now,
-                    history=[],
-                )
-            )
-        write_case(session, case, {"updated_at": now})
-        record_event(
-            session, case, Action.RATE, applicant, case.status, now, payload={"score": int(score)}
-        )
-    return rating
 
 
 def mark_notifications_read(user: User, now: datetime, ids: Sequence[int] | None = None) -> int:

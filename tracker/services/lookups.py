@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Attachment, Case, Department, Office, Region, SubTask
-from .queries import visible_case
+from .workqueue import visible_case
 
 TRACKING_NUMBER_MAX = 32
 

@@ -12,15 +12,15 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import OpenCaseDay
-from .. import queries
+from .. import workqueue
 from ..calendar import get_calendar, is_working_day_or_estimate
 
 
 def risk_until(today: date, at_risk_days: int) -> date:
-    return queries.risk_until(today, at_risk_days)
+    return workqueue.risk_until(today, at_risk_days)
 
 
-Current = queries.DueCounts  # overdue and at risk now (on_time is not read here)
+Current = workqueue.DueCounts  # overdue and at risk now (on_time is not read here)
 
 
 def current(
@@ -29,7 +29,7 @@ def current(
     """Open cases overdue (``act_by < today``) and at risk (``today <= act_by <= until``),
     per (holding office, service): the queue's own rule, one query over the open-case
     histogram (a row per office, day and service, whatever the number of cases behind it)."""
-    return queries.due_counts(office_ids, today, until, service_ids=service_ids)
+    return workqueue.due_counts(office_ids, today, until, service_ids=service_ids)
 
 
 def current_by(rows: Mapping[tuple[int, int], Current], key: str) -> dict[int, Current]:

@@ -21,7 +21,7 @@ from wtforms import Field, ValidationError
 from ...domain.states import CaseStatus, DeliveryMethod
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
 from ...domain.workflow import CASE_ACTIONS, Action
-from ...services.queries import DUE_FILTERS, QUEUE_PAGE, QueueFilters
+from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
     ChoiceField,
     DateField,

@@ -15,7 +15,7 @@ from ...domain.states import CaseStatus
 from ...domain.workflow import Action
 from ...models import Office, Service, User
 from ...services import cases as case_ops
-from ...services import lookups, queries
+from ...services import lookups, queries, workqueue
 from ...services.calendar import get_calendar, local_date
 from .. import wallclock
 from . import forms
@@ -49,10 +49,10 @@ def queue() -> str:
     today = local_date(wallclock.now())
     calendar = get_calendar()
     until = risk_until(today, calendar)
-    page = queries.office_queue(
+    page = workqueue.office_queue(
         office.id, args.filters, user_id=current_user.id, today=today, risk_until=until
     )
-    pages = max(1, -(-page.total // queries.QUEUE_PAGE))
+    pages = max(1, -(-page.total // workqueue.QUEUE_PAGE))
     open_statuses = [s for s in CaseStatus if not s.is_closed]
     return render_template(
         "clerk/queue.html",
@@ -68,10 +68,10 @@ def queue() -> str:
         open_total=sum(page.counts.get(s.value, 0) for s in open_statuses),
         open_statuses=open_statuses,
         closed_statuses=[s for s in CaseStatus if s.is_closed],
-        due_filters=queries.DUE_FILTERS,
-        subtasks=queries.office_subtask_rows(office.id),
+        due_filters=workqueue.DUE_FILTERS,
+        subtasks=workqueue.office_subtask_rows(office.id),
         colleagues=colleagues(),
-        per_page=queries.QUEUE_PAGE,
+        per_page=workqueue.QUEUE_PAGE,
     )
 
 

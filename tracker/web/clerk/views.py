@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from ...domain.calendar import WorkingCalendar
 from ...domain.states import Role
 from ...models import Case, User
-from ...services import lookups, queries
+from ...services import lookups, queries, workqueue
 from ..inputs import parse_int
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
@@ -73,7 +73,7 @@ def case_or_404(tracking_number: str) -> Case:
 
 def colleagues() -> list[User]:
     """Active clerks of the same office (assignment targets), the clerk first."""
-    return sorted(queries.office_clerks(office_id()), key=lambda u: u.id != current_user.id)
+    return sorted(workqueue.office_clerks(office_id()), key=lambda u: u.id != current_user.id)
 
 
 def colleague(raw: str | None) -> User | None:
@@ -93,13 +93,13 @@ def version_or_400(version: int | None) -> int:
 
 
 def risk_until(today: date, calendar: WorkingCalendar) -> date:
-    return queries.risk_until(today, current_app.config["AT_RISK_WORKING_DAYS"], calendar)
+    return workqueue.risk_until(today, current_app.config["AT_RISK_WORKING_DAYS"], calendar)
 
 
 def office_clock(
     case: Case, today: date, risk_until: date, calendar: WorkingCalendar
 ) -> queries.ClockView:
-    return queries.office_clock(
+    return workqueue.office_clock(
         case, today, risk_until, calendar, current_app.config["AT_RISK_WORKING_DAYS"]
     )
 
