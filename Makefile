@@ -17,7 +17,7 @@ BANDIT := $(BIN)/bandit -c pyproject.toml -q --severity-level medium --confidenc
     -r tracker config.py wsgi.py
 PIP_AUDIT := $(BIN)/python .ci/pip_audit.py requirements.txt requirements-dev.txt
 
-.PHONY: help install run test lint security db demo bench clean messages
+.PHONY: help install run test lint security db demo bench wrk clean messages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -66,8 +66,19 @@ security: install  ## bandit and pip-audit only (docs/security.md)
 	$(BANDIT) && echo "bandit: no medium or high finding"
 	$(PIP_AUDIT)
 
-bench: install  ## benchmark under gunicorn + wrk (BENCH_CASES=1000000 by default; see bench/run.py)
+bench: install wrk  ## benchmark under gunicorn + wrk (BENCH_CASES=1000000 by default; see bench/run.py)
 	$(BIN)/python bench/run.py
+
+wrk:  ## install the load generator from Debian's packages when it is missing (needs root)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing wrk (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is not installed, and this user cannot install it (needs root and apt-get):"; \
+	    echo "  sudo apt-get install -y wrk"; exit 1; \
+	  fi; }
+	@command -v wrk >/dev/null 2>&1 && wrk --version 2>&1 | head -1 || true
 
 clean:  ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
