@@ -28,6 +28,11 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     app.config.from_pyfile(str(Path(app.instance_path) / "settings.py"), silent=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from .web.converters import BoundedInt
+
+    # Before any blueprint: every ``<int:…>`` is then bounded to what the database holds.
+    app.url_map.converters["int"] = BoundedInt
+
     from .services import audit
 
     audit.configure(app.config)  # the audit log's key, without the service reading flask
