@@ -176,5 +176,13 @@ def _register_headers(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"]:
-            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+            # Marked like the session cookie: Secure wherever that one is (production).
+            response.set_cookie(
+                "lang",
+                lang,
+                max_age=365 * 86400,
+                samesite="Lax",
+                httponly=True,
+                secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+            )
         return response

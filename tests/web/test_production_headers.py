@@ -89,3 +89,24 @@ def test_development_and_testing_send_no_hsts(app, template_db, tmp_path):  # ty
         assert "Strict-Transport-Security" not in response.headers
     with dev.app_context():
         db.engine.dispose()
+
+
+def _lang_cookie(response: Any) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=")]
+    assert len(cookies) == 1, response.headers.getlist("Set-Cookie")
+    return str(cookies[0])
+
+
+def test_the_language_cookie_is_secure_in_production(production_app):  # type: ignore[no-untyped-def]
+    client = production_app().test_client()
+    for path in ("/", "/login", "/no-such-page"):
+        cookie = _lang_cookie(client.get(path, query_string={"lang": "en"}))
+        assert cookie.startswith("lang=en;")
+        flags = {part.strip().lower() for part in cookie.split(";")}
+        assert {"secure", "httponly", "samesite=lax"} <= flags, cookie
+
+
+def test_the_language_cookie_works_over_plain_http_in_development(app):  # type: ignore[no-untyped-def]
+    cookie = _lang_cookie(app.test_client().get("/", query_string={"lang": "en"}))
+    flags = {part.strip().lower() for part in cookie.split(";")}
+    assert "secure" not in flags and {"httponly", "samesite=lax"} <= flags, cookie
