@@ -49,6 +49,9 @@ class Config:
     SESSION_ABSOLUTE_HOURS = 12
     LOCKOUT_FAILURES = 5
     LOCKOUT_MINUTES = 15
+    # Strict-Transport-Security max-age in seconds; 0 sends none (development, testing, and
+    # deployments whose TLS proxy sets the header itself). Production: one year.
+    HSTS_SECONDS = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600
@@ -73,6 +76,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 86400)))
 
     @classmethod
     def check(cls) -> None:

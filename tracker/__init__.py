@@ -28,6 +28,11 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     app.config.from_pyfile(str(Path(app.instance_path) / "settings.py"), silent=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from .web.converters import BoundedInt
+
+    # Before any blueprint: every ``<int:…>`` is then bounded to what the database holds.
+    app.url_map.converters["int"] = BoundedInt
+
     from .services import audit
 
     audit.configure(app.config)  # the audit log's key, without the service reading flask
@@ -162,9 +167,22 @@ def _register_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS_SECONDS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains",
+            )
         if g.get("personal_data"):
             response.headers["Cache-Control"] = "no-store"
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"]:
-            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+            # Marked like the session cookie: Secure wherever that one is (production).
+            response.set_cookie(
+                "lang",
+                lang,
+                max_age=365 * 86400,
+                samesite="Lax",
+                httponly=True,
+                secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+            )
         return response
