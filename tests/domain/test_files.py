@@ -14,6 +14,7 @@ from tracker.domain.files import (
     UploadRefused,
     check_counts,
     clean_original_name,
+    download_name,
     sniff,
 )
 
@@ -118,6 +119,63 @@ def test_clean_original_name_trims_to_100_characters_keeping_the_extension():
     odd_ext = clean_original_name("a." + "b" * 300)  # an "extension" that is no extension
     assert len(odd_ext) == 100 and odd_ext.startswith("a.b")
     assert clean_original_name("营" * 100) == "营" * 100
+
+
+BIDI_CONTROLS = [
+    *(chr(c) for c in range(0x202A, 0x202F)),  # LRE RLE PDF LRO RLO
+    *(chr(c) for c in range(0x2066, 0x206A)),  # LRI RLI FSI PDI
+    "\u200e",  # LRM
+    "\u200f",  # RLM
+    "\u061c",  # ALM
+]
+
+
+@pytest.mark.parametrize(
+    ("original", "content_type", "expected"),
+    [
+        ("证明材料.pdf", "application/pdf", "证明材料.pdf"),
+        ("证明材料.bat", "application/pdf", "证明材料.pdf"),
+        ("申请表.hta", "application/pdf", "申请表.pdf"),
+        ("回执.html", "application/pdf", "回执.pdf"),
+        ("invoice\u202efdp.exe", "application/pdf", "invoicefdp.pdf"),
+        ("身份证.pdf", "image/jpeg", "身份证.jpg"),
+        ("户口本.JPG.lnk", "image/png", "户口本.JPG.png"),
+        ("scan", "image/png", "scan.png"),
+        ("archive.tar.gz", "image/jpeg", "archive.tar.jpg"),
+        ("C:\\fakepath\\身份证.jpg", "image/jpeg", "身份证.jpg"),
+        ("../../etc/passwd", "application/pdf", "passwd.pdf"),
+        ("证明\x00\x07\x1b.scr", "application/pdf", "证明.pdf"),
+        ("出生\t医学\n证明 .pdf", "application/pdf", "出生 医学 证明.pdf"),
+        ('a<b>c:d"e|f?g*h.pdf', "application/pdf", "a_b_c_d_e_f_g_h.pdf"),
+        (".bashrc", "application/pdf", "未命名文件.pdf"),  # all extension, no stem
+        (".hidden.exe", "application/pdf", "hidden.pdf"),
+        ("证明. . .exe", "application/pdf", "证明.pdf"),  # Windows drops trailing dots
+        ("\u202e.exe", "application/pdf", "未命名文件.pdf"),
+        ("\u202e\u200e\x00", "image/jpeg", "未命名文件.jpg"),
+        ("", "image/png", "未命名文件.png"),
+        (None, "application/pdf", "未命名文件.pdf"),
+        ("...", "application/pdf", "未命名文件.pdf"),
+        ("报告.pdf", "application/x-msdownload", "报告.bin"),  # never a type we did not sniff
+        ("报告.pdf", None, "报告.bin"),
+    ],
+)
+def test_download_name_takes_its_extension_from_the_sniffed_type(
+    original: str | None, content_type: str | None, expected: str
+):
+    assert download_name(original, content_type) == expected
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
+def test_download_name_strips_every_bidi_control(control: str):
+    name = download_name(f"发{control}票{control}.exe{control}", "application/pdf")
+    assert name == "发票.pdf"
+    assert download_name(control, "image/png") == "未命名文件.png"
+
+
+def test_download_name_is_at_most_100_characters_and_keeps_the_type():
+    name = download_name("营" * 300 + ".exe", "application/pdf")
+    assert name == "营" * 96 + ".pdf"
+    assert download_name("营" * 95 + " . .exe", "image/png") == "营" * 95 + ".png"
 
 
 def test_limits_defaults():

@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from werkzeug.exceptions import NotFound
+from werkzeug.http import parse_options_header
 
 from tests.builders import citizen, submit
 from tracker.database import write_transaction
@@ -22,6 +25,7 @@ from tracker.services.uploads import (
     TEMP_PREFIX,
     StoredFile,
     discard,
+    download_of,
     store_many,
     store_upload,
     sweep_orphans,
@@ -372,3 +376,55 @@ def test_send_attachment_of_a_missing_file_is_not_found(app, tmp_path: Path):
         ):
             with pytest.raises(NotFound):
                 send_attachment(attachment, tmp_path)
+
+
+# --- download names (SECURITY.md #23) ----------------------------------------------------------
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        (PDF, "证明材料.bat", "证明材料.pdf"),
+        (PDF, "申请表.hta", "申请表.pdf"),
+        (PDF, "回执.html", "回执.pdf"),
+        (PDF, "invoice\u202efdp.exe", "invoicefdp.pdf"),
+        (PDF, "\u2067证明\u2069\u200f材料\u061c.pdf.exe", "证明材料.pdf.pdf"),
+        (JPEG, "身份证.pdf.scr", "身份证.pdf.jpg"),
+        (PNG, "户口本\x07\x1b.lnk", "户口本.png"),
+        (PNG, "C:\\fakepath\\户口本.png", "户口本.png"),
+        (PDF, "\u202e.exe", "未命名文件.pdf"),
+        (JPEG, "\u202e\u200e\x00", "未命名文件.jpg"),
+        (PDF, "...", "未命名文件.pdf"),
+    ],
+)
+def test_the_download_name_takes_its_extension_from_the_sniffed_type(
+    app, tmp_path: Path, data: bytes, name: str, expected: str
+):
+    stored = store_upload(io.BytesIO(data), name, folder=tmp_path, limits=LIMITS)
+    found = download_of(attachment_for(stored), tmp_path)
+    assert found is not None and found.download_name == expected
+    assert not set(found.download_name) & set(BIDI)
+    with app.test_request_context():
+        response = send_attachment(attachment_for(stored), tmp_path)
+        try:
+            disposition = response.headers["Content-Disposition"]
+        finally:
+            response.close()
+    assert parse_options_header(disposition) == ("attachment", {"filename": expected})
+    # The plain ``filename=`` an older browser falls back on ends with the same extension.
+    plain = re.search(r'filename="?([^";]*)', disposition)
+    assert plain is not None and plain.group(1).endswith(expected[-4:])
+    assert not any(quote(ch) in disposition or ch in disposition for ch in BIDI)
+
+
+def test_an_older_row_whose_name_was_never_cleaned_still_downloads_safely(tmp_path: Path):
+    stored = store_upload(io.BytesIO(PDF), "x.pdf", folder=tmp_path, limits=LIMITS)
+    row = attachment_for(stored)
+    row.original_name = "invoice\u202efdp\u200b.exe"
+    found = download_of(row, tmp_path)
+    assert found is not None and found.download_name == "invoicefdp.pdf"
+    row.original_name = None
+    found = download_of(row, tmp_path)
+    assert found is not None and found.download_name == "未命名文件.pdf"

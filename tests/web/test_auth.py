@@ -519,6 +519,60 @@ def test_password_change_errors_sit_beside_their_fields_and_change_nothing(app):
     assert len(audit("password_change_failed")) == 2
 
 
+def change(client, old: str, new: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post("/account/password", data={"old": old, "new": new, "confirm": new})
+
+
+def test_six_wrong_current_passwords_lock_the_password_change_like_the_login(app, clock):
+    person = citizen()
+    client = app.test_client()
+    login(client, person.phone)
+    for _ in range(5):
+        html = text(change(client, "Wrong-Password-1"))
+        assert "当前密码不正确" in field_block(html, "old")
+        clock.advance(seconds=10)
+    sixth = text(change(client, "Wrong-Password-1"))
+    assert LOCKED_TEXT in sixth and "当前密码不正确" not in sixth
+    # The right current password is refused with the same answer while locked.
+    right = change(client, PASSWORD)
+    assert right.status_code == 200 and LOCKED_TEXT in text(right)
+    assert text(right).count(LOCKED_TEXT) == text(change(client, "Wrong-Password-1")).count(
+        LOCKED_TEXT
+    )
+    stored = user_by_phone(person.phone)
+    assert stored is not None and stored.locked_until is not None
+    assert stored.locked_until - clock.now >= timedelta(minutes=15) - timedelta(seconds=10)
+    assert check_password_hash(stored.password_hash, PASSWORD)  # nothing changed
+    # One lock for the account: the login form is locked too.
+    assert LOCKED_TEXT in text(login(app.test_client(), person.phone))
+    failed = audit("password_change_failed")
+    assert [e.detail["failures"] for e in failed] == [1, 2, 3, 4, 5]
+    assert "locked_until" in failed[-1].detail
+    assert {e.user_id for e in failed} == {person.id}
+    assert all(not e.success for e in audit("locked")) and len(audit("locked")) >= 3
+    # When the lock has run out, the right password changes it; the count starts again.
+    clock.now = stored.locked_until
+    response = change(client, PASSWORD)
+    assert response.status_code == 302 and logged_in(client)
+    assert len(audit("password_changed")) == 1
+    stored = user_by_phone(person.phone)
+    assert stored is not None and stored.failed_logins == 0 and stored.locked_until is None
+
+
+def test_wrong_logins_and_wrong_current_passwords_share_one_count(app, clock):
+    app.config.update(LOCKOUT_FAILURES=3, LOCKOUT_MINUTES=60)
+    person = citizen()
+    client = app.test_client()
+    login(client, person.phone)
+    login(app.test_client(), person.phone, "Wrong-Password-1")
+    assert "当前密码不正确" in text(change(client, "Wrong-Password-1"))
+    html = text(change(client, "Wrong-Password-1"))  # the third failure locks
+    assert "当前密码不正确" in html
+    html = text(change(client, PASSWORD))
+    assert LOCKED_TEXT in html and "请60分钟后再试" in html
+    assert LOCKED_TEXT in text(login(app.test_client(), person.phone))
+
+
 def test_an_idle_session_ends_after_30_minutes(app, clock):
     person = citizen()
     client = app.test_client()

@@ -18,11 +18,13 @@ __all__ = [
     "EXTENSIONS",
     "MIB",
     "SNIFF_BYTES",
+    "UNKNOWN_EXTENSION",
     "UNNAMED",
     "UploadLimits",
     "UploadRefused",
     "check_counts",
     "clean_original_name",
+    "download_name",
     "refuse_empty",
     "refuse_over_quota",
     "refuse_too_large",
@@ -109,9 +111,9 @@ def check_counts(sizes: Sequence[int], limits: UploadLimits) -> None:
         raise refuse_over_quota(limits)
 
 
-def clean_original_name(name: str) -> str:
+def _strip_controls(name: str) -> str:
     """The last path component, without control, bidi or zero-width characters, whitespace
-    collapsed, at most 100 characters (keeping the extension); never empty."""
+    collapsed (may be empty)."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = unicodedata.normalize("NFC", name)
     # Whitespace (tab, newline, ideographic space …) becomes a space; every other character of
@@ -122,7 +124,13 @@ def clean_original_name(name: str) -> str:
         for ch in name
         if ch.isspace() or not unicodedata.category(ch).startswith("C")
     )
-    name = " ".join(name.split())
+    return " ".join(name.split())
+
+
+def clean_original_name(name: str) -> str:
+    """The last path component, without control, bidi or zero-width characters, whitespace
+    collapsed, at most 100 characters (keeping the extension); never empty."""
+    name = _strip_controls(name)
     if not name.strip("."):
         return UNNAMED
     if len(name) > MAX_NAME_CHARS:
@@ -130,3 +138,27 @@ def clean_original_name(name: str) -> str:
         suffix = dot + ext if stem and 0 < len(ext) <= 10 else ""
         name = name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
     return name
+
+
+#: Characters Windows refuses in a file name; a browser would replace them with its own choice.
+_RESERVED: Final = str.maketrans(dict.fromkeys('<>:"/\\|?*', "_"))
+#: Saved with no extension we know, a file gets one no system runs.
+UNKNOWN_EXTENSION: Final = ".bin"
+
+
+def download_name(original_name: str | None, content_type: str | None) -> str:
+    """The name a download is saved under: the person's name cleaned as above, its extension
+    (whatever it claimed: ``.bat``, ``.hta``, ``.exe`` …) replaced by the one of the sniffed
+    ``content_type`` (``.pdf``, ``.jpg``, ``.png``; ``.bin`` for anything else), so a browser
+    never saves a program. Bidi and control characters are gone (``invoice`` U+202E
+    ``fdp.exe`` is ``invoicefdp.pdf``); a stem left empty becomes ``未命名文件``. At most 100 characters."""
+    extension = EXTENSIONS.get(content_type or "", UNKNOWN_EXTENSION)
+    name = _strip_controls(original_name or "").translate(_RESERVED)
+    stem, dot, _claimed = name.rpartition(".")
+    if not dot:
+        stem = name
+    # No leading dot (a hidden file) and no trailing dot or space (Windows drops them, which
+    # would bring a claimed extension back).
+    stem = stem.strip(" .")
+    stem = stem[: MAX_NAME_CHARS - len(extension)].rstrip(" .") or UNNAMED
+    return stem + extension

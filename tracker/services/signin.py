@@ -7,7 +7,10 @@
   whether the password was right. Unknown logins are "locked" the same way (replayed from the
   audit log), so the lock message does not tell an attacker which logins exist;
 - every attempt writes an :class:`AuditEntry` (``login``, ``login_failed``, ``locked``) in
-  the same transaction as the change to the account.
+  the same transaction as the change to the account;
+- a wrong current password on a password change is a failure of the same count
+  (``_count_failure``, ``password_change_failed``), so a stolen session cannot guess the
+  password: the same lock, the same :class:`AccountLocked` message, audited as ``locked``.
 
 Logout and password change rotate ``User.session_nonce``: the user loader compares it with
 the one in the session cookie, so every copy of every older cookie stops working. Creating
@@ -172,6 +175,29 @@ def _unknown_login_locked_until(
     return locked_until if locked_until is not None and now < locked_until else None
 
 
+# ---- the lockout rule: one count per account, shared by signing in and changing a password --
+
+
+def _lift_expired_lock(user: User, now: datetime) -> None:
+    """Forget the failures of a lock that has run out."""
+    if user.locked_until is not None and now >= user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+
+
+def _count_failure(
+    user: User, now: datetime, *, max_failures: int, lockout: timedelta
+) -> dict[str, Any]:
+    """One more failure (a wrong password at the login or as the current password of a
+    change); the ``max_failures``-th locks the account for ``lockout``. Returns the audit
+    detail: the count, and when it locks, until when."""
+    user.failed_logins += 1
+    detail: dict[str, Any] = {"failures": user.failed_logins}
+    if user.failed_logins >= max_failures:
+        user.locked_until = now + lockout
+        detail["locked_until"] = user.locked_until.isoformat()
+    return detail
+
+
 # ---- signing in ------------------------------------------------------------------------------
 
 
@@ -232,8 +258,7 @@ def authenticate(
                 outcome.error = LoginRefused()
         else:
             right = verify_password(user.password_hash, password)
-            if user.locked_until is not None and now >= user.locked_until:
-                user.failed_logins, user.locked_until = 0, None  # the lock has run out
+            _lift_expired_lock(user, now)
             target = f"user:{user.id}"
             if user.locked_until is not None:
                 # Do not reveal whether the password was right.
@@ -263,11 +288,11 @@ def authenticate(
                 outcome.user = user
             else:
                 reason = "wrong_password" if not right else "inactive"
-                user.failed_logins += 1
-                detail = {"login": shown, "reason": reason, "failures": user.failed_logins}
-                if user.failed_logins >= max_failures:
-                    user.locked_until = now + lockout
-                    detail["locked_until"] = user.locked_until.isoformat()
+                detail = {
+                    "login": shown,
+                    "reason": reason,
+                    **_count_failure(user, now, max_failures=max_failures, lockout=lockout),
+                }
                 _audit(
                     session,
                     action="login_failed",
@@ -307,10 +332,22 @@ def end_sessions(
 
 
 def change_password(
-    user: User, *, old: str, new: str, now: datetime, ip: str | None = None
+    user: User,
+    *,
+    old: str,
+    new: str,
+    now: datetime,
+    ip: str | None = None,
+    max_failures: int = 5,
+    lockout_minutes: int = 15,
 ) -> None:
     """Check ``old``, apply the policy to ``new``, store it and end every session
-    (the caller starts a new one for the person who changed it)."""
+    (the caller starts a new one for the person who changed it).
+
+    A wrong ``old`` counts against the account exactly as a wrong password at the login does
+    (the same counter, ``max_failures`` and ``lockout_minutes``), so a stolen session cannot
+    guess the password; while the account is locked every attempt gets
+    :class:`AccountLocked`, whether or not ``old`` is right."""
     right = verify_password(user.password_hash, old)
     errors: dict[str, list[str]] = {}
     if not right:
@@ -322,33 +359,42 @@ def change_password(
         problems.insert(0, "新密码不能与当前密码相同")
     if problems:
         errors["new"] = problems
+    locked: AccountLocked | None = None
     with write_transaction() as session:
         fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
         assert fresh is not None
-        if errors:
-            _audit(
-                session,
-                action="password_change_failed",
-                success=False,
-                now=now,
-                ip=ip,
-                user=fresh,
-                target=f"user:{fresh.id}",
-                detail={"reason": "wrong_password" if not right else "policy"},
-            )
+        _lift_expired_lock(fresh, now)
+        detail: dict[str, Any] | None = None
+        if fresh.locked_until is not None:
+            locked = AccountLocked(fresh.locked_until, now)
+            action, detail = "locked", {"during": "password_change"}
+        elif errors:
+            action, detail = "password_change_failed", {"reason": "policy"}
+            if not right:
+                lockout = timedelta(minutes=lockout_minutes)
+                detail = {
+                    "reason": "wrong_password",
+                    **_count_failure(fresh, now, max_failures=max_failures, lockout=lockout),
+                }
         else:
+            action = "password_changed"
             fresh.password_hash = hash_password(new)
             fresh.password_changed_at = now
             fresh.session_nonce = new_nonce()
-            _audit(
-                session,
-                action="password_changed",
-                success=True,
-                now=now,
-                ip=ip,
-                user=fresh,
-                target=f"user:{fresh.id}",
-            )
+            fresh.failed_logins = 0
+        _audit(
+            session,
+            action=action,
+            success=action == "password_changed",
+            now=now,
+            ip=ip,
+            user=fresh,
+            target=f"user:{fresh.id}",
+            detail=detail,
+        )
+    # Raised after the commit: the failure, the count and their audit row stay written.
+    if locked is not None:
+        raise locked
     if errors:
         raise PasswordChangeError(errors)
     user.password_hash, user.session_nonce = fresh.password_hash, fresh.session_nonce

@@ -5,7 +5,7 @@ the ``Attachment`` rows that name them; if that commit fails, ``discard`` the fi
 between leaves an unreferenced file, which ``sweep_orphans`` removes once it is older than any
 transaction can last. Files live under random names (``secrets.token_hex(16)`` plus the
 extension of the sniffed type) in a 0700 folder, each 0600; the person's file name is kept as
-metadata only and used as the download name.
+metadata only; the download name is its stem plus the extension of the sniffed type.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..domain.files import (
     UploadLimits,
     check_counts,
     clean_original_name,
+    download_name,
     refuse_empty,
     refuse_over_quota,
     refuse_too_large,
@@ -185,8 +186,10 @@ class Download:
 
 
 def download_of(attachment: Attachment, folder: Path) -> Download | None:
-    """The stored file of ``attachment`` under its original name, or None when the attachment
-    has no file, names something this module did not make, or the file is gone."""
+    """The stored file of ``attachment``, or None when the attachment has no file, names
+    something this module did not make, or the file is gone. It is saved under the person's
+    name with the extension of its sniffed type (``domain.files.download_name``): a PDF
+    uploaded as ``证明材料.bat`` downloads as ``证明材料.pdf``."""
     stored_name = attachment.stored_name
     if not stored_name or not STORED_NAME.fullmatch(stored_name):
         return None
@@ -196,7 +199,7 @@ def download_of(attachment: Attachment, folder: Path) -> Download | None:
     return Download(
         path=path,
         mimetype=attachment.content_type or "application/octet-stream",
-        download_name=attachment.original_name or clean_original_name(""),
+        download_name=download_name(attachment.original_name, attachment.content_type),
     )
 
 

@@ -13,7 +13,9 @@ from ..services.uploads import download_of
 
 
 def send_attachment(attachment: Attachment, folder: Path) -> Response:
-    """The stored file as a download (never rendered inline), under its original name.
+    """The stored file as a download (never rendered inline), under the name ``download_of``
+    gives it: the person's stem with the extension of the sniffed type, bidi and control
+    characters stripped.
 
     Raises ``NotFound`` if the attachment has no file or the file is gone. Needs a request
     context."""

@@ -177,12 +177,21 @@ def password() -> Response | str:
     if form.validate_on_submit():
         user = current_user._get_current_object()
         now = wallclock.now()
+        config = current_app.config
         try:
             accounts.change_password(
-                user, old=form.old.data or "", new=form.new.data or "", now=now, ip=_ip()
+                user,
+                old=form.old.data or "",
+                new=form.new.data or "",
+                now=now,
+                ip=_ip(),
+                max_failures=config["LOCKOUT_FAILURES"],
+                lockout_minutes=config["LOCKOUT_MINUTES"],
             )
         except accounts.PasswordChangeError as exc:
             _show_errors(form, exc.errors)
+        except accounts.AccountLocked as exc:  # the login's lock and message
+            form.form_errors.append(exc.message)
         else:
             # Every older session has ended; this browser gets a new one.
             start_session(user, now)
