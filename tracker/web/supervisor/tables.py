@@ -16,6 +16,11 @@ from markupsafe import Markup
 from ...domain import csvsafe
 
 
+def list_separator() -> str:
+    """What separates the items of a list written inline: "；" in Chinese, "; " in English."""
+    return _("；")
+
+
 @dataclass(frozen=True)
 class Col:
     label: str
@@ -98,7 +103,7 @@ def text_of(cell: Any) -> csvsafe.Cell:
     if isinstance(cell, Num):
         return None if cell.value is None else round(cell.value, cell.digits)
     if isinstance(cell, Lines):
-        return "；".join(cell.items)
+        return list_separator().join(cell.items)
     if isinstance(cell, datetime | date | int | float | str) or cell is None:
         return cell
     return str(cell)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ....domain import throughput as tp
 from ....services import dashboard as dash
 from ..charts import hbar_svg
-from ..tables import Col, Link, Num, Pct, Table
+from ..tables import Col, Link, Num, Pct, Table, list_separator
 from .common import Card, Links, by_code, name, office_cell
 
 BUCKET_LABELS = (
@@ -124,7 +124,7 @@ def age_chart(totals: list[int]) -> Markup:
         pairs,
         chart_id="chart-age",
         title=_("在办办件按已用工作日"),
-        desc="；".join(_("%(label)s %(n)s 件", label=label, n=n) for label, n in pairs),
+        desc=list_separator().join(_("%(label)s %(n)s 件", label=label, n=n) for label, n in pairs),
     )
 
 

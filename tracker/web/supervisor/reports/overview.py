@@ -129,7 +129,11 @@ def throughput(
         ],
     )
     for a, b, c in rows:
-        label = a.isoformat() if a == b else f"{a.isoformat()}～{b.strftime('%m-%d')}"
+        label = (
+            a.isoformat()
+            if a == b
+            else _("%(start)s～%(end)s", start=a.isoformat(), end=b.strftime("%m-%d"))
+        )
         table.rows.append([label, *_day_row(c)])
     total = dash.merge(c for _a, _b, c in rows)
     table.foot = [_("合计"), *_day_row(total)]

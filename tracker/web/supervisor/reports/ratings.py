@@ -14,7 +14,7 @@ from ....services.calendar import local_date
 from ... import stage_label
 from ..charts import hbar_svg
 from ..forms import SHOW
-from ..tables import Col, Flag, Link, Pct, Table
+from ..tables import Col, Flag, Link, Pct, Table, list_separator
 from .common import STAGE_FLAGS, Card, Links, by_code, name, office_cell, rating_label
 
 
@@ -131,7 +131,7 @@ def chart(totals: Mapping[str, int]) -> Markup:
         ],
         chart_id="chart-ratings",
         title=_("评价分布"),
-        desc="；".join(
+        desc=list_separator().join(
             _("%(label)s %(n)s 件", label=rating_label(s), n=counts[s]) for s in dash.SCORES
         ),
     )
