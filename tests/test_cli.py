@@ -120,3 +120,24 @@ def test_holidays_load_validates_and_fills_waiting_due_dates(app, tmp_path):
     assert "due dates filled in for 1 cases" in result.output
     listing = run(app, "tracker", "holidays", "list")
     assert "2027: table" in listing.output and "2026: package" in listing.output
+
+
+def test_api_tokens_are_created_listed_and_revoked_from_the_command_line(app):
+    from tracker.services.api_tokens import authenticate
+    from tracker.web import wallclock
+
+    made = run(app, "tracker", "api-token", "create", "--name", "柜台", "--office", "510100-hf")
+    assert made.exit_code == 0, made.output
+    secret = made.output.strip().splitlines()[-1]
+    assert secret.startswith("tb_")
+    listed = run(app, "tracker", "api-token", "list")
+    assert "510100-hf" in listed.output and "live" in listed.output
+    assert secret not in listed.output
+    assert authenticate(secret, wallclock.now()) is not None
+    token_id = listed.output.split("\t", 1)[0]
+    assert run(app, "tracker", "api-token", "revoke", token_id).exit_code == 0
+    assert authenticate(secret, wallclock.now()) is None
+    refused = run(app, "tracker", "api-token", "create", "--name", "x", "--office", "nope")
+    assert refused.exit_code != 0 and "no office" in refused.output
+    both = run(app, "tracker", "api-token", "create", "--name", "x")
+    assert both.exit_code != 0 and "exactly one" in both.output

@@ -236,4 +236,7 @@ def open_data_command(
 
 
 def register_cli(app: Flask) -> None:
+    from .cli_tokens import api_token_cli
+
+    tracker_cli.add_command(api_token_cli)
     app.cli.add_command(tracker_cli)

@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables and invariants only, no business rules."""
 
+from .api_token import ApiToken
 from .audit import AuditEntry
 from .case import (
     NO_DEADLINE,
@@ -29,6 +30,7 @@ from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .user import User
 
 __all__ = [
+    "ApiToken",
     "AreaRollup",
     "DailyRollup",
     "OpenCaseDay",

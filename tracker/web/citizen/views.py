@@ -27,12 +27,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from ...domain.errors import DomainError
-from ...domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
+from ...domain.forms import material_problems, validate_answers
 from ...domain.states import CaseStatus, HandlingMode, Role, is_completed
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
 from ...services import cases as case_ops
-from ...services import lookups, queries, uploads
+from ...services import filing, lookups, queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
 from .. import wallclock
@@ -84,26 +84,6 @@ def _store_uploads(
         errors["_files"] = exc.message
         return []
     return [(code, s) for (code, _), s in zip(incoming, stored, strict=True)]
-
-
-def _field_specs(service: Service) -> list[FieldSpec]:
-    return [
-        FieldSpec(
-            f.name,
-            f.label_zh,
-            f.type,
-            f.required,
-            f.max_length,
-            f.min_value,
-            f.max_value,
-            tuple(c["value"] for c in (f.choices or ())),
-        )
-        for f in service.fields
-    ]
-
-
-def _material_specs(service: Service) -> list[MaterialSpec]:
-    return [MaterialSpec(m.code, m.name_zh, m.required, m.e_licence) for m in service.materials]
 
 
 def _kept_signer() -> URLSafeSerializer:
@@ -167,14 +147,17 @@ def apply(code: str) -> str | Response:
     kept.update(dict(new_files))
 
     clean, field_errors = validate_answers(
-        _field_specs(service), request.form, today=local_date(wallclock.now()), regions=regions
+        filing.field_specs(service),
+        request.form,
+        today=local_date(wallclock.now()),
+        regions=regions,
     )
     errors.update(field_errors)
     licences = form.licences()
     errors.update(
         {
             f"material_{k}": v
-            for k, v in material_problems(_material_specs(service), kept, licences).items()
+            for k, v in material_problems(filing.material_specs(service), kept, licences).items()
         }
     )
     receiving, competent = _offices_for(service, offices, form, errors)

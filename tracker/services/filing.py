@@ -1,0 +1,148 @@
+"""Filing an application from outside the portal's form (the JSON API, Open311, a counter
+system): the same checks as the citizen's apply page — the service's form fields, its
+materials, the offices the service's mode allows — then ``cases.submit_case``.
+
+Errors are collected per field, as the apply page shows them, and raised together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..domain.errors import DomainError
+from ..domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
+from ..domain.states import HandlingMode
+from ..extensions import db
+from ..models import Case, Office, Service, User
+from . import cases, lookups
+from .calendar import local_date
+from .queries import service_by_code
+from .uploads import StoredFile
+
+
+class FilingRefused(DomainError):
+    """The application cannot be filed as sent. ``errors``: {field: Chinese message}; fields
+    are ``service``, ``competent_office``, ``receiving_office``, ``fields.<name>`` and
+    ``materials.<code>``."""
+
+    code = "filing_refused"
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("申请内容有误，请按提示修改", code=self.code)
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Application:
+    """What an outside system sends to file a case."""
+
+    service_code: str
+    competent_office: str
+    receiving_office: str | None = None  # only for 异地代收代办; others are received where decided
+    answers: Mapping[str, str] = field(default_factory=dict)
+    licences: Mapping[str, str] = field(default_factory=dict)
+
+
+def field_specs(service: Service) -> list[FieldSpec]:
+    return [
+        FieldSpec(
+            f.name,
+            f.label_zh,
+            f.type,
+            f.required,
+            f.max_length,
+            f.min_value,
+            f.max_value,
+            tuple(c["value"] for c in (f.choices or ())),
+        )
+        for f in service.fields
+    ]
+
+
+def material_specs(service: Service) -> list[MaterialSpec]:
+    return [MaterialSpec(m.code, m.name_zh, m.required, m.e_licence) for m in service.materials]
+
+
+def _office(code: str | None, department_code: str) -> Office | None:
+    if not code:
+        return None
+    return db.session.scalars(
+        sa.select(Office).where(Office.code == code, Office.department_code == department_code)
+    ).one_or_none()
+
+
+def offices_for(
+    service: Service, competent_code: str, receiving_code: str | None, errors: dict[str, str]
+) -> tuple[Office | None, Office | None]:
+    """(receiving, competent) as the service's mode allows, or errors beside the codes."""
+    competent = _office(competent_code, service.competent_department_code)
+    if competent is None:
+        errors["competent_office"] = "办理地部门不存在或不办理该事项"
+    if service.mode is not HandlingMode.ACCEPT_HERE_DECIDE_THERE:
+        if receiving_code and competent is not None and receiving_code != competent.code:
+            errors["receiving_office"] = "该事项在办理地部门收件，收件部门须与办理地部门相同"
+        return competent, competent
+    receiving = _office(receiving_code, service.department_code)
+    if receiving is None:
+        errors["receiving_office"] = "收件地部门不存在或不收取该事项"
+    return receiving, competent
+
+
+def file_application(
+    *,
+    applicant: User,
+    application: Application,
+    now: datetime,
+    files: Sequence[tuple[str, StoredFile]] = (),
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> Case:
+    """File one case, or raise :class:`FilingRefused` with every problem found. The caller
+    discards ``files`` if this raises."""
+    service = service_by_code(application.service_code)
+    if service is None:
+        raise FilingRefused({"service": "没有这个事项"})
+    errors: dict[str, str] = {}
+    clean, field_errors = validate_answers(
+        field_specs(service),
+        application.answers,
+        today=local_date(now),
+        regions=lookups.regions(),
+    )
+    errors.update({f"fields.{k}": v for k, v in field_errors.items()})
+    known = {m.code for m in service.materials}
+    errors.update(
+        {f"materials.{code}": "该事项没有这项材料" for code, _ in files if code not in known}
+    )
+    errors.update(
+        {
+            f"materials.{code}": "该事项没有这项材料"
+            for code in application.licences
+            if code not in known
+        }
+    )
+    problems = material_problems(
+        material_specs(service), {code for code, _ in files}, application.licences
+    )
+    errors.update({f"materials.{k}": v for k, v in problems.items()})
+    receiving, competent = offices_for(
+        service, application.competent_office, application.receiving_office, errors
+    )
+    if errors or receiving is None or competent is None:
+        raise FilingRefused(errors)
+    return cases.submit_case(
+        applicant=applicant,
+        service=service,
+        receiving_office=receiving,
+        competent_office=competent,
+        form_data=clean,
+        now=now,
+        idempotency_key=idempotency_key,
+        ip=ip,
+        files=list(files),
+        licences=dict(application.licences),
+    )
