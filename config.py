@@ -57,6 +57,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 3600
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE / "uploads")
+    # What one applicant may store per Beijing day, all forms together (SECURITY.md #13).
+    UPLOAD_DAILY_BYTES = int(os.environ.get("UPLOAD_DAILY_BYTES", str(100 * 1024 * 1024)))
     TESTING = False
     DEBUG = False
 

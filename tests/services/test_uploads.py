@@ -428,3 +428,47 @@ def test_an_older_row_whose_name_was_never_cleaned_still_downloads_safely(tmp_pa
     row.original_name = None
     found = download_of(row, tmp_path)
     assert found is not None and found.download_name == "未命名文件.pdf"
+
+
+def _daily_quota_holds(tmp_path):
+    import io
+    from datetime import date
+
+    import pytest
+
+    from tests.builders import citizen
+    from tracker.domain.files import UploadLimits, UploadRefused
+    from tracker.services.uploads import DailyQuota, store_many
+
+    pdf = b"%PDF-1.4\n" + b"0" * 1000
+    day = DailyQuota(citizen().id, date(2026, 11, 2), limit_bytes=2500)
+    folder = tmp_path / "up"
+    store_many(
+        [(io.BytesIO(pdf), "a.pdf"), (io.BytesIO(pdf), "b.pdf")],
+        folder=folder,
+        limits=UploadLimits(),
+        daily=day,
+    )
+    with pytest.raises(UploadRefused) as refused:
+        store_many([(io.BytesIO(pdf), "c.pdf")], folder=folder, limits=UploadLimits(), daily=day)
+    assert refused.value.code == "daily_quota"
+    assert len(list(folder.iterdir())) == 2
+    # a refused type gives its bytes back: the day still has room for a small file
+    with pytest.raises(UploadRefused):
+        store_many(
+            [(io.BytesIO(b"MZ" + b"0" * 200), "x.exe")],
+            folder=folder,
+            limits=UploadLimits(),
+            daily=day,
+        )
+    store_many(
+        [(io.BytesIO(b"%PDF-1.4\n"), "d.pdf")], folder=folder, limits=UploadLimits(), daily=day
+    )
+
+
+def test_daily_quota_on_sqlite(app, tmp_path):
+    _daily_quota_holds(tmp_path)
+
+
+def test_daily_quota_on_postgresql(pg_app, tmp_path):
+    _daily_quota_holds(tmp_path)

@@ -26,6 +26,7 @@ __all__ = [
     "clean_original_name",
     "download_name",
     "refuse_empty",
+    "refuse_daily_quota",
     "refuse_over_quota",
     "refuse_too_large",
     "refuse_too_many",
@@ -48,7 +49,8 @@ EXTENSIONS: Final = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png
 
 
 class UploadRefused(DomainError):
-    """An upload broke a limit. ``code``: too_large, too_many, over_quota, type, empty."""
+    """An upload broke a limit. ``code``: too_large, too_many, over_quota, daily_quota, type,
+    empty."""
 
     code = "upload_refused"
 
@@ -88,6 +90,12 @@ def refuse_too_many(limits: UploadLimits) -> UploadRefused:
 
 def refuse_over_quota(limits: UploadLimits) -> UploadRefused:
     return UploadRefused(f"文件总大小不能超过 {_mb(limits.max_total_bytes)} MB", code="over_quota")
+
+
+def refuse_daily_quota(limit_bytes: int) -> UploadRefused:
+    return UploadRefused(
+        f"今天上传的文件已达每日 {_mb(limit_bytes)} MB 的上限，请明天再上传", code="daily_quota"
+    )
 
 
 def refuse_type(name: str | None = None) -> UploadRefused:

@@ -27,9 +27,11 @@ from .notes import CannedNote
 from .notify import OutboxMessage
 from .rating import Rectification
 from .rollup import AreaRollup, DailyRollup, OpenCaseDay
+from .upload_day import UploadDay
 from .user import User
 
 __all__ = [
+    "UploadDay",
     "ApiToken",
     "AreaRollup",
     "DailyRollup",

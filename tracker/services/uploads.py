@@ -17,12 +17,15 @@ import secrets
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..database import write_transaction
 from ..domain.files import (
     EXTENSIONS,
     SNIFF_BYTES,
@@ -30,6 +33,7 @@ from ..domain.files import (
     check_counts,
     clean_original_name,
     download_name,
+    refuse_daily_quota,
     refuse_empty,
     refuse_over_quota,
     refuse_too_large,
@@ -38,7 +42,7 @@ from ..domain.files import (
     sniff,
 )
 from ..extensions import db
-from ..models import Attachment
+from ..models import Attachment, UploadDay
 
 CHUNK = 64 * 1024
 TEMP_PREFIX = ".upload-"
@@ -98,32 +102,82 @@ def store_upload(
     )
 
 
+@dataclass(frozen=True)
+class DailyQuota:
+    """What one person may store per Beijing day (SECURITY #13: a per-applicant bound)."""
+
+    user_id: int
+    day: date
+    limit_bytes: int
+
+
+def _charge(quota: DailyQuota, size: int, files: int) -> None:
+    """Add to the person's ledger for the day, or raise ``UploadRefused`` (daily_quota) and
+    add nothing. One statement, so concurrent uploads cannot both slip under the limit."""
+    if size == 0 and files == 0:
+        return
+    with write_transaction() as session:
+        dialect = session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        upsert = (
+            insert(UploadDay)
+            .values(user_id=quota.user_id, day=quota.day, bytes=size, files=files)
+            .on_conflict_do_update(
+                index_elements=[UploadDay.user_id, UploadDay.day],
+                set_={"bytes": UploadDay.bytes + size, "files": UploadDay.files + files},
+            )
+        )
+        total = session.execute(upsert.returning(UploadDay.bytes)).scalar_one()
+        if total > quota.limit_bytes:
+            raise refuse_daily_quota(quota.limit_bytes)  # rolls the addition back
+
+
 def store_many(
     files: Sequence[tuple[BinaryIO, str]],
     *,
     folder: Path,
     limits: UploadLimits,
     existing_sizes: Sequence[int] = (),
+    daily: DailyQuota | None = None,
 ) -> list[StoredFile]:
     """Store all of ``files`` or none. Counts, and the sizes of seekable streams, are checked
     before anything is written; ``existing_sizes`` (files the case already has) count against
-    ``max_files`` and ``max_total_bytes``."""
+    ``max_files`` and ``max_total_bytes``. With ``daily``, the sizes are charged to the
+    person's day before anything is written (unseekable streams: as each is stored), and
+    given back if the files are then refused."""
     if len(existing_sizes) + len(files) > limits.max_files:
         raise refuse_too_many(limits)
-    known_sizes = (_remaining(stream) for stream, _ in files)
+    known_sizes = [_remaining(stream) for stream, _ in files]
     check_counts([*existing_sizes, *(s for s in known_sizes if s is not None)], limits)
+    charged = sum(s for s in known_sizes if s is not None)
+    if daily is not None:
+        _charge(daily, charged, len(files))
     stored: list[StoredFile] = []
     total = sum(existing_sizes)
     try:
-        for stream, original_name in files:
+        for (stream, original_name), known in zip(files, known_sizes, strict=True):
             stored.append(store_upload(stream, original_name, folder=folder, limits=limits))
             total += stored[-1].size
             if total > limits.max_total_bytes:  # only reachable with unseekable streams
                 raise refuse_over_quota(limits)
+            if daily is not None and known is None:
+                _charge(daily, stored[-1].size, 0)
+                charged += stored[-1].size
     except BaseException:
         discard(stored, folder)
+        if daily is not None:
+            _give_back(daily, charged, len(files))
         raise
     return stored
+
+
+def _give_back(quota: DailyQuota, size: int, files: int) -> None:
+    with write_transaction() as session:
+        session.execute(
+            sa.update(UploadDay)
+            .where(UploadDay.user_id == quota.user_id, UploadDay.day == quota.day)
+            .values(bytes=UploadDay.bytes - size, files=UploadDay.files - files)
+        )
 
 
 def discard(stored: Sequence[StoredFile], folder: Path) -> None:

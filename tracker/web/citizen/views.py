@@ -74,16 +74,26 @@ def _store_uploads(
 ) -> list[tuple[str, StoredFile]]:
     """Store the files chosen in ``form`` (all or none); a refusal goes to errors."""
     incoming = form.files()
+    daily = uploads.DailyQuota(
+        current_user.id, local_date(wallclock.now()), current_app.config["UPLOAD_DAILY_BYTES"]
+    )
     try:
         stored = uploads.store_many(
             [(f.stream, f.filename or "") for _, f in incoming],
             folder=_folder(),
             limits=UploadLimits(),
+            daily=daily,
         )
     except DomainError as exc:
         errors["_files"] = exc.message
+        g.upload_status = 429 if exc.code == "daily_quota" else 422
         return []
     return [(code, s) for (code, _), s in zip(incoming, stored, strict=True)]
+
+
+def _refused() -> int:
+    """422 for a form to correct; 429 when the day's upload quota was reached."""
+    return int(g.get("upload_status", 422))
 
 
 def _kept_signer() -> URLSafeSerializer:
@@ -164,7 +174,7 @@ def apply(code: str) -> str | Response:
     form.validate()
     errors.update(errors_of(form))
     if errors or receiving is None or competent is None:
-        return _render_apply(service, offices, regions, shown, errors, kept), 422  # type: ignore[return-value]
+        return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
     try:
         case = case_ops.submit_case(
             applicant=current_user,
@@ -180,7 +190,7 @@ def apply(code: str) -> str | Response:
         )
     except DomainError as exc:
         errors["_form"] = exc.message
-        return _render_apply(service, offices, regions, shown, errors, kept), 422  # type: ignore[return-value]
+        return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
     except Exception:
         uploads.discard([s for _, s in new_files], _folder())
         raise
@@ -346,7 +356,7 @@ def supplement(tracking_number: str) -> str | Response:
         materials=materials,
         errors=errors,
         form=request.form,
-    )
+    ), (_refused() if errors else 200)
 
 
 @bp.post("/cases/<tracking_number>/withdraw")
