@@ -56,6 +56,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "citizen.notifications_read": CITIZENS,
     # clerk (/clerk)
     "clerk.queue": CLERKS,
+    "clerk.queue_search": CLERKS,
     "clerk.case": CLERKS,
     "clerk.act": CLERKS,
     "clerk.assign": CLERKS,

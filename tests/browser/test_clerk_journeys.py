@@ -477,3 +477,23 @@ def test_supplement_round_trip_pauses_the_clock(page, person, clock: Clock, app,
         "submit_supplement",
     ]
     assert page.problems == [], page.problems
+
+
+def test_searching_by_name_keeps_the_name_out_of_the_address(page, person, clock: Clock):
+    """SECURITY #13 item 8: the name a clerk searches for never reaches a URL (access logs)."""
+    wang, li = citizen(), citizen()
+    first = submit("mi-offsite-registration", wang, "510100-mi", "510100-mi", now=NOW)
+    second = submit("mi-offsite-registration", li, "510100-mi", "510100-mi", now=NOW)
+    clock.advance(hours=1)
+    p = person(clerk("510100-mi"))
+    urls: list[str] = []
+    p.on("request", lambda r: urls.append(r.url))
+    p.get_by_label("办件编号或申请人姓名").fill(li.real_name)
+    with p.expect_navigation():
+        p.get_by_role("button", name="筛选", exact=True).click()
+    assert p.get_by_role("link", name=second.tracking_number).count() == 1
+    assert p.get_by_role("link", name=first.tracking_number).count() == 0
+    assert p.get_by_label("办件编号或申请人姓名").input_value() == li.real_name
+    from urllib.parse import unquote
+
+    assert urls and not any(li.real_name in unquote(u) for u in urls), urls

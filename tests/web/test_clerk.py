@@ -287,9 +287,25 @@ def test_queue_search_by_tracking_number_and_by_applicant_name(app):
     assert queue_numbers(html_of(client.get("/clerk/", query_string={"q": spaced}))) == [
         a.tracking_number
     ]
-    found = queue_numbers(html_of(client.get("/clerk/", query_string={"q": li.real_name})))
-    assert found == [b.tracking_number]
-    assert queue_numbers(html_of(client.get("/clerk/", query_string={"q": "无此人"}))) == []
+    # A name is personal data: it is POSTed and never appears in a URL (SECURITY #13 item 8).
+    posted = client.post("/clerk/search", data={"q": li.real_name, "status": "open"})
+    assert posted.status_code == 303
+    assert li.real_name not in posted.headers["Location"]
+    assert "%" not in posted.headers["Location"].split("?", 1)[1]  # no encoded name either
+    page = html_of(client.get(posted.headers["Location"]))
+    assert queue_numbers(page) == [b.tracking_number]
+    assert f'value="{li.real_name}"' in page  # shown back in the search box
+    assert li.real_name not in "".join(re.findall(r'href="([^"]*)"', page))
+    nobody = client.post("/clerk/search", data={"q": "无此人"})
+    assert queue_numbers(html_of(client.get(nobody.headers["Location"]))) == []
+    # a tracking number is not personal data: it may stay in the address (bookmarkable)
+    by_number = client.post("/clerk/search", data={"q": a.tracking_number})
+    assert a.tracking_number in by_number.headers["Location"]
+    # another clerk's session cannot use the search id
+    other = signed_in(app, clerk(CD_HF))
+    stranger = html_of(other.get(posted.headers["Location"]))
+    assert sorted(queue_numbers(stranger)) == sorted([a.tracking_number, b.tracking_number])
+    assert "搜索已过期" in stranger
 
 
 @pytest.mark.parametrize(

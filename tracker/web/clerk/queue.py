@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ...domain.errors import DomainError
+from ...domain.identifiers import TRACKING_LENGTH, normalize_tracking_number
 from ...domain.states import CaseStatus
 from ...domain.workflow import Action
 from ...models import Office, Service, User
@@ -39,13 +42,84 @@ def _office_services(office: Office) -> list[Service]:
     return mine or services
 
 
+# ---- searching by name without putting the name in a URL (SECURITY #13 item 8) -------------
+# A name typed in the search box is POSTed; it is kept in the clerk's own session under a short
+# random id, and the queue's address carries only that id. Access logs never see the name.
+
+SEARCHES_KEY = "queue_searches"
+SEARCH_TTL_SECONDS = 3600
+SEARCHES_KEPT = 5
+
+
+def _is_tracking_number(q: str) -> bool:
+    number = normalize_tracking_number(q)
+    return number.isascii() and number.isalnum() and len(number) == TRACKING_LENGTH
+
+
+def _remember_search(q: str) -> str:
+    now = int(time.time())
+    kept = {
+        sid: entry
+        for sid, entry in dict(session.get(SEARCHES_KEY) or {}).items()
+        if isinstance(entry, list) and len(entry) == 2 and now - entry[1] < SEARCH_TTL_SECONDS
+    }
+    sid = secrets.token_urlsafe(6)
+    kept[sid] = [q, now]
+    session[SEARCHES_KEY] = dict(sorted(kept.items(), key=lambda kv: kv[1][1])[-SEARCHES_KEPT:])
+    return sid
+
+
+def _recall_search(sid: str) -> str | None:
+    entry = (session.get(SEARCHES_KEY) or {}).get(sid[:16])
+    if not isinstance(entry, list) or len(entry) != 2:
+        return None
+    if int(time.time()) - int(entry[1]) >= SEARCH_TTL_SECONDS:
+        return None
+    return str(entry[0])
+
+
+def _queue_args(services: list[Service]) -> tuple[forms.QueueArgs, dict[str, str]]:
+    """The filters, and the arguments a link back to this view may carry (never a name)."""
+    sid = request.args.get("search", "")
+    values = request.args.copy()
+    if sid:
+        recalled = _recall_search(sid)
+        if recalled is None:
+            flash(_("搜索已过期，请重新输入姓名搜索"), "info")
+            sid = ""
+        values["q"] = recalled or ""
+    args = forms.queue_args(values, {s.id for s in services})
+    links = {k: v for k, v in args.raw.items() if v and k != "q"}
+    if sid:
+        links["search"] = sid
+    elif args.raw.get("q"):
+        links["q"] = args.raw["q"]
+    return args, links
+
+
+@bp.post("/search")
+def queue_search() -> Response:
+    """The filter form: a tracking number stays in the address, a name is remembered."""
+    office = lookups.office(office_id())
+    if office is None:
+        abort(404)
+    args = forms.queue_args(request.form, {s.id for s in _office_services(office)})
+    target = {k: v for k, v in args.raw.items() if v and k != "q"}
+    q = args.raw.get("q", "").strip()
+    if q and _is_tracking_number(q):
+        target["q"] = q
+    elif q:
+        target["search"] = _remember_search(q)
+    return redirect(url_for("clerk.queue", **target), code=303)
+
+
 @bp.get("/")
 def queue() -> str:
     office = lookups.office(office_id())
     if office is None:
         abort(404)
     services = _office_services(office)
-    args = forms.queue_args(request.args, {s.id for s in services})
+    args, links = _queue_args(services)
     today = local_date(wallclock.now())
     calendar = get_calendar()
     until = risk_until(today, calendar)
@@ -59,6 +133,7 @@ def queue() -> str:
         office=office,
         services=services,
         args=args.raw,
+        links=links,
         filters=args.filters,
         rows=[(c, office_clock(c, today, until, calendar)) for c in page.rows],
         total=page.total,
