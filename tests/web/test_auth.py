@@ -116,11 +116,31 @@ REGISTRATION = {
 }
 
 
+def sms_code(client, phone: str = "13900000099") -> str:
+    """Press 获取验证码 and read the code from the SMS that was queued for the number."""
+    import re
+
+    from tracker.models import OutboxMessage
+
+    answer = client.post("/register", data={"phone": phone, "send_code": "1"})
+    assert answer.status_code == 200
+    sms = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.recipient == phone, OutboxMessage.channel == "sms")
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    found = re.search(r"\d{6}", sms.subject if sms else "")
+    assert found, sms and sms.subject
+    return found.group(0)
+
+
 def test_registration_creates_a_citizen_signs_in_and_goes_to_my_cases(client):
+    code = sms_code(client)
     response = client.post(
         "/register",
         data={
             **REGISTRATION,
+            "code": code,
             "role": "admin",
             "office_id": "1",
             "failed_logins": "0",
@@ -157,8 +177,9 @@ def test_registration_errors_sit_beside_their_fields_and_typed_values_stay(clien
     assert pw.TOO_SHORT in field_block(html, "password")
     assert "field-errors" not in field_block(html, "real_name")
     assert 'value="张三"' in field_block(html, "real_name")
-    assert f'value="{bad_id}"' in field_block(html, "resident_id")
     assert 'value="12345"' in field_block(html, "phone")
+    assert bad_id not in html  # a full ID number is never sent back (issue #13 item 5) ...
+    assert "身份证号不会在页面上回显" in html  # ... and the page says why it must be retyped
     assert 'value="short"' not in html  # passwords are never echoed
     assert "提交未成功" in html  # the summary at the top links to each field
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
@@ -192,20 +213,81 @@ def test_odd_names_are_refused_not_stored(client, name, fault):
     assert user_by_phone("13900000099") is None
 
 
-def test_one_account_per_resident_id_and_per_phone(client, app):
+def test_registration_never_tells_a_stranger_whether_a_number_or_id_has_an_account(client, app):
+    """Issue #13 item 5: the answer to "send me a code" is the same for every number; only
+    the number's owner learns (by SMS) that it has an account. The test failed before: the
+    form said "该手机号已被其他账号使用" / "该身份证号已注册" to anyone."""
+    from tracker.models import OutboxMessage
+
     existing = citizen()
-    response = client.post(
-        "/register",
-        data={
-            **REGISTRATION,
-            "resident_id": existing.resident_id.lower(),
-            "phone": " " + existing.phone[:3] + " " + existing.phone[3:],
-        },
+    pages = {}
+    for phone in (existing.phone, "13900000099"):
+        answer = client.post("/register", data={"phone": phone, "send_code": "1"})
+        pages[phone] = text(answer).replace(phone, "<phone>")
+    assert pages[existing.phone] == pages["13900000099"]
+    assert "验证码已发送" in pages["13900000099"]
+    told = db.session.scalars(
+        sa.select(OutboxMessage.subject).where(OutboxMessage.recipient == existing.phone)
+    ).all()
+    assert told == ["【通办】该手机号已注册"]  # the owner is told, with no code to use
+    # No code works for a number that has an account; the refusal names the code only.
+    html = text(
+        client.post(
+            "/register",
+            data={**REGISTRATION, "phone": existing.phone, "code": "000000"},
+        )
     )
-    html = text(response)
-    assert "该身份证号已注册" in field_block(html, "resident_id")
-    assert "该手机号已被其他账号使用" in field_block(html, "phone")
+    assert "验证码不正确或已过期" in field_block(html, "code")
+    assert "该手机号已被其他账号使用" not in html and "该身份证号已注册" not in html
+    # Someone who proved a phone of their own, with an ID that has an account: refused, but
+    # not told whose or which.
+    code = sms_code(client)
+    html = text(
+        client.post(
+            "/register",
+            data={**REGISTRATION, "resident_id": existing.resident_id.lower(), "code": code},
+        )
+    )
+    assert "无法用这些信息注册" in field_block(html, "resident_id")
+    assert existing.resident_id not in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_a_code_expires_and_allows_five_tries(client, app, clock):
+    code = sms_code(client)
+    wrong = "111111" if code != "111111" else "222222"
+    for _ in range(5):
+        html = text(client.post("/register", data={**REGISTRATION, "code": wrong}))
+        assert "验证码不正确或已过期" in field_block(html, "code")
+    html = text(client.post("/register", data={**REGISTRATION, "code": code}))
+    assert "验证码不正确或已过期" in field_block(html, "code")  # dead after five wrong tries
+    assert user_by_phone("13900000099") is None
+    clock.advance(minutes=1)
+    fresh = sms_code(client)
+    clock.advance(minutes=11)
+    html = text(client.post("/register", data={**REGISTRATION, "code": fresh}))
+    assert "验证码不正确或已过期" in field_block(html, "code")
+    assert user_by_phone("13900000099") is None
+
+
+def test_codes_are_throttled_per_number(client, clock):
+    sms_code(client)
+    again = text(client.post("/register", data={"phone": "13900000099", "send_code": "1"}))
+    assert "60 秒后" in field_block(again, "phone")
+    for _ in range(4):
+        clock.advance(minutes=2)
+        sms_code(client)
+    clock.advance(minutes=2)
+    sixth = text(client.post("/register", data={"phone": "13900000099", "send_code": "1"}))
+    assert "一小时后" in field_block(sixth, "phone")
+
+
+def test_a_failed_login_never_echoes_a_resident_id(client):
+    typed = resident_id(7)
+    html = text(client.post("/login", data={"login": typed, "password": "Wrong-Password-1"}))
+    assert typed not in html and typed.lower() not in html
+    html = text(client.post("/login", data={"login": "13912345678", "password": "x"}))
+    assert 'value="13912345678"' in html  # a phone number is kept for retyping the password
 
 
 def test_registration_refuses_common_and_personal_passwords(client):
@@ -234,10 +316,15 @@ def test_registration_refuses_common_and_personal_passwords(client):
 def test_register_service_reports_fields_for_the_form(app):
     with pytest.raises(accounts.RegistrationError) as caught:
         accounts.register_citizen(
-            real_name="张三", resident_id="123", phone="13900000099", password=NEW_PASSWORD, now=NOW
+            real_name="张三",
+            resident_id="123",
+            phone="13900000099",
+            password=NEW_PASSWORD,
+            code="123456",
+            now=NOW,
         )
     assert caught.value.field == "resident_id"
-    assert set(caught.value.errors) == {"resident_id"}
+    assert set(caught.value.errors) == {"resident_id", "code"}
     assert "18位" in caught.value.message
 
 
@@ -701,7 +788,13 @@ def test_empty_submissions_get_chinese_messages(client):
     html = text(client.post("/login", data={}))
     assert "请填写手机号、身份证号或用户名" in html and "请填写密码" in html
     html = text(client.post("/register", data={}))
-    for message in ("请填写姓名", "请填写身份证号", "请填写手机号", "请设置密码"):
+    for message in (
+        "请填写姓名",
+        "请填写身份证号",
+        "请填写手机号",
+        "请设置密码",
+        "请填写短信验证码",
+    ):
         assert message in html
     assert "This field is required" not in html
 

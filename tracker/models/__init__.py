@@ -25,12 +25,14 @@ from .catalogue import (
 from .holiday import HolidayTable
 from .notes import CannedNote
 from .notify import OutboxMessage
+from .phone_code import PhoneCode
 from .rating import Rectification
 from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .upload_day import UploadDay
 from .user import User
 
 __all__ = [
+    "PhoneCode",
     "UploadDay",
     "ApiToken",
     "AreaRollup",

@@ -65,6 +65,16 @@ class RegisterForm(FlaskForm):
         filters=[_strip],
         description=_l("用于登录和接收办件通知"),
     )
+    code = StringField(
+        _l("短信验证码"),
+        [
+            DataRequired(message=_l("请填写短信验证码")),
+            Length(max=10, message=_l("验证码为6位数字")),
+        ],
+        filters=[_strip],
+        description=_l("先点“获取验证码”，验证码10分钟内有效"),
+    )
+    send_code = SubmitField(_l("获取验证码"))
     password = _password(_l("密码"), required=_l("请设置密码"), policy=True)
     confirm = PasswordField(
         _l("确认密码"),

@@ -23,11 +23,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from ...domain.errors import DomainError
+from ...domain.errors import DomainError, InvalidPhone
 from ...domain.passwords import RULES
 from ...domain.states import Role
 from ...extensions import limiter
-from ...services import accounts
+from ...models import User
+from ...services import accounts, phone_codes
 from .. import wallclock
 from .forms import LoginForm, LogoutForm, NextForm, PasswordForm, RegisterForm
 from .sessions import end_session, start_session
@@ -77,6 +78,62 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     return render_template("errors/http.html", error=error), 400
 
 
+def _looks_like_resident_id(text: str) -> bool:
+    compact = "".join(text.split())
+    return len(compact) >= 15 and compact[:15].isdigit()
+
+
+def _send_code(form: RegisterForm) -> None:
+    """The "获取验证码" button: the same answer whether or not the number has an account."""
+    try:
+        sent = phone_codes.send_registration_code(form.phone.data or "", wallclock.now(), _ip())
+    except InvalidPhone as exc:
+        form.phone.errors = [exc.message]
+        return
+    except phone_codes.CodeRefused as exc:
+        form.phone.errors = [exc.message]
+        return
+    flash(_("如该手机号可以注册，验证码已发送，10分钟内有效。"), "info")
+    if current_app.config.get("SMS_CODE_ECHO") and sent.code:
+        flash(_("（演示环境，未接短信网关）验证码：%(code)s", code=sent.code), "info")
+
+
+def _register(form: RegisterForm) -> User | None:
+    now = wallclock.now()
+    try:
+        return accounts.register_citizen(
+            real_name=form.real_name.data or "",
+            resident_id=form.resident_id.data or "",
+            phone=form.phone.data or "",
+            password=form.password.data or "",
+            code=form.code.data or "",
+            now=now,
+            ip=_ip(),
+        )
+    except accounts.RegistrationError as exc:
+        _show_errors(form, exc.errors)
+        return None
+
+
+def _form_faults(form: RegisterForm) -> None:
+    """The form's own checks failed: show the domain's verdict on the rest too, at once."""
+    problems = accounts.registration_problems(
+        real_name=form.real_name.data or "",
+        resident_id=form.resident_id.data or "",
+        phone=form.phone.data or "",
+        password=form.password.data or "",
+        now=wallclock.now(),
+    )
+    _show_errors(
+        form,
+        {
+            name: messages
+            for name, messages in problems.items()
+            if not getattr(form, name).errors and (getattr(form, name).data or "")
+        },
+    )
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def register() -> Response | str:
@@ -84,41 +141,22 @@ def register() -> Response | str:
     if current_user.is_authenticated:
         return redirect(role_home(current_user.role))
     form = RegisterForm()
-    if form.validate_on_submit():
-        now = wallclock.now()
-        try:
-            user = accounts.register_citizen(
-                real_name=form.real_name.data or "",
-                resident_id=form.resident_id.data or "",
-                phone=form.phone.data or "",
-                password=form.password.data or "",
-                now=now,
-                ip=_ip(),
-            )
-        except accounts.RegistrationError as exc:
-            _show_errors(form, exc.errors)
-        else:
-            start_session(user, now)
+    if form.is_submitted() and form.send_code.data:
+        _send_code(form)
+    elif form.validate_on_submit():
+        user = _register(form)
+        if user is not None:
+            start_session(user, wallclock.now())
             flash(_("注册成功，欢迎使用通办。"), "success")
             return _to_home_or_next(user.role)
     elif form.is_submitted():
-        # The form's own checks failed: show the domain's verdict on the rest too, at once.
-        problems = accounts.registration_problems(
-            real_name=form.real_name.data or "",
-            resident_id=form.resident_id.data or "",
-            phone=form.phone.data or "",
-            password=form.password.data or "",
-            now=wallclock.now(),
-        )
-        _show_errors(
-            form,
-            {
-                name: messages
-                for name, messages in problems.items()
-                if not getattr(form, name).errors and (getattr(form, name).data or "")
-            },
-        )
-    return render_template("auth/register.html", form=form, rules=RULES, next=_next())
+        _form_faults(form)
+    # A full ID number is never sent back in a page (issue #13 item 5): it is typed again.
+    retype_id = bool(form.resident_id.data)
+    form.resident_id.data = ""
+    return render_template(
+        "auth/register.html", form=form, rules=RULES, next=_next(), retype_id=retype_id
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -146,6 +184,8 @@ def login() -> Response | str:
             start_session(user, now)
             flash(_("您已登录。"), "success")
             return _to_home_or_next(user.role)
+    if _looks_like_resident_id(form.login.data or ""):
+        form.login.data = ""  # never sent back in a page (issue #13 item 5)
     return render_template(
         "auth/login.html",
         form=form,
