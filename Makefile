@@ -12,7 +12,7 @@ BABEL_KEYWORDS := -k _l -k lazy_gettext
 # Security scans (SECURITY.md test 20, docs/security.md): bandit on our code at medium severity
 # and confidence and above; pip-audit --strict on the pinned requirements, where an audit that
 # could not reach its vulnerability database says NOT RUN (and fails under CI=true).
-LINT_PATHS := tracker tests bench .ci config.py wsgi.py
+LINT_PATHS := tracker tests bench deploy .ci config.py wsgi.py
 BANDIT := $(BIN)/bandit -c pyproject.toml -q --severity-level medium --confidence-level medium \
     -r tracker config.py wsgi.py
 PIP_AUDIT := $(BIN)/python .ci/pip_audit.py requirements.txt requirements-dev.txt

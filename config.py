@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -103,3 +104,19 @@ def get_config(name: str | None = None) -> type[Config]:
         raise ValueError(
             f"unknown configuration {name!r}; choose one of {sorted(CONFIGS)}"
         ) from None
+
+
+def rate_limit_storage_problem(workers: int, env: Mapping[str, str] | None = None) -> str | None:
+    """Why ``workers`` processes must not start with this environment's rate-limit storage:
+    per-process memory lets each worker count on its own (the login limit of 20 a minute first
+    answered 429 at request 32 under two workers). None when it is fine."""
+    env = os.environ if env is None else env
+    if env.get("RATELIMIT_ENABLED", "1") == "0" or workers <= 1:
+        return None
+    storage = env.get("RATELIMIT_STORAGE_URI", "memory://")
+    if storage.startswith("memory://"):
+        return (
+            f"{workers} workers with per-process rate-limit counters: set "
+            "RATELIMIT_STORAGE_URI=redis://host:6379/0 (shared storage), or run one worker"
+        )
+    return None

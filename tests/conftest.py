@@ -142,6 +142,33 @@ def pg_app(pg_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database number of its own (15, flushed before and after); under CI=true
+    Redis must be reachable, elsewhere the test is skipped and says why."""
+    import redis
+
+    url = f"{REDIS_URL}/15"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis unreachable at {REDIS_URL} under CI=true: {exc}")
+        pytest.skip(
+            f"Redis unreachable at {REDIS_URL}; Redis tests skipped (they run under CI=true)"
+        )
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"CI={'true' if IN_CI else 'false'}: PostgreSQL tests {'must run' if IN_CI else 'skip when unreachable'}"
 
