@@ -185,6 +185,20 @@ def test_a_wrong_method_is_405_in_the_open311_format(client, fmt):
     assert client.post(f"{V2}/services.{fmt}").status_code == 405
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_fault_of_ours_is_a_500_in_the_open311_format_without_details(client, fmt, monkeypatch):
+    from tracker.services import open311
+
+    def broken(codes):  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(open311, "services_for", broken)
+    response = client.get(f"{V2}/services.{fmt}")
+    assert response.status_code == 500
+    [(code, text)] = errors_in(response, fmt)
+    assert code == 500 and "错误编号" in text and "secret" not in text
+
+
 # ---- keys ----------------------------------------------------------------------------------
 
 
@@ -726,3 +740,36 @@ def test_too_many_calls_are_429_per_key(limited_app, fmt):
     assert response.headers.get("Retry-After")
     key = key_for(TokenScope.CITIZEN, user=citizen())
     assert client.get(f"{V2}/requests.{fmt}", headers=bearer(key)).status_code == 200
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_scopes_filters_updates_and_filing_on_postgresql(pg_app):
+    client = pg_app.test_client()
+    alice = citizen()
+    mine = submit(SERVICE, alice, CD_MI, CD_MI)
+    ops.act(mine.id, Action.REJECT, clerk(CD_MI), NOW, reason="不符")
+    office_key = key_for(TokenScope.OFFICE, office=office(CD_MI))
+    operator = clerk(CD_MI).username
+    posted = client.post(
+        f"{V2}/requests.xml",
+        data={"service_code": SERVICE, "phone": alice.phone, "operator": operator, **ANSWERS},
+        headers=bearer(office_key),
+    )
+    assert posted.status_code == 201, posted.get_data(as_text=True)
+    new = xml(posted).findtext("request/service_request_id")
+    for status, expected in (("open", {new}), ("closed", {mine.tracking_number})):
+        listed = as_json(
+            client.get(f"{V2}/requests.json?status={status}", headers=bearer(office_key))
+        )
+        assert {r["service_request_id"] for r in listed} == expected
+    other_office = key_for(TokenScope.OFFICE, office=office("500112-mi"))
+    assert as_json(client.get(f"{V2}/requests.json", headers=bearer(other_office))) == []
+    updates = as_json(client.get(f"{V2}/servicerequestupdates.json", headers=bearer(office_key)))
+    assert [(u["service_request_id"], u["status"]) for u in updates] == [
+        (mine.tracking_number, "OPEN"),
+        (mine.tracking_number, "CLOSED"),
+        (new, "OPEN"),
+    ]

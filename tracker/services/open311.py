@@ -86,7 +86,7 @@ def find_updates(
     tracking_numbers: Collection[str] = (),
 ) -> list[CaseEvent]:
     """Timeline events (FixMyStreet's service request updates) of the cases the token may
-    see, made in [start, end], oldest first."""
+    see, made in [start, end], oldest first (a poller resumes from the last one it saw)."""
     stmt = (
         sa.select(CaseEvent)
         .join(Case, Case.id == CaseEvent.case_id)
@@ -95,7 +95,7 @@ def find_updates(
     if tracking_numbers:
         stmt = stmt.where(Case.tracking_number.in_([n[:32] for n in tracking_numbers]))
     stmt = stmt.options(selectinload(CaseEvent.case), selectinload(CaseEvent.office))
-    return list(db.session.scalars(stmt.order_by(CaseEvent.id).limit(MAX_ROWS)))
+    return list(db.session.scalars(stmt.order_by(CaseEvent.at, CaseEvent.id).limit(MAX_ROWS)))
 
 
 def last_reason(case: Case) -> str | None:

@@ -9,6 +9,8 @@ blueprint is exempt from CSRF: nothing a browser sends by itself can act.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -96,6 +98,18 @@ def _open311_error(exc: Open311Error) -> Any:
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Any:
     return http_error(exc)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Any:
+    """A fault of ours: logged with an id, answered in the Open311 format (no traceback)."""
+    error_id = uuid.uuid4().hex[:12]
+    logging.getLogger("tracker.errors").exception(
+        "unhandled Open311 error %s on %s %s", error_id, request.method, request.path
+    )
+    return render.errors(
+        render.format_of(request.path), 500, [_("服务器内部错误，错误编号 %(id)s", id=error_id)]
+    )
 
 
 def http_error(exc: HTTPException) -> Any:
