@@ -117,6 +117,17 @@ def test_services_list_the_active_catalogue_in_both_formats(client):
     assert {s.findtext("metadata") for s in root.findall("service")} == {"true"}
 
 
+def test_names_follow_the_request_language(client):
+    listed = as_json(client.get(f"{V2}/services.json?lang=en"))
+    mine = next(s for s in listed if s["service_code"] == SERVICE)
+    assert mine["service_name"] == "Cross-province medical-treatment registration"
+    definition = as_json(client.get(f"{V2}/services/{SERVICE}.json?lang=en"))
+    filing = next(a for a in definition["attributes"] if a["code"] == "filing_type")
+    assert {"key": "long_term_residence", "name": "Long-term residence elsewhere"} in filing[
+        "values"
+    ]
+
+
 def test_a_definition_is_built_from_the_service_form_fields(client):
     definition = as_json(client.get(f"{V2}/services/{SERVICE}.json"))
     assert definition["service_code"] == SERVICE
