@@ -46,6 +46,7 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     LOGIN_RATE_LIMIT = "20 per minute"
     TRACK_RATE_LIMIT = "30 per minute"
+    OPEN311_RATE_LIMIT = "120 per minute"  # per API key (per address without one)
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     LOCKOUT_FAILURES = 5

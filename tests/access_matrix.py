@@ -77,5 +77,21 @@ ACCESS: dict[str, frozenset[str]] = {
     "supervisor.decide_extension": SUPERVISORS,
     "supervisor.workload": SUPERVISORS,
     "supervisor.open_data": SUPERVISORS,
+    # Open311 GeoReport v2 (/open311/v2): guarded by API keys, not by the session. Every role
+    # reaches the catalogue; keyed endpoints answer 401 to anyone without a key (the key ×
+    # scope matrix is in tests/web/test_open311.py).
+    **{
+        f"open311.{name}_{fmt}": EVERYONE
+        for name in (
+            "discovery",
+            "services",
+            "service_definition",
+            "requests",
+            "request",
+            "token",
+            "updates",
+        )
+        for fmt in ("json", "xml")
+    },
     # admin (/admin): no routes yet; each one gets an entry here (ADMINS) as it is added
 }

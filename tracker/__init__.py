@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web.auth.sessions import init_sessions
     from .web.citizen import bp as citizen_bp
     from .web.clerk import bp as clerk_bp
+    from .web.open311 import bp as open311_bp
     from .web.public import bp as public_bp
     from .web.supervisor import bp as supervisor_bp
 
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(citizen_bp)
     app.register_blueprint(clerk_bp)
     app.register_blueprint(supervisor_bp)
+    app.register_blueprint(open311_bp)
 
 
 # Pages behind a role: a signed-in user refused there (403), or sent to something that does
@@ -142,6 +144,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/open311/"):
+            from .web.open311 import http_error
+
+            return http_error(exc)  # a path no route matched: still Open311's error format
         if exc.code in (403, 404) and request.blueprint in AUDITED_BLUEPRINTS:
             _audit_denial(exc.code)
         return render_template("errors/http.html", error=exc), exc.code or 500
