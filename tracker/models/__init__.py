@@ -27,6 +27,7 @@ from .notify import OutboxMessage
 from .rating import Rectification
 from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .user import User
+from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AreaRollup",
@@ -54,4 +55,7 @@ __all__ = [
     "SubTask",
     "TrackingSequence",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
