@@ -288,6 +288,20 @@ def worker_command(workers: int, periodic: bool, worker_type: str) -> None:
     jobs.consumer(workers=workers, periodic=periodic, worker_type=worker_type).run()
 
 
+@tracker_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+def serve_command(host: str, port: int, workers: int) -> None:
+    """The web server and the job worker together (make run); Ctrl-C stops both."""
+    from .launcher import run
+
+    status = run(
+        host, port, workers, echo=[f"Serving on http://{host}:{port}/  (Ctrl-C stops both)"]
+    )
+    raise SystemExit(status)
+
+
 webhook_cli = AppGroup("webhook", help="Signed webhooks for office back-ends (docs/jobs.md).")
 tracker_cli.add_command(webhook_cli)
 
