@@ -271,3 +271,51 @@ def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(app):
         webhooks.deliver_due(POLICY)
     assert new != old and new.startswith("whsec_")
     Webhook(new).verify(rx.requests[0].body, rx.requests[0].headers)
+
+
+def two_workers_deliver(app) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    with receiver() as rx:
+        add("500112-hf", rx.url)
+        cq = clerk("500112-hf")
+        numbers = []
+        for _ in range(3):
+            case = submit("hf-retirement-withdrawal", citizen(), "500112-hf", "510100-hf")
+            ops.act(case.id, Action.FORMAL_CHECK, cq, NOW)
+            ops.act(case.id, Action.IDENTITY_CHECK, cq, NOW)
+            numbers.append(case.tracking_number)
+        db.session.remove()
+        barrier = threading.Barrier(2)
+
+        def worker() -> None:
+            with app.app_context():
+                barrier.wait()
+                try:
+                    webhooks.deliver_due(POLICY)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    accepted = rx.accepted_ids()
+    assert len(accepted) == len(set(accepted)) == 9  # each once
+    assert set(db.session.scalars(sa.select(WebhookDelivery.status))) == {"delivered"}
+    for number in numbers:
+        seen = [
+            json.loads(r.body)["type"]
+            for r in rx.requests
+            if json.loads(r.body)["data"]["tracking_number"] == number
+        ]
+        assert seen == ["case.submit", "case.formal_check", "case.identity_check"]
+
+
+def test_two_workers_deliver_each_once_and_in_order_on_sqlite(app):
+    two_workers_deliver(app)
+
+
+def test_two_workers_deliver_each_once_and_in_order_on_postgresql(pg_app):
+    two_workers_deliver(pg_app)
