@@ -16,6 +16,9 @@ Every task runs inside an app context of the app the worker built once. Periodic
 scheduled by every consumer that runs with periodic tasks on; each run first claims its
 *slot* (task name and scheduled minute) in the queue's storage with ``put_if_empty``, so a
 slot runs once however many consumers enqueued it (``SlotClaimingHuey``).
+
+A commit wakes a job only when no woken run of it waits in the queue already (``wake_flag``):
+a burst of commits queues one run, which reads every row pending when it starts.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ log = logging.getLogger("tracker.jobs")
 EXTENSION = "tongban_jobs"
 SLOT_PREFIX = "periodic-slot"
 SLOT_KEEP = timedelta(minutes=10)  # a consumer enqueues for the current minute only
+
+
+def wake_flag(name: str) -> str:
+    """Set while a woken run of ``name`` waits in the queue (cleared as it starts)."""
+    return f"wake-queued:{name}"
 
 
 class SlotClaimingHuey(Huey):
@@ -111,7 +119,15 @@ class Jobs:
         return run
 
     def _task(self, name: str, func: Callable[[], str]) -> None:
-        self.tasks[name] = self.huey.task(name=name)(self._in_app(func))
+        run = self._in_app(func)
+        huey = self.huey
+
+        def woken() -> str:
+            huey.delete(wake_flag(name))  # commits from now on may queue the next run
+            return run()
+
+        woken.__name__ = func.__name__
+        self.tasks[name] = huey.task(name=name)(woken)
 
     def _periodic(
         self, name: str, schedule: Callable[[datetime], bool], func: Callable[[], str]
@@ -123,6 +139,7 @@ class Jobs:
             if slot is not None and not huey.claim_slot(name, slot):
                 log.info("periodic %s %s: already run by another worker", name, slot)
                 return "skipped (another worker ran this slot)"
+            huey.delete(wake_flag(name))  # a flag left by a dead worker lasts a minute at most
             return run()
 
         self.periodic[name] = huey.periodic_task(schedule, name=f"periodic.{name}")(once_per_slot)
@@ -152,7 +169,10 @@ class Jobs:
         (the periodic catch-up finds the rows), so it is logged, never raised."""
         for name in sorted(names):
             try:
-                self.enqueue(name)
+                # One run waiting is enough: a burst of commits (a bulk move, the demo seed)
+                # queues one job, which reads every pending row when it starts.
+                if self.huey.put_if_empty(wake_flag(name), "1"):
+                    self.enqueue(name)
             except Exception:
                 log.exception("could not enqueue %s (the periodic catch-up will do it)", name)
 

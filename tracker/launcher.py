@@ -52,7 +52,11 @@ def run(host: str, port: int, workers: int = 2, echo: Sequence[str] = ()) -> int
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, argv in commands(host, port, workers).items():
-            procs[name] = subprocess.Popen(argv, env=os.environ.copy())  # noqa: S603 (our own argv)
+            # A session of their own: a terminal's Ctrl-C reaches the launcher only, which
+            # passes it on once (a second SIGINT would cut Huey's graceful stop short).
+            procs[name] = subprocess.Popen(  # noqa: S603 (our own argv)
+                argv, env=os.environ.copy(), start_new_session=True
+            )
             print(f"{name}: pid {procs[name].pid}", flush=True)
         for line in echo:
             print(line, flush=True)
@@ -63,8 +67,7 @@ def run(host: str, port: int, workers: int = 2, echo: Sequence[str] = ()) -> int
                 status = ended[0].returncode or 0
                 break
             time.sleep(0.2)
-        # Ctrl-C in a terminal reached the children already; a signal to the launcher alone
-        # (kill, a test) is passed on here. SIGINT is graceful for both Flask and Huey.
+        # SIGINT is graceful for both Flask and Huey.
         _stop(procs, signal.SIGINT)
         _wait_all(procs, GRACE_SECONDS)
         print("web server and worker stopped", flush=True)

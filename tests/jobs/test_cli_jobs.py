@@ -102,3 +102,16 @@ def test_a_commit_enqueues_the_jobs_for_what_it_wrote(app):
     huey.flush()
     submit("hf-retirement-withdrawal", citizen(), "500112-hf", "510100-hf")
     assert [t.name for t in huey.pending()] == ["outbox"]  # no endpoint: no webhook job
+
+
+def test_a_burst_of_commits_queues_one_run_until_it_starts(app):
+    jobs = jobs_of(app)
+    jobs.huey.flush()
+    for _ in range(3):
+        submit("hf-retirement-withdrawal", citizen(), "500112-hf", "510100-hf")
+    assert [t.name for t in jobs.huey.pending()] == ["outbox"]
+    task = jobs.huey.dequeue()
+    jobs.huey.execute(task)  # the run starts: the next commit queues another
+    assert set(db.session.scalars(sa.select(OutboxMessage.state))) == {"sent"}
+    submit("hf-retirement-withdrawal", citizen(), "500112-hf", "510100-hf")
+    assert [t.name for t in jobs.huey.pending()] == ["outbox"]
