@@ -61,4 +61,9 @@ def test_register_an_endpoint_and_read_the_deliveries(page, app, width):
         section.screenshot(path=str(RESULTS / f"webhooks-{width}-section{n}.png"))
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"page is {overflow}px wide at {width}px"
+    page.goto(page.base + "/clerk/webhooks?lang=en")
+    assert "Recent deliveries" in page.inner_text("body")
+    assert "whsec_" not in page.inner_text("body")  # the secret was shown once
+    page.screenshot(path=str(RESULTS / f"webhooks-en-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.problems == []
