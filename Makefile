@@ -44,10 +44,11 @@ db: install  ## migrate the database, load the catalogue and (if empty) the demo
 	$(FLASK) tracker load-catalogue
 	$(FLASK) tracker seed-demo --if-empty
 
-run: db  ## install, migrate, load demo data, serve on 127.0.0.1:5000
+PORT ?= 5000
+
+run: db  ## install, migrate, load demo data, serve on 127.0.0.1:$(PORT) with the job worker
 	@$(FLASK) tracker demo-logins
-	@echo "Serving on http://127.0.0.1:5000/  (Ctrl-C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@$(FLASK) tracker serve --host 127.0.0.1 --port $(PORT)
 
 test: install  ## everything the project checks: lint, types, security scans, all tests
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -61,6 +61,16 @@ class Config:
     UPLOAD_FOLDER = str(INSTANCE / "uploads")
     # What one applicant may store per Beijing day, all forms together (SECURITY.md #13).
     UPLOAD_DAILY_BYTES = int(os.environ.get("UPLOAD_DAILY_BYTES", str(100 * 1024 * 1024)))
+    # Background jobs (docs/jobs.md): unset = SQLite queue in instance/jobs.sqlite;
+    # redis://host:6379/0 for several machines (Huey has no RabbitMQ backend).
+    JOBS_URL: str | None = os.environ.get("JOBS_URL") or None
+    JOBS_NAME = os.environ.get("JOBS_NAME", "tongban")
+    # Webhooks (docs/jobs.md): private/loopback targets are refused unless allowed here or
+    # the host is on the allow-list (comma-separated host names; when set, only those).
+    WEBHOOK_ALLOW_PRIVATE = os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0") == "1"
+    WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+    WEBHOOK_CLAIM_SECONDS = float(os.environ.get("WEBHOOK_CLAIM_SECONDS", "60"))
     TESTING = False
     DEBUG = False
 
@@ -78,6 +88,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    JOBS_URL = "memory://"  # nothing is consumed unless a test runs the jobs itself
+    WEBHOOK_ALLOW_PRIVATE = True  # the tests' receivers listen on 127.0.0.1
 
 
 class ProductionConfig(Config):

@@ -66,6 +66,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "clerk.subtask_act": CLERKS,
     "clerk.notes": CLERKS,
     "clerk.delete_note": CLERKS,
+    "clerk.webhooks": CLERKS,
+    "clerk.disable_webhook": CLERKS,
+    "clerk.rotate_webhook": CLERKS,
     # supervisor (/supervisor)
     "supervisor.dashboard": SUPERVISORS,
     "supervisor.region": SUPERVISORS,

@@ -290,6 +290,7 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
         "case_id": case.id,
         "note_id": 1,
         "subtask_id": 1,
+        "endpoint_id": 1,
         "filename": "favicon.svg",
     }
     return users, samples

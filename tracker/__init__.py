@@ -41,6 +41,10 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     _register_errors(app)
     _register_headers(app)
 
+    from .jobs import init_jobs
+
+    init_jobs(app)
+
     from .cli import register_cli
 
     register_cli(app)

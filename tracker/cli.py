@@ -108,9 +108,14 @@ def holidays_list_command() -> None:
 
 @tracker_cli.command("outbox")
 @click.option("--limit", default=200, show_default=True)
-def outbox_command(limit: int) -> None:
-    """Send pending SMS/e-mail notices (run from cron)."""
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker.")
+def outbox_command(limit: int, enqueue: bool) -> None:
+    """Send pending SMS/e-mail notices (the worker does it every minute; or from cron)."""
     from flask import current_app
+
+    if enqueue:
+        _enqueue("outbox")
+        return
 
     from .services.outbox import deliver_pending, senders_for
 
@@ -125,11 +130,16 @@ def outbox_command(limit: int) -> None:
     show_default=True,
     help="Only files at least this old (younger ones may belong to a submit in flight).",
 )
-def sweep_uploads_command(older_than_hours: int) -> None:
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker (its default age).")
+def sweep_uploads_command(older_than_hours: int, enqueue: bool) -> None:
     """Delete stored files that no attachment refers to (abandoned forms, failed commits)."""
     from datetime import timedelta
 
     from flask import current_app
+
+    if enqueue:
+        _enqueue("sweep_uploads")
+        return
 
     from .services.uploads import sweep_orphans
 
@@ -142,9 +152,14 @@ def sweep_uploads_command(older_than_hours: int) -> None:
 
 
 @tracker_cli.command("sweep")
-def sweep_command() -> None:
-    """Art. 32 five-day rule, overdue notices to offices (run from cron; idempotent)."""
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker.")
+def sweep_command(enqueue: bool) -> None:
+    """Art. 32 five-day rule, overdue notices to offices (the worker runs it hourly)."""
     from flask import current_app
+
+    if enqueue:
+        _enqueue("sweep")
+        return
 
     from .services.office import sweep
 
@@ -161,9 +176,15 @@ def sweep_command() -> None:
     required=True,
     help="Recount the daily counters from the event history (idempotent).",
 )
-def rollup_command(rebuild: bool) -> None:
-    """The dashboards' daily counters (kept current by every event; rebuild after a bulk load)."""
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker.")
+def rollup_command(rebuild: bool, enqueue: bool) -> None:
+    """The dashboards' daily counters (kept current by every event; rebuild after a bulk load;
+    the worker recounts nightly)."""
     from .services.rollup import rebuild as do_rebuild
+
+    if enqueue:
+        _enqueue("rollup")
+        return
 
     click.echo(f"rollup: {do_rebuild()} counter rows rebuilt from the event history")
 
@@ -233,6 +254,130 @@ def open_data_command(
         f"open data: {report.rows} rows ({report.suppressed} suppressed) -> "
         f"{report.path}, {report.readme}"
     )
+
+
+def _enqueue(name: str) -> None:
+    from .jobs import jobs_of
+
+    jobs_of().enqueue(name)
+    click.echo(f"{name}: enqueued for the worker")
+
+
+@tracker_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Schedule the periodic jobs from this worker too (safe on several: docs/jobs.md).",
+)
+@click.option(
+    "--worker-type", type=click.Choice(["thread", "process"]), default="thread", show_default=True
+)
+def worker_command(workers: int, periodic: bool, worker_type: str) -> None:
+    """Run the background-job worker (Huey consumer) until Ctrl-C or SIGTERM."""
+    import logging
+
+    from flask import current_app
+
+    from .jobs import jobs_of
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    jobs = jobs_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"worker: {type(jobs.huey).__name__} {jobs.huey.name!r}, {workers} {worker_type}s")
+    jobs.consumer(workers=workers, periodic=periodic, worker_type=worker_type).run()
+
+
+@tracker_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+def serve_command(host: str, port: int, workers: int) -> None:
+    """The web server and the job worker together (make run); Ctrl-C stops both."""
+    from .launcher import run
+
+    status = run(
+        host, port, workers, echo=[f"Serving on http://{host}:{port}/  (Ctrl-C stops both)"]
+    )
+    raise SystemExit(status)
+
+
+webhook_cli = AppGroup("webhook", help="Signed webhooks for office back-ends (docs/jobs.md).")
+tracker_cli.add_command(webhook_cli)
+
+
+@webhook_cli.command("add")
+@click.option("--office", "office_code", required=True, help="Office code, e.g. 510100-HF.")
+@click.option("--url", required=True, help="http(s) URL that receives the POSTs.")
+@click.option("--events", default="", help="Comma-separated, e.g. accept,forward (default all).")
+def webhook_add_command(office_code: str, url: str, events: str) -> None:
+    """Register an endpoint; prints its secret once."""
+    from flask import current_app
+
+    from .jobs import webhook_policy
+    from .models import Office
+    from .services.webhooks import WebhookError, register_endpoint
+
+    office = db.session.scalar(sa.select(Office).where(Office.code == office_code))
+    if office is None:
+        raise click.BadParameter(f"no office {office_code}", param_hint="--office")
+    try:
+        endpoint, secret = register_endpoint(
+            office.id,
+            url,
+            events.split(","),
+            created_by=None,
+            created_by_name="cli",
+            now=datetime.now(UTC),
+            policy=webhook_policy(current_app.config),
+        )
+    except WebhookError as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.field or 'url'}") from exc
+    click.echo(f"webhook {endpoint.id} for {office_code}: {endpoint.url}")
+    click.echo(f"events: {', '.join(endpoint.events) or 'all'}")
+    click.echo(f"secret (shown once, keep it): {secret}")
+
+
+@webhook_cli.command("list")
+@click.option("--office", "office_code", default=None)
+def webhook_list_command(office_code: str | None) -> None:
+    """The endpoints, with their office, state and events."""
+    from .models import Office
+    from .services.webhooks import endpoints
+
+    office_id = None
+    if office_code:
+        office_id = db.session.scalar(sa.select(Office.id).where(Office.code == office_code))
+        if office_id is None:
+            raise click.BadParameter(f"no office {office_code}", param_hint="--office")
+    for e in endpoints(office_id):
+        state = "active" if e.active else "disabled"
+        click.echo(f"{e.id}\t{e.office.code}\t{state}\t{e.url}\t{','.join(e.events) or 'all'}")
+
+
+@webhook_cli.command("disable")
+@click.argument("endpoint_id", type=int)
+def webhook_disable_command(endpoint_id: int) -> None:
+    """Stop sending to an endpoint (what waited for it is marked failed)."""
+    from .services.webhooks import WebhookError, disable_endpoint
+
+    try:
+        disable_endpoint(None, endpoint_id, datetime.now(UTC))
+    except WebhookError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"webhook {endpoint_id} disabled")
+
+
+@webhook_cli.command("deliver")
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker.")
+def webhook_deliver_command(enqueue: bool) -> None:
+    """Send the webhook deliveries that are due (the worker does it by itself)."""
+    from .jobs import run_webhooks
+
+    if enqueue:
+        _enqueue("webhooks")
+        return
+    click.echo(run_webhooks())
 
 
 def register_cli(app: Flask) -> None:

@@ -30,6 +30,7 @@ from .rating import Rectification
 from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .upload_day import UploadDay
 from .user import User
+from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "PhoneCode",
@@ -60,4 +61,7 @@ __all__ = [
     "SubTask",
     "TrackingSequence",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .uploads import StoredFile
 
 
+CUSTODY_BEFORE = "custody_before"  # session.info: {case id: office} while a move is written
+
+
 class StaleCase(DomainError):
     """Someone else changed the case first; nothing of this move was written."""
 
@@ -51,6 +54,14 @@ class StaleCase(DomainError):
 
 class CaseNotFound(DomainError):
     code = "not_found"
+
+
+def _forget_custody(session: Session, *_: Any) -> None:
+    session.info.pop(CUSTODY_BEFORE, None)
+
+
+sa.event.listen(Session, "after_commit", _forget_custody)
+sa.event.listen(Session, "after_rollback", _forget_custody)
 
 
 # ---- facts for the domain ------------------------------------------------------------------
@@ -153,6 +164,7 @@ def notify_applicant(
                 created_at=now,
             )
         )
+        session.info.setdefault("wake", set()).add("outbox")
     if applicant.email:
         session.add(
             OutboxMessage(
@@ -164,6 +176,7 @@ def notify_applicant(
                 created_at=now,
             )
         )
+        session.info.setdefault("wake", set()).add("outbox")
 
 
 def record_event(
@@ -192,9 +205,11 @@ def record_event(
         ip=ip,
     )
     session.add(event)
-    from . import rollup  # the counters move in the same transaction as the history
+    from . import rollup, webhooks  # counters and webhooks move in the history's transaction
 
     rollup.record(session, event, case, metrics)
+    custody_before = session.info.get(CUSTODY_BEFORE, {}).pop(case.id, None)
+    webhooks.record(session, event, case, custody_before, now)
     return event
 
 
@@ -213,6 +228,7 @@ def load_for_update(session: Session, case_id: int) -> Case:
 def write_case(session: Session, case: Case, values: dict[str, Any]) -> None:
     """Apply ``values`` only if the case is still at the version and state we read."""
     values = {**values, "version": case.version + 1}
+    custody_before = case.custody_office_id
     result = session.execute(
         sa.update(Case)
         .where(Case.id == case.id, Case.version == case.version, Case.status == case.status)
@@ -221,6 +237,9 @@ def write_case(session: Session, case: Case, values: dict[str, Any]) -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleCase()
+    if values.get("custody_office_id", custody_before) != custody_before:
+        # The office that held the case before this move hears of it too (record_event).
+        session.info.setdefault(CUSTODY_BEFORE, {})[case.id] = custody_before
     for key, value in values.items():
         # Keep the loaded object in step without marking it dirty (no second UPDATE).
         sa.orm.attributes.set_committed_value(case, key, value)

@@ -302,3 +302,10 @@ class NoteForm(FlaskForm):
 
     kind = LineField(limit=32, default="supplement")
     text = TextField(limit=CANNED_TEXT_MAX)
+
+
+class WebhookForm(FlaskForm):
+    """A webhook endpoint: its URL and the event types (none chosen: every event)."""
+
+    url = LineField(limit=600)
+    events = ListField(limit=48)
