@@ -34,6 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tracker import crypto
 from tracker.domain.effects import CaseChanges, Timing, act_by, effects, event_metrics, facts_after
 from tracker.domain.errors import UnknownCalendarYear
 from tracker.domain.identifiers import iso7064_mod11_2, mask_resident_id
@@ -368,7 +369,8 @@ def _citizens(
                 uid,
                 "citizen",
                 phone,
-                rid,
+                crypto.seal(rid, "users.resident_id"),  # sealed at rest, as the app stores it
+                crypto.lookup(rid),
                 mask_resident_id(rid),
                 f"压测用户{uid}",
                 password,
@@ -387,6 +389,7 @@ def _citizens(
             "role",
             "phone",
             "resident_id",
+            "resident_id_digest",
             "resident_id_masked",
             "real_name",
             "password_hash",
@@ -397,7 +400,7 @@ def _citizens(
             "password_changed_at",
         ),
         rows,
-        (10, 11),
+        (11, 12),
     )
     return out
 

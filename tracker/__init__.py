@@ -33,9 +33,11 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     # Before any blueprint: every ``<int:…>`` is then bounded to what the database holds.
     app.url_map.converters["int"] = BoundedInt
 
+    from . import crypto
     from .services import audit
 
     audit.configure(app.config)  # the audit log's key, without the service reading flask
+    crypto.configure(app.config)  # the keys sealing personal data at rest (SECURITY.md #21)
     _init_extensions(app)
     _register_blueprints(app)
     _register_errors(app)

@@ -381,7 +381,8 @@ def webhook_deliver_command(enqueue: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from .cli_tokens import api_token_cli
+    from .cli_tokens import api_token_cli, register_key_commands
 
     tracker_cli.add_command(api_token_cli)
+    register_key_commands(tracker_cli)
     app.cli.add_command(tracker_cli)

@@ -90,3 +90,21 @@ def revoke_command(token_id: int) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"token {t.id} revoked")
+
+
+def register_key_commands(group: AppGroup) -> None:
+    @group.command("rotate-keys")
+    @click.option("--batch", default=500, show_default=True, help="Rows per transaction.")
+    def rotate_keys_command(batch: int) -> None:
+        """Re-seal personal data with the first key of DATA_KEYS (resumable)."""
+        from .services.keys import rotate
+
+        report = rotate(batch)
+        click.echo(f"re-sealed: users {report.users}, cases {report.cases}; nothing left")
+
+    @group.command("new-key")
+    def new_key_command() -> None:
+        """Print a fresh random key (base64) for DATA_KEYS or LOOKUP_KEY."""
+        from .crypto import new_key
+
+        click.echo(new_key())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,3 +45,53 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Sealed(sa.types.TypeDecorator[str]):
+    """Text stored sealed with AES-GCM (``tracker.crypto``); read back as plain text."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, purpose: str, length: int = 255) -> None:
+        super().__init__(length)
+        self.purpose = purpose
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        from .. import crypto
+
+        return None if value is None else crypto.seal(value, self.purpose)
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        from .. import crypto
+
+        return None if value is None else crypto.open_(value, self.purpose)
+
+
+class SealedJSON(sa.types.TypeDecorator[Any]):
+    """A JSON document stored sealed (``tracker.crypto``); read back as the document. The
+    column stays JSON: what it holds is one JSON string, the sealed text (no table rewrite,
+    no lost triggers when a database is converted)."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        from .. import crypto
+
+        if value is None:
+            return None
+        return crypto.seal(json.dumps(value, ensure_ascii=False, sort_keys=True), self.purpose)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
+        from .. import crypto
+
+        if value is None:
+            return None
+        if not isinstance(value, str):  # a JSON column read by a driver that parses it
+            return value
+        return json.loads(crypto.open_(value, self.purpose))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.effects import NO_DEADLINE  # noqa: F401  (re-exported: models.NO_DEADLINE)
 from ..domain.states import OPEN_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..extensions import db
-from ._types import UTCDateTime, enum_column, utcnow
+from ._types import SealedJSON, UTCDateTime, enum_column, utcnow
 from .catalogue import Office, Service
 from .user import User
 
@@ -99,7 +99,8 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     applicant_phone_last4: Mapped[str] = mapped_column(sa.String(4))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     idempotency_hash: Mapped[str | None] = mapped_column(sa.String(64))  # of the request body
-    form_data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The applicant's answers can hold ID numbers and health facts: sealed at rest (#21).
+    form_data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("cases.form_data"), default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship()

@@ -7,11 +7,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from .. import crypto
 from ..domain.states import Role
 from ..extensions import db
-from ._types import UTCDateTime, enum_column, utcnow
+from ._types import Sealed, UTCDateTime, enum_column, utcnow
 from .catalogue import Office, Region
 
 
@@ -47,7 +48,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
     username: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # staff
     phone: Mapped[str | None] = mapped_column(sa.String(11), unique=True)  # citizens
-    resident_id: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    # Sealed at rest (SECURITY.md #21); found and kept unique by its keyed hash.
+    resident_id: Mapped[str | None] = mapped_column(Sealed("users.resident_id", 120))
+    resident_id_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     resident_id_masked: Mapped[str | None] = mapped_column(sa.String(18))
     real_name: Mapped[str] = mapped_column(sa.String(64))
     email: Mapped[str | None] = mapped_column(sa.String(254))
@@ -66,6 +69,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     office: Mapped[Office | None] = relationship()
     scope_region: Mapped[Region | None] = relationship(foreign_keys=[scope_region_code])
+
+    @validates("resident_id")
+    def _keep_digest(self, _key: str, value: str | None) -> str | None:
+        self.resident_id_digest = crypto.lookup(value) if value else None
+        return value
 
     def get_id(self) -> str:
         # The nonce makes logout and password change end every copy of the session cookie.

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import crypto
 from ..database import write_transaction
 from ..domain.errors import DomainError, InvalidPhone, InvalidResidentId
 from ..domain.identifiers import (
@@ -109,7 +110,7 @@ def create_user(
         clash = sa.or_(
             User.username == username if username else sa.false(),
             User.phone == phone if phone else sa.false(),
-            User.resident_id == resident_id if resident_id else sa.false(),
+            User.resident_id_digest == crypto.lookup(resident_id) if resident_id else sa.false(),
         )
         if session.scalar(sa.select(User.id).where(clash)) is not None:
             raise DomainError("该用户名、手机号或身份证号已注册", code="duplicate_user")
@@ -167,7 +168,10 @@ def _check_registration(
 
 
 def _taken(session: Session, checked: _Registration) -> bool:
-    clash = sa.or_(User.resident_id == checked.resident_id, User.phone == checked.phone)
+    clash = sa.or_(
+        User.resident_id_digest == crypto.lookup(checked.resident_id),
+        User.phone == checked.phone,
+    )
     return session.scalar(sa.select(User.id).where(clash).limit(1)) is not None
 
 

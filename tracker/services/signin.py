@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import crypto
 from ..database import write_transaction
 from ..domain.errors import DomainError, InvalidPhone
 from ..domain.identifiers import (
@@ -131,7 +132,9 @@ def _find_login(session: Session, login: str) -> tuple[User | None, str]:
     resident_id = _normalized_resident_id(login)
     if resident_id is not None:
         user = session.scalar(
-            sa.select(User).where(User.resident_id == resident_id, User.role == Role.CITIZEN)
+            sa.select(User).where(
+                User.resident_id_digest == crypto.lookup(resident_id), User.role == Role.CITIZEN
+            )
         )
         return user, mask_resident_id(resident_id)
     username = login.strip()
