@@ -45,6 +45,8 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     LOGIN_RATE_LIMIT = "20 per minute"
     TRACK_RATE_LIMIT = "30 per minute"
+    # JSON API: per token (per address without one); Redis-backed with RATELIMIT_STORAGE_URI.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     LOCKOUT_FAILURES = 5

@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables and invariants only, no business rules."""
 
+from .api_idempotency import ApiIdempotencyKey
 from .api_token import ApiToken
 from .audit import AuditEntry
 from .case import (
@@ -30,6 +31,7 @@ from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .user import User
 
 __all__ = [
+    "ApiIdempotencyKey",
     "ApiToken",
     "AreaRollup",
     "DailyRollup",
