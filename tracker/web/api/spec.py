@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from flask import request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
@@ -33,6 +32,9 @@ COMMON_ERRORS = {
 WRITE_ERRORS = {409: "Conflict: stale version, or a request with this key still in flight"}
 
 
+BODY_MODELS = frozenset({"NewCase", "Move"})
+
+
 def _field_path(loc: Any) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "header")]
     return ".".join(parts) or "_"
@@ -47,9 +49,10 @@ def _refuse_invalid(req: Any, resp: Any, err: Exception | None, *_args: Any) -> 
     fields: dict[str, str] = {}
     for item in err.errors():  # type: ignore[attr-defined]
         fields.setdefault(_field_path(item.get("loc", ())), str(item.get("msg", "")))
-    where = "query" if request.method == "GET" else "body"
+    # A body that does not fit its model is 422; a bad query string or header is 400.
+    in_body = getattr(err, "title", "") in BODY_MODELS
     raise ApiProblem(
-        422 if where == "body" else 400,
+        422 if in_body else 400,
         _("请求参数不符合要求，见 fields"),
         slug="validation",
         fields=fields,
