@@ -67,9 +67,7 @@ def test_a_request_still_in_flight_is_409(app, post_case):
     token = db.session.scalars(sa.select(ApiToken)).one()
     body = mi_body()
     # The first request has claimed the key and is still filing (its claim is committed).
-    import tests.api.test_cases as me  # noqa: PLW0406 - only for the hash of the same request
-
-    claim = idempotency.begin(token.id, "busy", me._hash_of(body), NOW)
+    claim = idempotency.begin(token.id, "busy", _hash_of(body), NOW)
     assert isinstance(claim, idempotency.Claim)
     answer = post_case(secret, body, key="busy")
     assert answer.status_code == 409 and answer.content_type == PROBLEM
@@ -304,3 +302,19 @@ def test_events_since_a_cursor(app, client):
     assert [e["action"] for e in later["events"]] == ["accept"]
     assert int(later["next_cursor"]) > int(first["next_cursor"])
     assert client.get(f"{url}?since=abc", headers=bearer(secret)).status_code == 400
+
+
+def test_a_claim_left_by_a_dead_request_is_released_after_a_while(app, post_case):
+    from datetime import timedelta
+
+    from tracker.models import ApiToken
+
+    secret = token_for(user=citizen())
+    token = db.session.scalars(sa.select(ApiToken)).one()
+    body = mi_body()
+    stale = idempotency.begin(token.id, "orphan", _hash_of(body), NOW - timedelta(minutes=10))
+    assert isinstance(stale, idempotency.Claim)
+    answer = post_case(secret, body, key="orphan")
+    assert answer.status_code == 201 and _count_cases() == 1
+    again = post_case(secret, body, key="orphan")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
