@@ -58,11 +58,25 @@ def _unauthorized(detail: str) -> ApiProblem:
     )
 
 
+NUL = "\x00"
+
+
+def _refuse_nul() -> None:
+    """NUL in a path, query or body: no field takes it, and PostgreSQL cannot even compare a
+    string holding one (it would be a 500, not an answer)."""
+    if NUL in request.path or any(
+        NUL in key or NUL in value for key, value in request.args.items(multi=True)
+    ):
+        raise ApiProblem(400, _("请求中含有不允许的控制字符"), slug="bad-character")
+
+
 def _check_body() -> None:
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     multipart_ok = request.endpoint in MULTIPART_ENDPOINTS
     if request.mimetype == "multipart/form-data" and multipart_ok:
+        if any(NUL in value for value in request.form.values()):
+            raise ApiProblem(400, _("请求中含有不允许的控制字符"), slug="bad-character")
         return  # bounded by MAX_CONTENT_LENGTH; the files by services/uploads
     if request.mimetype != "application/json":
         raise ApiProblem(415, _("请以 application/json 发送请求内容"))
@@ -70,10 +84,13 @@ def _check_body() -> None:
     if length is not None and length > JSON_BODY_MAX:
         raise ApiProblem(413, _("请求内容超过大小限制"))
     request.max_content_length = JSON_BODY_MAX
+    data = request.get_data(cache=True) or b""
     try:
-        json.loads(request.get_data(cache=True) or b"")
+        json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiProblem(400, _("请求内容不是有效的 JSON"), slug="malformed-json") from exc
+    if b"\\u0000" in data or b"\x00" in data:
+        raise ApiProblem(400, _("请求中含有不允许的控制字符"), slug="bad-character")
 
 
 @bp.before_request
@@ -81,6 +98,7 @@ def _guard() -> None:
     g.personal_data = True  # Cache-Control: no-store on every answer
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
+    _refuse_nul()
     secret = _bearer()
     if secret is None:
         raise _unauthorized(_("请在 Authorization 头中以 Bearer 方式提供访问令牌"))
