@@ -120,6 +120,8 @@ def test_unknown_fields_and_wrong_types_are_422_with_fields(app, client, post_ca
         "sort=id%20desc;--",
         "cursor=%25%25%25",
         "cursor=bm90LWEtY3Vyc29y",
+        "from=9999-12-31",
+        "to=0001-01-01",
     ],
 )
 def test_bad_queue_parameters_are_400(app, client, query):
@@ -227,6 +229,8 @@ def test_daily_figures_for_supervisors_and_offices_not_citizens(app, client):
         "from=x&to=y",
         "from=2026-11-01&to=2026-11-02&service=nope",
         "from=2026-11-01&to=2026-11-02&region=51",
+        "from=9999-12-30&to=9999-12-31",
+        "from=0001-01-01&to=0001-01-02",
     ],
 )
 def test_bad_figure_queries_are_400(app, client, query):

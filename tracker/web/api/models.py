@@ -17,6 +17,9 @@ from ...domain.workflow import CASE_ACTIONS
 from ...services.workqueue import DUE_FILTERS
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Dates an outside system may ask about: the service's lifetime, with room (a year 9999 would
+# overflow the day arithmetic).
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 Line = Annotated[str, StringConstraints(max_length=1000)]
 TrackingCursor = Annotated[str, StringConstraints(max_length=64)]
 
@@ -232,8 +235,8 @@ class QueueQuery(Strict):
     service: Code | None = None
     due: DueFilter | None = None
     assigned: Literal["any", "me", "unassigned"] = "any"
-    submitted_from: date | None = Field(default=None, alias="from")
-    submitted_to: date | None = Field(default=None, alias="to")
+    submitted_from: Day | None = Field(default=None, alias="from")
+    submitted_to: Day | None = Field(default=None, alias="to")
     q: Annotated[str, StringConstraints(max_length=64)] = ""
     cursor: TrackingCursor | None = None
     limit: int = Field(default=50, ge=1, le=200)
@@ -259,8 +262,8 @@ class QueuePage(Out):
 
 
 class StatsQuery(Strict):
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
+    start: Day = Field(alias="from")
+    end: Day = Field(alias="to")
     region: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] | None = None
     department: Annotated[str, StringConstraints(max_length=16)] | None = None
     service: Code | None = None
