@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.api.conftest import CD_MI, MI, bearer, token_for
 from tests.builders import citizen, clerk, submit
 
-EXAMPLES = 12
+EXAMPLES = 25
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
