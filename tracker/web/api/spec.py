@@ -118,8 +118,28 @@ def document() -> dict[str, Any]:
                         responses.pop(status, None)
                 if path.endswith("{tracking_number}") or "{tracking_number}/" in path:
                     _bound_tracking_number(op)
+        _multipart_filing(doc["paths"]["/api/v1/cases"]["post"])
         _document = doc
     return _document
+
+
+def _multipart_filing(op: dict[str, Any]) -> None:
+    """``POST /cases`` also takes multipart: the same JSON in a ``case`` part and the
+    materials as files named ``materials.<code>`` (spectree declares the JSON body only)."""
+    op["requestBody"]["content"]["multipart/form-data"] = {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "case": {
+                    "type": "string",
+                    "contentMediaType": "application/json",
+                    "description": "The NewCase JSON",
+                }
+            },
+            "required": ["case"],
+            "additionalProperties": {"type": "string", "format": "binary"},
+        }
+    }
 
 
 def _bound_tracking_number(op: dict[str, Any]) -> None:
