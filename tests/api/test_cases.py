@@ -210,8 +210,12 @@ def test_an_office_token_sees_its_cases_and_a_supervisor_no_applicant(app, clien
     case = submit(MI, person, CD_MI, CD_MI)
     url = f"/api/v1/cases/{case.tracking_number}"
     assert client.get(url, headers=bearer(token_for(office_code=CQ_HF))).status_code == 404
-    office_view = client.get(url, headers=bearer(token_for(office_code=CD_MI))).get_json()
+    answer = client.get(url, headers=bearer(token_for(office_code=CD_MI)))
+    office_view, text = answer.get_json(), answer.get_data(as_text=True)
     assert office_view["actions"] == ["accept", "reject", "request_supplement", "cancel"]
+    assert office_view["applicant"]["name"] == person.real_name
+    assert person.resident_id not in text and person.phone not in text
+    assert office_view["applicant"]["resident_id"] == person.resident_id_masked
     assert office_view["clock"]["act_by"]
     boss = client.get(url, headers=bearer(token_for(user=supervisor("510000")))).get_json()
     assert "applicant" not in boss and "answers" not in boss
