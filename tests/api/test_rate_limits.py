@@ -27,7 +27,13 @@ def _limited(template_db: Any, tmp_path: Any, **settings: Any) -> Iterator[Flask
     cfg = type(
         "Limited",
         (config_for(f"sqlite:///{path}"),),
-        {"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute", **settings},
+        {
+            "RATELIMIT_ENABLED": True,
+            "API_RATE_LIMIT": "3 per minute",
+            # a moving window: four requests never straddle a fixed window's reset
+            "RATELIMIT_STRATEGY": "moving-window",
+            **settings,
+        },
     )
     app = create_app(cfg)
     with app.app_context():
