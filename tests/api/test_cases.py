@@ -188,6 +188,33 @@ def test_multipart_files_the_materials_as_uploads(app, client, tmp_path):
     assert len(list(folder.iterdir())) == 1 and _count_cases() == 1
 
 
+def test_multipart_uploads_count_against_the_applicant_s_daily_quota(app, client, tmp_path):
+    import io
+    import json
+
+    folder = tmp_path / "uploads"
+    app.config.update(UPLOAD_FOLDER=str(folder), UPLOAD_DAILY_BYTES=1000)
+    secret = token_for(user=citizen())
+    body = mi_body(licences={})
+
+    def post(key: str):
+        return client.post(
+            "/api/v1/cases",
+            data={
+                "case": json.dumps(body),
+                "materials.id_card": (io.BytesIO(b"%PDF-1.4\n" + b"x" * 600), "身份证.pdf"),
+            },
+            content_type="multipart/form-data",
+            headers=bearer(secret, **{"Idempotency-Key": key}),
+        )
+
+    assert post("q1").status_code == 201
+    over = post("q2")
+    assert over.status_code == 429 and over.content_type == PROBLEM
+    assert "每日" in over.get_json()["detail"]
+    assert len(list(folder.iterdir())) == 1 and _count_cases() == 1
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 

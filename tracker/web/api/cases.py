@@ -90,17 +90,23 @@ def _new_case() -> tuple[NewCase, list[tuple[str, Any]]]:
     return body, files
 
 
-def _store(files: list[tuple[str, Any]]) -> list[tuple[str, StoredFile]]:
+def _store(files: list[tuple[str, Any]], applicant: User) -> list[tuple[str, StoredFile]]:
     if not files:
         return []
+    daily = uploads.DailyQuota(
+        applicant.id, local_date(wallclock.now()), current_app.config["UPLOAD_DAILY_BYTES"]
+    )
     try:
         stored = uploads.store_many(
             [(f.stream, f.filename or "") for _, f in files],
             folder=_folder(),
             limits=UploadLimits(),
+            daily=daily,
         )
     except DomainError as exc:
         status = 413 if exc.code in ("too_large", "too_many", "over_quota") else 422
+        if exc.code == "daily_quota":
+            status = 429
         raise ApiProblem(status, exc.message, slug="upload") from exc
     return [(code, s) for (code, _), s in zip(files, stored, strict=True)]
 
@@ -161,7 +167,7 @@ def create_case() -> Any:
     key = headers.idempotency_key
     body, incoming = _new_case()
     applicant, clerk = _filer(token, body)
-    files = _store(incoming)
+    files = _store(incoming, applicant)
     digest = idempotency.request_hash(
         {
             "body": body.model_dump(mode="json"),
