@@ -47,6 +47,8 @@ class Config:
     LOGIN_RATE_LIMIT = "20 per minute"
     TRACK_RATE_LIMIT = "30 per minute"
     OPEN311_RATE_LIMIT = "120 per minute"  # per API key (per address without one)
+    # JSON API: per token (per address without one); Redis-backed with RATELIMIT_STORAGE_URI.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     LOCKOUT_FAILURES = 5

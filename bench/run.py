@@ -1,6 +1,6 @@
 """Tongban benchmark (PERFORMANCE.md): the real app under gunicorn, measured with wrk.
 
-    python bench/run.py [--cases N] [--scenarios ceiling,track,queue,case,dashboard]
+    python bench/run.py [--cases N] [--scenarios ceiling,track,queue,case,dashboard,submit,act]
 
 Builds (once) a database of N generated cases in bench/data/, serves it with the production
 config and 2 sync workers on a free loopback port, and runs each scenario with wrk after a
@@ -8,6 +8,11 @@ warm-up. Prints req/s, p50, p99, non-2xx and the ratio to the framework ceiling 
 the same run; writes bench/results/<time>-<N>.json. SQLite by default; set BENCH_DATABASE_URL
 to a PostgreSQL URL to measure that engine instead (its database must exist and be empty or
 already generated). Nothing here is a test: timings vary with the machine, ratios hold.
+
+The write path goes through the JSON API (/api/v1): ``submit`` files a case per request
+(POST /cases, a fresh Idempotency-Key each, a citizen token), ``act`` accepts a different
+received case per request (POST /cases/{no}/actions, an office token with its operator);
+each run prepares ``--act-cases`` new received cases for it first.
 
 The per-IP rate limiter is switched off for the server under test (all requests come from
 one address); everything else is the production configuration.
@@ -30,17 +35,17 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 PASSWORD = "Bench-Tongban-2026!"
-SCENARIOS = ("ceiling", "track", "queue", "case", "dashboard")
-NOT_YET = {
-    "submit": "needs the JSON API (/api/v1), not built yet",
-    "act": "needs the JSON API (/api/v1), not built yet",
-}
+SCENARIOS = ("ceiling", "track", "queue", "case", "dashboard", "submit", "act")
+# The write scenarios' service and office: fully online, so the receiving office decides and
+# a clerk of it is offered "accept" on every new case.
+WRITE_SERVICE, WRITE_OFFICE = "mi-offsite-registration", "510100-mi"
 
 
 def flask(env: dict[str, str], *args: str) -> str:
@@ -55,8 +60,9 @@ def flask(env: dict[str, str], *args: str) -> str:
     return out.stdout.strip()
 
 
-def prepare(env: dict[str, str], cases: int, today: date) -> dict[str, object]:
-    """Migrate, load the catalogue, generate, and make the bench's staff accounts."""
+def prepare(env: dict[str, str], cases: int, today: date, act_cases: int) -> dict[str, object]:
+    """Migrate, load the catalogue, generate, and make the bench's staff accounts, its API
+    tokens and the received cases the ``act`` scenario accepts."""
     flask(env, "db", "upgrade")
     flask(env, "tracker", "load-catalogue")
     code = f"""
@@ -92,14 +98,61 @@ with app.app_context():
     mine = db.session.scalars(sa.text(
         "SELECT tracking_number FROM cases WHERE custody_office_id = :o ORDER BY random() "
         "LIMIT 2000"), {{"o": office_id}}).all()
+    api = prepare_api(now, {act_cases}, "{WRITE_SERVICE}", "{WRITE_OFFICE}", "{PASSWORD}")
     print(json.dumps({{"generated": report, "office_id": office_id, "open_cases": open_cases,
                       "total": db.session.scalar(sa.select(sa.func.count(Case.id))),
-                      "track": [list(t) for t in track], "office_cases": list(mine)}}))
+                      "track": [list(t) for t in track], "office_cases": list(mine),
+                      "api": api}}))
 """
+    code = code.replace("from bench.generate import generate", API_PREPARE)
     out = subprocess.run(
-        [PYTHON, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        [PYTHON, "-c", code], cwd=ROOT, env=env, check=False, capture_output=True, text=True
     )
+    if out.returncode != 0:
+        raise SystemExit(f"preparing the dataset failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+API_PREPARE = """from bench.generate import generate
+import random
+from tracker.services import api_tokens, cases as case_ops
+from tracker.services.api_tokens import TokenScope
+from tracker.services.demo import demo_form_data
+from tracker.services.queries import service_by_code
+
+
+def prepare_api(now, act_cases, service_code, office_code, password):
+    svc = service_by_code(service_code)
+    office = db.session.scalars(sa.select(Office).where(Office.code == office_code)).one()
+    phone = "13700009999"
+    person = db.session.scalars(sa.select(User).where(User.phone == phone)).one_or_none()
+    if person is None:
+        from tracker.services.demo import demo_resident_id
+        person = create_user(role=Role.CITIZEN, real_name="压测申请人", password=password,
+                             now=now, phone=phone,
+                             resident_id=demo_resident_id("510104", "19900101", 999),
+                             home_region_code="510100")
+    operator = db.session.scalars(
+        sa.select(User).where(User.username == "bench.api")).one_or_none()
+    if operator is None:
+        operator = create_user(role=Role.CLERK, real_name="压测接口经办", password=password,
+                               now=now, username="bench.api", office=office)
+    answers = {k: str(v) for k, v in demo_form_data(svc, random.Random(7)).items()}
+    licences = {m.code: "EL-BENCH" for m in svc.materials if m.e_licence}
+    numbers = []
+    for i in range(act_cases):
+        case = case_ops.submit_case(applicant=person, service=svc, receiving_office=office,
+                                    competent_office=office, form_data=answers, now=now)
+        numbers.append(case.tracking_number)
+    citizen_token = api_tokens.create_token(name="bench submit", scope=TokenScope.CITIZEN,
+                                            now=now, created_by="bench", user=person, days=2)
+    office_token = api_tokens.create_token(name="bench act", scope=TokenScope.OFFICE, now=now,
+                                           created_by="bench", office=office, days=2)
+    body = {"service": service_code, "competent_office": office_code, "answers": answers,
+            "licences": licences}
+    return {"citizen_token": citizen_token.secret, "office_token": office_token.secret,
+            "operator": "bench.api", "submit_body": body, "act_numbers": numbers}
+"""
 
 
 def free_port() -> int:
@@ -212,16 +265,59 @@ def lua_track(pairs: list[list[str]], cookie: str, token: str) -> str:
     )
 
 
+# Each wrk thread has its own Lua state: ``setup`` numbers the threads, so keys and cases
+# never repeat across threads; the phase ("warm"/"run", passed after ``--``) keeps the
+# warm-up's keys apart from the measured run's.
+LUA_THREADS = (
+    "local counter = 0\n"
+    "function setup(thread)\n  thread:set('tid', counter)\n  counter = counter + 1\nend\n"
+)
+
+
+def lua_submit(token: str, body: dict[str, object], run: str) -> str:
+    return (
+        LUA_THREADS
+        + f"local body = {json.dumps(json.dumps(body, ensure_ascii=False))}\n"
+        + "local n = 0\nlocal prefix = ''\n"
+        + f"function init(args)\n  prefix = '{run}-' .. (args[1] or 'x') .. '-' .. tid .. '-'\nend\n"
+        + "request = function()\n  n = n + 1\n"
+        + f"  return wrk.format('POST', '/api/v1/cases', {{['Authorization'] = 'Bearer {token}', "
+        + "['Content-Type'] = 'application/json', ['Idempotency-Key'] = prefix .. n}, body)\nend\n"
+    )
+
+
+def lua_act(token: str, operator: str, numbers: list[str], threads: int = 2) -> str:
+    """Thread ``tid`` of ``threads`` takes every threads-th number; the warm-up takes the first
+    part of the list and the measured run the rest (args[1] = 'warm' or 'run')."""
+    items = ",".join(json.dumps(n) for n in numbers)
+    return (
+        LUA_THREADS
+        + f"local numbers = {{{items}}}\n"
+        + "local i = 0\n"
+        + "function init(args)\n"
+        + "  local half = math.floor(#numbers / 4)\n"
+        + "  local start = (args[1] == 'run') and half or 0\n"
+        + f"  i = start + tid\n  step = {threads}\nend\n"
+        + "request = function()\n  local number = numbers[(i % #numbers) + 1]\n  i = i + step\n"
+        + "  return wrk.format('POST', '/api/v1/cases/' .. number .. '/actions', "
+        + f"{{['Authorization'] = 'Bearer {token}', ['Tongban-Operator'] = '{operator}', "
+        + "['Content-Type'] = 'application/json'}, '{\"action\": \"accept\", \"version\": 1}')\nend\n"
+    )
+
+
 def wrk(base: str, script: str, seconds: int, connections: int) -> dict[str, float]:
     path = RESULTS / "scenario.lua"
     path.write_text(script, encoding="utf-8")
     subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", "-d2s", "-s", str(path), base],
+        ["wrk", "-t2", f"-c{connections}", "-d2s", "-s", str(path), base, "--", "warm"],
         check=True,
         capture_output=True,
     )  # warm-up
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(path), base],
+        [
+            *("wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"),
+            *("-s", str(path), base, "--", "run"),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -253,6 +349,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--today", default="2026-11-21")
+    parser.add_argument(
+        "--act-cases",
+        type=int,
+        default=4000,
+        help="received cases prepared for the act scenario (a quarter for the warm-up)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian package)")
@@ -267,7 +369,10 @@ def main() -> None:
         "RATELIMIT_ENABLED": "0",
     }
     started = time.perf_counter()
-    info = prepare(env, args.cases, date.fromisoformat(args.today))
+    wanted = args.scenarios.split(",")
+    info = prepare(
+        env, args.cases, date.fromisoformat(args.today), args.act_cases if "act" in wanted else 0
+    )
     print(
         f"dataset: {info['total']:,} cases ({info.get('generated') or 'already generated'});"
         f" queue office holds {info['open_cases']:,} open cases;"
@@ -277,6 +382,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = serve(env, port)
     results: dict[str, dict[str, float]] = {}
+    api: dict[str, Any] = info["api"]  # type: ignore[assignment]
     try:
         clerk_cookie, _ = session(base, "bench.clerk")
         sup_cookie, _ = session(base, "bench.sup")
@@ -290,11 +396,10 @@ def main() -> None:
                 clerk_cookie,
             ),
             "dashboard": lua_paths(["/supervisor/"], sup_cookie),
+            "submit": lua_submit(api["citizen_token"], api["submit_body"], secrets.token_hex(4)),
+            "act": lua_act(api["office_token"], api["operator"], api["act_numbers"]),
         }
-        for name in args.scenarios.split(","):
-            if name in NOT_YET:
-                print(f"{name:10} not run: {NOT_YET[name]}")
-                continue
+        for name in wanted:
             first = {
                 "queue": ("/clerk/", clerk_cookie),
                 "dashboard": ("/supervisor/", sup_cookie),

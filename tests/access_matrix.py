@@ -1,8 +1,9 @@
 """Who may reach which page: one entry per endpoint of ``app.url_map`` (SECURITY.md, "Nobody
 sees what is not theirs"; ARCHITECTURE.md, "each blueprint installs one access guard").
 
-An entry names the roles that are *not refused* there. Refused means 403, 404, or a redirect
-to the login page (anonymous visitors of a guarded page). Being sent somewhere else is not a
+An entry names the roles that are *not refused* there. Refused means 403, 404, a redirect
+to the login page (anonymous visitors of a guarded page), or 401 (the API, which wants a
+bearer token whatever the browser session). Being sent somewhere else is not a
 refusal: a signed-in person who opens ``/login`` or ``/register`` is sent to their home page,
 ``/logout`` without a session goes to the home page.
 
@@ -28,6 +29,9 @@ CITIZENS = frozenset({CITIZEN})
 CLERKS = frozenset({CLERK})
 SUPERVISORS = frozenset({SUPERVISOR})
 ADMINS = frozenset({ADMIN})  # for the admin blueprint's routes, when they come
+# The JSON API (/api/v1) authenticates by bearer token only: a browser session, of any role,
+# is refused there with 401 (no token), which ``refused`` counts like a redirect to log in.
+API_TOKEN_ONLY: frozenset[str] = frozenset()
 
 ACCESS: dict[str, frozenset[str]] = {
     # public: tracking without login, the catalogue, health checks, static files
@@ -85,16 +89,25 @@ ACCESS: dict[str, frozenset[str]] = {
     # scope matrix is in tests/web/test_open311.py).
     **{
         f"open311.{name}_{fmt}": EVERYONE
-        for name in (
-            "discovery",
-            "services",
-            "service_definition",
-            "requests",
-            "request",
-            "token",
-            "updates",
-        )
+        for name in ("discovery", "services", "service_definition")
         for fmt in ("json", "xml")
     },
+    **{
+        f"open311.{name}_{fmt}": API_TOKEN_ONLY
+        for name in ("requests", "request", "token", "updates")
+        for fmt in ("json", "xml")
+    },
+    # JSON API (/api/v1): the document and its reference page are public; every other route
+    # wants a bearer token (tests/api/ hold each token scope to its cases, queues and figures)
+    "api.openapi": EVERYONE,
+    "api.docs": EVERYONE,
+    "api.services": API_TOKEN_ONLY,
+    "api.service": API_TOKEN_ONLY,
+    "api.create_case": API_TOKEN_ONLY,
+    "api.get_case": API_TOKEN_ONLY,
+    "api.events": API_TOKEN_ONLY,
+    "api.act": API_TOKEN_ONLY,
+    "api.office_queue": API_TOKEN_ONLY,
+    "api.daily": API_TOKEN_ONLY,
     # admin (/admin): no routes yet; each one gets an entry here (ADMINS) as it is added
 }

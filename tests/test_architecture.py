@@ -216,8 +216,8 @@ def test_the_matrix_guard_can_fail():
 
 
 def refused(response: Any) -> bool:
-    """403, 404, or sent to log in."""
-    if response.status_code in (403, 404):
+    """403, 404, sent to log in, or 401 (the API asks for a bearer token)."""
+    if response.status_code in (401, 403, 404):
         return True
     return (
         response.status_code in (301, 302, 303)
@@ -231,6 +231,7 @@ def test_the_refusal_check_can_fail():
             self.status_code, self.headers = status, {"Location": location}
 
     assert refused(Answer(403)) and refused(Answer(404)) and refused(Answer(302, "/login?next=/x"))
+    assert refused(Answer(401))
     assert not refused(Answer(200)) and not refused(Answer(302, "/clerk/"))
     assert not refused(Answer(400)) and not refused(Answer(302, "/login-help"))
 

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from config import ROOT, Config, ProductionConfig, get_config
@@ -114,6 +115,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(open311_bp)
 
+    from .web import api
+
+    api.register(app)
+
 
 # Pages behind a role: a signed-in user refused there (403), or sent to something that does
 # not exist for them (404: other offices' cases, ids out of scope), is audited.
@@ -148,8 +153,12 @@ def _audit_denial(status: int) -> None:
 def _register_errors(app: Flask) -> None:
     log = logging.getLogger("tracker.errors")
 
+    from .web.api.problems import from_http, is_api_request, problem_response
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if is_api_request():  # the API answers in problem details, its unknown paths too
+            return from_http(exc)
         if request.path.startswith("/open311/"):
             from .web.open311 import http_error
 
@@ -163,6 +172,12 @@ def _register_errors(app: Flask) -> None:
         error_id = uuid.uuid4().hex[:12]
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
         db.session.rollback()
+        if is_api_request():
+            return problem_response(
+                500,
+                _("服务器内部错误，错误编号 %(id)s", id=error_id),
+                extra={"error_id": error_id},
+            )
         return render_template("errors/500.html", error_id=error_id), 500
 
 
@@ -187,7 +202,7 @@ def _register_headers(app: Flask) -> None:
         if g.get("personal_data"):
             response.headers["Cache-Control"] = "no-store"
         lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"]:
+        if lang in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
             # Marked like the session cookie: Secure wherever that one is (production).
             response.set_cookie(
                 "lang",

@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables and invariants only, no business rules."""
 
+from .api_idempotency import ApiIdempotencyKey
 from .api_token import ApiToken
 from .audit import AuditEntry
 from .case import (
@@ -35,6 +36,7 @@ from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 __all__ = [
     "PhoneCode",
     "UploadDay",
+    "ApiIdempotencyKey",
     "ApiToken",
     "AreaRollup",
     "DailyRollup",

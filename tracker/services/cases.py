@@ -90,6 +90,7 @@ def submit_case(
     ip: str | None = None,
     files: Sequence[tuple[str, StoredFile]] = (),
     licences: Mapping[str, str] | None = None,
+    via: Mapping[str, Any] | None = None,
 ) -> Case:
     """File one application. The same ``idempotency_key`` from the same applicant files once.
 
@@ -163,7 +164,37 @@ def submit_case(
             },
         )
         _notify(session, case, Action.SUBMIT, None, now)
+        if via:
+            audit_via(session, case, Action.SUBMIT, applicant, now, ip, via)
     return case
+
+
+def audit_via(
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: User | None,
+    now: datetime,
+    ip: str | None,
+    via: Mapping[str, Any],
+) -> None:
+    """An API call that changed a case: which token, which operator (SECURITY.md, "every
+    change is recorded"); in the change's own transaction, so one never lands without the other.
+    ``via`` is the audit detail; ``audit_action`` and ``user_id`` in it, when present, name the
+    row's action (default ``api.<action>``) and user (default the actor)."""
+    from . import audit
+
+    detail = {k: v for k, v in via.items() if k not in ("audit_action", "user_id")}
+    audit.record(
+        session,
+        at=now,
+        action=str(via.get("audit_action") or f"api.{action.value}"),
+        success=True,
+        user_id=via.get("user_id", actor.id if actor else None),
+        ip=ip,
+        target=f"case:{case.tracking_number}",
+        detail={**detail, "version": case.version},
+    )
 
 
 # ---- workflow moves ------------------------------------------------------------------------
@@ -181,6 +212,7 @@ def act(
     ip: str | None = None,
     files: Sequence[tuple[str, StoredFile]] = (),
     licences: Mapping[str, str] | None = None,
+    via: Mapping[str, Any] | None = None,
 ) -> Case:
     """Make one workflow move. ``actor=None`` is the system (the Art. 32 sweep).
 
@@ -221,6 +253,8 @@ def act(
             metrics=changes.metrics,
         )
         _notify(session, case, action, reason, now)
+        if via:
+            audit_via(session, case, action, actor, now, ip, via)
     return case
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -100,6 +101,7 @@ def file_application(
     files: Sequence[tuple[str, StoredFile]] = (),
     idempotency_key: str | None = None,
     ip: str | None = None,
+    via: Mapping[str, Any] | None = None,
 ) -> Case:
     """File one case, or raise :class:`FilingRefused` with every problem found. The caller
     discards ``files`` if this raises."""
@@ -145,4 +147,5 @@ def file_application(
         ip=ip,
         files=list(files),
         licences=dict(application.licences),
+        via=via,
     )

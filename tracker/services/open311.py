@@ -16,13 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from ..database import write_transaction
 from ..domain.errors import DomainError, InvalidPhone
 from ..domain.identifiers import normalize_mobile
 from ..domain.states import CLOSED_STATES, OPEN_STATES, HandlingMode, Role
 from ..extensions import db
 from ..models import ApiToken, Case, CaseEvent, Office, Service, User
-from . import audit
 from .api_tokens import TokenScope, operator_for
 from .case_access import scope_of
 from .filing import Application, FilingRefused, file_application
@@ -193,25 +191,19 @@ def file_request(token: ApiToken, filing: Filing, now: datetime, ip: str | None)
     ).one_or_none()
     if not filing.address_id and token.scope == TokenScope.CITIZEN:
         raise FilingRefused({"receiving_office": "请用 address_id 指明收件部门"})
-    case = file_application(
-        applicant=applicant, application=_application(service, token, filing), now=now, ip=ip
+    return file_application(
+        applicant=applicant,
+        application=_application(service, token, filing),
+        now=now,
+        ip=ip,
+        via={  # audited in the filing's own transaction
+            "audit_action": "open311.file",
+            "user_id": operator.id if operator is not None else applicant.id,
+            "api_token": token.id,
+            "scope": token.scope,
+            "operator": operator.username if operator is not None else None,
+        },
     )
-    with write_transaction() as session:
-        audit.record(
-            session,
-            at=now,
-            action="open311.file",
-            success=True,
-            user_id=operator.id if operator is not None else applicant.id,
-            ip=ip,
-            target=f"case:{case.tracking_number}",
-            detail={
-                "api_token": token.id,
-                "scope": token.scope,
-                "operator": operator.username if operator is not None else None,
-            },
-        )
-    return case
 
 
 def services_for(codes: Sequence[str]) -> list[Service]:

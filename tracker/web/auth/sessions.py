@@ -63,7 +63,9 @@ def init_sessions(app: Flask) -> None:
 
     @app.before_request
     def _session_timeouts() -> None:
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint == "static" or request.path.startswith("/api/"):
+            return  # the API authenticates by bearer token: no browser session there
+        if not current_user.is_authenticated:
             return
         now = wallclock.now()
         if _expired(now):
