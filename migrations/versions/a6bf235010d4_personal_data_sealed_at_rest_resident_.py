@@ -1,7 +1,7 @@
 """personal data sealed at rest: resident ids and case answers (AES-GCM), keyed-hash lookup
 
 Revision ID: a6bf235010d4
-Revises: 40cbfa906eb5
+Revises: bc3d0291cde8
 Create Date: 2026-12-01 01:52:27.311860
 
 ``users.resident_id`` and ``cases.form_data`` are sealed with the keys ``create_app`` gave
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a6bf235010d4'
-down_revision = '40cbfa906eb5'
+down_revision = 'bc3d0291cde8'
 branch_labels = None
 depends_on = None
 
