@@ -136,8 +136,21 @@ def notify_applicant(
     )
     if msg is None:
         return
+    params = {
+        "action": action.value,
+        "service_zh": case.service.name_zh,
+        "service_en": case.service.name_en,
+        "tracking_number": case.tracking_number,
+        "reason": reason,
+        "due_on": case.due_on.isoformat() if case.due_on is not None else None,
+    }
     note = Notification(
-        user_id=case.applicant_id, case_id=case.id, created_at=now, title=msg[0], body=msg[1]
+        user_id=case.applicant_id,
+        case_id=case.id,
+        created_at=now,
+        title=msg[0],
+        body=msg[1],
+        params=params,
     )
     session.add(note)
     session.flush()
