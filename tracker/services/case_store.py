@@ -23,6 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.messages import applicant_message
 from ..domain.regions import region_lineage
 from ..domain.states import CaseStatus, Role
+from ..domain.text import N_
 from ..domain.workflow import Action, ActorFacts, CaseFacts, SubTaskFacts
 from ..models import (
     Attachment,
@@ -219,7 +220,7 @@ def load_for_update(session: Session, case_id: int) -> Case:
         .execution_options(populate_existing=True)
     ).one_or_none()
     if case is None:
-        raise CaseNotFound("办件不存在")
+        raise CaseNotFound(N_("办件不存在"))
     return case
 
 
