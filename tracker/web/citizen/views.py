@@ -35,7 +35,7 @@ from ...services import cases as case_ops
 from ...services import filing, lookups, queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
-from .. import loc, wallclock
+from .. import loc, say, wallclock
 from ..downloads import send_attachment
 from ..fields import errors_of
 from . import forms
@@ -375,7 +375,7 @@ def withdraw(tracking_number: str) -> Response:
             ip=_client_ip(),
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(say(exc.message), "error")
     else:
         flash(_("已撤件") if action is Action.RETRACT else _("已撤回申请"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
@@ -390,7 +390,7 @@ def rate(tracking_number: str) -> Response:
             c.id, current_user, form.score.data or 0, form.comment.data or "", wallclock.now()
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(say(exc.message), "error")
     else:
         flash(_("感谢您的评价"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
