@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 # Compiled translations: each .mo is built from its .po (the .mo is not committed).
 MO := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
-BABEL_KEYWORDS := -k _l -k lazy_gettext
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k N_
 
 # Security scans (SECURITY.md test 20, docs/security.md): bandit on our code at medium severity
 # and confidence and above; pip-audit --strict on the pinned requirements, where an audit that

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "tracker" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 # The same extraction as `make messages`: babel.cfg, the lazy keywords, the same ignored dirs.
-EXTRA_KEYWORDS = ("_l", "lazy_gettext")
+EXTRA_KEYWORDS = ("_l", "lazy_gettext", "N_")  # N_: tracker/domain/text.py
 IGNORED_DIRS = (".*", "__pycache__")
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[a-z]")

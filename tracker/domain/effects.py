@@ -25,6 +25,7 @@ from . import clock
 from .errors import DomainError, UnknownCalendarYear
 from .states import DELIVERY_METHODS, CaseStatus, DeliveryMethod, HandlingMode, is_paused
 from .states import SubTaskStatus as T
+from .text import N_
 from .throughput import DECISION_ACTIONS, EventFacts, completed_on_time, metrics_for
 from .workflow import Action, CaseFacts, next_status
 
@@ -195,7 +196,7 @@ def _whole_days(payload: Mapping[str, Any], limit: int) -> int:
         else (int(raw) if isinstance(raw, str) and raw.strip().isdigit() else 0)
     )
     if not 1 <= days <= limit:
-        raise DomainError("延长的工作日数须在1至法定时限之间", code="extension_days")
+        raise DomainError(N_("延长的工作日数须在1至法定时限之间"), code="extension_days")
     return days
 
 
@@ -218,7 +219,7 @@ def _payload_values(
     if action is Action.DELIVER:
         method = payload.get("delivery_method", DeliveryMethod.ONLINE.value)
         if method not in DELIVERY_METHODS:
-            raise DomainError("送达方式须为网上、邮寄或窗口领取", code="delivery_method")
+            raise DomainError(N_("送达方式须为网上、邮寄或窗口领取"), code="delivery_method")
         ref = str(payload.get("delivery_ref", ""))[:DELIVERY_REF_MAX] or None
         return {"delivery_method": method, "delivery_ref": ref}, {}
     return {}, {}

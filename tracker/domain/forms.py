@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import DomainError
 from .identifiers import normalize_mobile, validate_resident_id
+from .text import N_
 
 DEFAULT_MAX = {"text": 100, "textarea": 1000}
 _MONEY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
@@ -63,29 +64,29 @@ def _text(spec: FieldSpec, raw: str) -> str:
     multiline = spec.type == "textarea"
     value = clean_text(raw, multiline=multiline)
     if _has_control(value, allow_newlines=multiline):
-        raise DomainError("含有不可见或控制字符，请删除后重新输入")
+        raise DomainError(N_("含有不可见或控制字符，请删除后重新输入"))
     limit = spec.max_length or DEFAULT_MAX[spec.type]
     if len(value) > limit:
-        raise DomainError(f"不能超过 {limit} 个字（现在 {len(value)} 个）")
+        raise DomainError(N_("不能超过 %(limit)s 个字（现在 %(n)s 个）", limit=limit, n=len(value)))
     return value
 
 
 def _select(spec: FieldSpec, value: str) -> str:
     if value not in spec.choices:
-        raise DomainError("请从列表中选择")
+        raise DomainError(N_("请从列表中选择"))
     return value
 
 
 def _date(value: str) -> str:
     day = iso_date(value)
     if day is None:
-        raise DomainError("请输入正确的日期，格式如 2026-11-22")
+        raise DomainError(N_("请输入正确的日期，格式如 2026-11-22"))
     return day.isoformat()
 
 
 def _integer(spec: FieldSpec, value: str) -> int:
     if not _INTEGER.match(value):
-        raise DomainError("请输入整数")
+        raise DomainError(N_("请输入整数"))
     number = int(value)
     _range(spec, number)
     return number
@@ -93,18 +94,18 @@ def _integer(spec: FieldSpec, value: str) -> int:
 
 def _money(spec: FieldSpec, value: str) -> str:
     if not _MONEY.match(value):
-        raise DomainError("请输入金额（元），最多两位小数，如 1200.50")
+        raise DomainError(N_("请输入金额（元），最多两位小数，如 1200.50"))
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise DomainError("请输入金额（元）") from None
+        raise DomainError(N_("请输入金额（元）")) from None
     _range(spec, amount)
     return str(amount)
 
 
 def _region(value: str, regions: Collection[str]) -> str:
     if value not in regions:
-        raise DomainError("请选择行政区划")
+        raise DomainError(N_("请选择行政区划"))
     return value
 
 
@@ -129,9 +130,9 @@ def _check(spec: FieldSpec, raw: str, today: date, regions: Collection[str]) -> 
 
 def _range(spec: FieldSpec, number: int | Decimal) -> None:
     if spec.min_value is not None and number < spec.min_value:
-        raise DomainError(f"不能小于 {spec.min_value}")
+        raise DomainError(N_("不能小于 %(n)s", n=spec.min_value))
     if spec.max_value is not None and number > spec.max_value:
-        raise DomainError(f"不能大于 {spec.max_value}")
+        raise DomainError(N_("不能大于 %(n)s", n=spec.max_value))
 
 
 def validate_answers(
@@ -151,11 +152,11 @@ def validate_answers(
     for spec in fields:
         value = raw.get(spec.name, "")
         if not isinstance(value, str):
-            errors[spec.name] = "格式不正确"
+            errors[spec.name] = N_("格式不正确")
             continue
         if not value.strip():
             if spec.required:
-                errors[spec.name] = f"请填写{spec.label}"
+                errors[spec.name] = N_("请填写%(label)s", label=spec.label)
             continue
         try:
             clean[spec.name] = _check(spec, value, today, regions)
@@ -180,10 +181,13 @@ def material_problems(
     for spec in specs:
         licence = (licences.get(spec.code) or "").strip()
         if licence and not spec.e_licence:
-            problems[spec.code] = f"{spec.name}不能以电子证照代替，请上传文件"
+            problems[spec.code] = N_("%(name)s不能以电子证照代替，请上传文件", name=spec.name)
         elif licence and not re.fullmatch(r"[0-9A-Za-z\-]{6,40}", licence):
-            problems[spec.code] = "电子证照编号应为6至40位字母、数字或连字符"
+            problems[spec.code] = N_("电子证照编号应为6至40位字母、数字或连字符")
         elif spec.required and spec.code not in uploaded and not licence:
-            hint = "或填写电子证照编号" if spec.e_licence else ""
-            problems[spec.code] = f"请上传{spec.name}{hint}"
+            problems[spec.code] = (
+                N_("请上传%(name)s或填写电子证照编号", name=spec.name)
+                if spec.e_licence
+                else N_("请上传%(name)s", name=spec.name)
+            )
     return problems

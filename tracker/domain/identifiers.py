@@ -18,6 +18,7 @@ from tracker.domain.errors import (
     InvalidResidentId,
     InvalidTrackingNumber,
 )
+from tracker.domain.text import N_
 
 __all__ = [
     "PROVINCE_CODES",
@@ -117,18 +118,23 @@ def parse_tracking_number(text: str) -> str:
     value = normalize_tracking_number(text)
     if any(c not in ASCII_DIGITS and c != "X" for c in value):
         raise InvalidTrackingNumber(
-            "办件编号只能包含半角数字和末位的 X，请使用半角数字", code="characters"
+            N_("办件编号只能包含半角数字和末位的 X，请使用半角数字"), code="characters"
         )
     if len(value) != TRACKING_LENGTH:
         raise InvalidTrackingNumber(
-            f"办件编号应为{TRACKING_LENGTH}位（目前为{len(value)}位），请核对", code="length"
+            N_(
+                "办件编号应为%(length)s位（目前为%(n)s位），请核对",
+                length=TRACKING_LENGTH,
+                n=len(value),
+            ),
+            code="length",
         )
     body, check = value[:-1], value[-1]
     if "X" in body:
-        raise InvalidTrackingNumber("办件编号中只有最后一位可以是 X", code="characters")
+        raise InvalidTrackingNumber(N_("办件编号中只有最后一位可以是 X"), code="characters")
     if iso7064_mod11_2(body) != check:
         raise InvalidTrackingNumber(
-            "办件编号校验位不符，请核对是否有输错或颠倒的数字", code="check"
+            N_("办件编号校验位不符，请核对是否有输错或颠倒的数字"), code="check"
         )
     return value
 
@@ -151,21 +157,25 @@ def validate_resident_id(text: str, today: date) -> str:
         value = value[:-1] + "X"
     if any(c not in ASCII_DIGITS and c != "X" for c in value):
         raise InvalidResidentId(
-            "身份证号码只能包含数字和末位的 X，请使用半角数字，不要夹带空格或其他符号",
+            N_("身份证号码只能包含数字和末位的 X，请使用半角数字，不要夹带空格或其他符号"),
             code="characters",
         )
     if len(value) != RESIDENT_ID_LENGTH:
         raise InvalidResidentId(
-            f"身份证号码应为18位（目前为{len(value)}位）；仅受理18位的第二代居民身份证号码",
+            N_(
+                "身份证号码应为18位（目前为%(n)s位）；仅受理18位的第二代居民身份证号码",
+                n=len(value),
+            ),
             code="length",
         )
     if "X" in value[:-1]:
         raise InvalidResidentId(
-            "身份证号码只有最后一位（校验码）可以是 X，请使用半角数字", code="characters"
+            N_("身份证号码只有最后一位（校验码）可以是 X，请使用半角数字"), code="characters"
         )
     if value[:2] not in PROVINCE_CODES:
         raise InvalidResidentId(
-            f"身份证号码前两位 {value[:2]} 不是有效的省级行政区代码，请核对", code="region"
+            N_("身份证号码前两位 %(code)s 不是有效的省级行政区代码，请核对", code=value[:2]),
+            code="region",
         )
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -173,17 +183,17 @@ def validate_resident_id(text: str, today: date) -> str:
         born = None
     if born is None or born < _EARLIEST_BIRTH:
         raise InvalidResidentId(
-            f"身份证号码中的出生日期 {value[6:14]} 不是有效日期，请核对第7至14位",
+            N_("身份证号码中的出生日期 %(date)s 不是有效日期，请核对第7至14位", date=value[6:14]),
             code="birth_date",
         )
     if born > today:
         raise InvalidResidentId(
-            f"身份证号码中的出生日期 {born:%Y-%m-%d} 晚于今天，请核对第7至14位",
+            N_("身份证号码中的出生日期 %(date)s 晚于今天，请核对第7至14位", date=born.isoformat()),
             code="future_birth",
         )
     if iso7064_mod11_2(value[:-1]) != value[-1]:
         raise InvalidResidentId(
-            "身份证号码校验码不符，请核对是否有输错或颠倒的数字", code="check_digit"
+            N_("身份证号码校验码不符，请核对是否有输错或颠倒的数字"), code="check_digit"
         )
     return value
 
@@ -229,7 +239,7 @@ def normalize_mobile(text: str) -> str:
     elif value.startswith("86") and len(value) == 13:
         value = value[2:]
     if not _MOBILE.fullmatch(value):
-        raise InvalidPhone("请输入正确的11位中国大陆手机号码（半角数字，如 13900000001）")
+        raise InvalidPhone(N_("请输入正确的11位中国大陆手机号码（半角数字，如 13900000001）"))
     return value
 
 

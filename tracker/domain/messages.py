@@ -4,49 +4,99 @@ from __future__ import annotations
 
 from datetime import date
 
+from .text import N_, Named, Text
 from .workflow import Action
 
-_NEXT: dict[Action, tuple[str, str]] = {
-    Action.SUBMIT: ("申请已提交", "您的申请已提交，等待受理。您可随时凭办件编号查询进度。"),
-    Action.RETRACT: ("申请已撤件", "您已撤回申请，办件结束。如需办理请重新申请。"),
+_NEXT: dict[Action, tuple[Text, Text]] = {
+    Action.SUBMIT: (N_("申请已提交"), N_("您的申请已提交，等待受理。您可随时凭办件编号查询进度。")),
+    Action.RETRACT: (N_("申请已撤件"), N_("您已撤回申请，办件结束。如需办理请重新申请。")),
     Action.FORWARD: (
-        "已转至办理地",
-        "收件地已完成形式审查和身份核验，材料已转至办理地部门，请等待受理。",
+        N_("已转至办理地"),
+        N_("收件地已完成形式审查和身份核验，材料已转至办理地部门，请等待受理。"),
     ),
-    Action.ACCEPT: ("申请已受理", "您的申请已受理。"),
+    Action.ACCEPT: (N_("申请已受理"), N_("您的申请已受理。")),
     Action.DEEM_ACCEPTED: (
-        "申请视为已受理",
-        "收件部门未在5个工作日内作出答复，依照《行政许可法》第三十二条，自收到材料之日起即为受理。",
+        N_("申请视为已受理"),
+        N_(
+            "收件部门未在5个工作日内作出答复，依照《行政许可法》第三十二条，自收到材料之日起即为受理。"
+        ),
     ),
     Action.REJECT: (
-        "申请不予受理",
-        "您的申请不予受理。如有异议，可依法申请行政复议或提起行政诉讼。",
+        N_("申请不予受理"),
+        N_("您的申请不予受理。如有异议，可依法申请行政复议或提起行政诉讼。"),
     ),
     Action.REQUEST_SUPPLEMENT: (
-        "请补正材料",
-        "请按一次性告知的清单补正材料后重新提交；补正期间办理时限暂停计算。",
+        N_("请补正材料"),
+        N_("请按一次性告知的清单补正材料后重新提交；补正期间办理时限暂停计算。"),
     ),
-    Action.SUBMIT_SUPPLEMENT: ("补正材料已提交", "您提交的补正材料已收到，办理时限恢复计算。"),
-    Action.START_PROCESSING: ("开始办理", "部门已开始办理您的申请。"),
+    Action.SUBMIT_SUPPLEMENT: (
+        N_("补正材料已提交"),
+        N_("您提交的补正材料已收到，办理时限恢复计算。"),
+    ),
+    Action.START_PROCESSING: (N_("开始办理"), N_("部门已开始办理您的申请。")),
     Action.START_SPECIAL: (
-        "进入特别程序",
-        "您的申请进入特别程序（听证、检验、检测、专家评审等），该期间不计入办理时限。",
+        N_("进入特别程序"),
+        N_("您的申请进入特别程序（听证、检验、检测、专家评审等），该期间不计入办理时限。"),
     ),
-    Action.END_SPECIAL: ("特别程序结束", "特别程序已结束，办理时限恢复计算。"),
-    Action.APPROVE_EXTENSION: ("办理时限延长", "经批准，您的办件办理时限已延长。"),
-    Action.APPROVE: ("办结：通过", "您的申请已办结（通过）。欢迎对本次服务进行评价。"),
+    Action.END_SPECIAL: (N_("特别程序结束"), N_("特别程序已结束，办理时限恢复计算。")),
+    Action.APPROVE_EXTENSION: (N_("办理时限延长"), N_("经批准，您的办件办理时限已延长。")),
+    Action.APPROVE: (N_("办结：通过"), N_("您的申请已办结（通过）。欢迎对本次服务进行评价。")),
     Action.APPROVE_TOLERATED: (
-        "办结：容缺通过",
-        "您的申请已容缺办结（通过），请按要求尽快补齐所缺材料。欢迎对本次服务进行评价。",
+        N_("办结：容缺通过"),
+        N_("您的申请已容缺办结（通过），请按要求尽快补齐所缺材料。欢迎对本次服务进行评价。"),
     ),
     Action.REFUSE: (
-        "办结：不通过",
-        "您的申请未获通过。如有异议，可依法申请行政复议或提起行政诉讼。欢迎对本次服务进行评价。",
+        N_("办结：不通过"),
+        N_(
+            "您的申请未获通过。如有异议，可依法申请行政复议或提起行政诉讼。欢迎对本次服务进行评价。"
+        ),
     ),
-    Action.DELIVER: ("结果已送达", "办理结果已送达，请注意查收。"),
-    Action.WITHDRAW: ("申请已撤回", "您已撤回申请，办件结束。"),
-    Action.CANCEL: ("办件已撤销", "办理部门已撤销该办件。如有疑问请联系办理部门或拨打12345。"),
+    Action.DELIVER: (N_("结果已送达"), N_("办理结果已送达，请注意查收。")),
+    Action.WITHDRAW: (N_("申请已撤回"), N_("您已撤回申请，办件结束。")),
+    Action.CANCEL: (
+        N_("办件已撤销"),
+        N_("办理部门已撤销该办件。如有疑问请联系办理部门或拨打12345。"),
+    ),
 }
+
+
+_TELLS_DUE_DATE = (
+    Action.ACCEPT,
+    Action.DEEM_ACCEPTED,
+    Action.SUBMIT_SUPPLEMENT,
+    Action.END_SPECIAL,
+    Action.APPROVE_EXTENSION,
+)
+
+
+def applicant_notice(
+    action: Action,
+    *,
+    service_name: str,
+    tracking_number: str,
+    reason: str | None = None,
+    due_on: date | None = None,
+) -> tuple[Text, list[Text]] | None:
+    """Title and the lines of the notice for ``action`` (``Text``: Chinese that keeps its msgid,
+    so the web can show it in English; ``service_name`` may be a ``Named``), or None when the
+    applicant is not told."""
+    if action not in _NEXT:
+        return None
+    title, body = _NEXT[action]
+    lines = [
+        N_(
+            "【%(service)s】办件 %(number)s：%(body)s",
+            service=service_name,
+            number=tracking_number,
+            body=body,
+        )
+    ]
+    if reason:
+        lines.append(N_("说明：%(reason)s", reason=reason))
+    if due_on is not None and action in _TELLS_DUE_DATE:
+        day = Named(f"{due_on:%Y年%m月%d日}", due_on.isoformat())
+        lines.append(N_("承诺办结日期：%(date)s。", date=day))
+    return title, lines
 
 
 def applicant_message(
@@ -57,19 +107,16 @@ def applicant_message(
     reason: str | None = None,
     due_on: date | None = None,
 ) -> tuple[str, str] | None:
-    """Title and body of the notice for ``action``, or None when the applicant is not told."""
-    if action not in _NEXT:
+    """Title and body of the notice for ``action`` in Chinese, or None when the applicant is
+    not told."""
+    notice = applicant_notice(
+        action,
+        service_name=service_name,
+        tracking_number=tracking_number,
+        reason=reason,
+        due_on=due_on,
+    )
+    if notice is None:
         return None
-    title, body = _NEXT[action]
-    parts = [f"【{service_name}】办件 {tracking_number}：{body}"]
-    if reason:
-        parts.append(f"说明：{reason}")
-    if due_on is not None and action in (
-        Action.ACCEPT,
-        Action.DEEM_ACCEPTED,
-        Action.SUBMIT_SUPPLEMENT,
-        Action.END_SPECIAL,
-        Action.APPROVE_EXTENSION,
-    ):
-        parts.append(f"承诺办结日期：{due_on:%Y年%m月%d日}。")
-    return title, "\n".join(parts)
+    title, lines = notice
+    return title, "\n".join(lines)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .errors import DomainError
 from .states import HandlingMode
+from .text import N_
 
 
 class OfficeChoiceError(DomainError):
@@ -30,16 +31,16 @@ def check_office_choice(
 ) -> None:
     """Refuse an impossible pair of receiving and competent offices, saying why."""
     if competent.department_code != competent_department:
-        raise OfficeChoiceError("所选办理地部门不主管该事项，请选择对应部门")
+        raise OfficeChoiceError(N_("所选办理地部门不主管该事项，请选择对应部门"))
     if receiving.department_code not in (service_department, competent_department):
-        raise OfficeChoiceError("所选收件部门不受理该事项，请选择对应部门")
+        raise OfficeChoiceError(N_("所选收件部门不受理该事项，请选择对应部门"))
     if (mode is HandlingMode.FULLY_ONLINE or receiving_policy == "competent") and (
         receiving.id != competent.id
     ):
-        raise OfficeChoiceError("该事项由办理地部门直接受理，收件地须与办理地相同")
+        raise OfficeChoiceError(N_("该事项由办理地部门直接受理，收件地须与办理地相同"))
     if mode is HandlingMode.JOINT and receiving.id != competent.id:
         # The lead office (e.g. the transfer-in centre) receives and decides; the others get
         # sub-tasks. There is no forwarding in joint handling.
         raise OfficeChoiceError(
-            "多地联办事项由牵头受理部门（如转入地）直接受理，收件部门须与受理部门相同"
+            N_("多地联办事项由牵头受理部门（如转入地）直接受理，收件部门须与受理部门相同")
         )

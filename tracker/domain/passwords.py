@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
+from .text import N_
+
 __all__ = [
     "MAX_LENGTH",
     "MIN_CLASSES",
@@ -35,20 +37,20 @@ _MIN_CORE: Final = 6
 #: Shortest personal value (username, other text) looked for inside a password.
 _MIN_PERSONAL: Final = 4
 
-TOO_SHORT: Final = f"密码至少需要{MIN_LENGTH}个字符"
-TOO_LONG: Final = f"密码不能超过{MAX_LENGTH}个字符"
-TOO_FEW_CLASSES: Final = "密码须包含大写字母、小写字母、数字、符号四类中的至少三类"
-TOO_REPETITIVE: Final = "密码中重复的字符过多，请使用更多不同的字符"
-COMMON: Final = "这是常见或已泄露的密码（或只在其前后加了数字、符号），很容易被猜中，请换一个"
-PERSONAL: Final = "密码不能包含您的手机号、身份证号中的出生日期或后六位、用户名等个人信息"
-CONTROL: Final = "密码不能包含换行、制表符等控制字符"
+TOO_SHORT: Final = N_("密码至少需要%(n)s个字符", n=MIN_LENGTH)
+TOO_LONG: Final = N_("密码不能超过%(n)s个字符", n=MAX_LENGTH)
+TOO_FEW_CLASSES: Final = N_("密码须包含大写字母、小写字母、数字、符号四类中的至少三类")
+TOO_REPETITIVE: Final = N_("密码中重复的字符过多，请使用更多不同的字符")
+COMMON: Final = N_("这是常见或已泄露的密码（或只在其前后加了数字、符号），很容易被猜中，请换一个")
+PERSONAL: Final = N_("密码不能包含您的手机号、身份证号中的出生日期或后六位、用户名等个人信息")
+CONTROL: Final = N_("密码不能包含换行、制表符等控制字符")
 
 #: The rules in words, for the page that asks for a new password.
 RULES: Final[tuple[str, ...]] = (
-    f"{MIN_LENGTH}至{MAX_LENGTH}个字符",
-    "包含大写字母、小写字母、数字、符号中的至少三类",
-    "不能是常见或已泄露的密码（如 Aa123456!、woaini1314）",
-    "不能包含手机号、身份证号中的出生日期或后六位、用户名",
+    N_("%(min)s至%(max)s个字符", min=MIN_LENGTH, max=MAX_LENGTH),
+    N_("包含大写字母、小写字母、数字、符号中的至少三类"),
+    N_("不能是常见或已泄露的密码（如 Aa123456!、woaini1314）"),
+    N_("不能包含手机号、身份证号中的出生日期或后六位、用户名"),
 )
 
 _DATA: Final = Path(__file__).resolve().parent / "data" / "common_passwords.txt"

@@ -21,6 +21,7 @@ from typing import Any
 from .clock import WorkingDays
 from .errors import DomainError, ReasonRequired, TransitionNotAllowed
 from .states import Role
+from .text import N_, Named
 from .workflow import ActorFacts, Party
 
 
@@ -152,11 +153,14 @@ def refusal(item: ItemFacts, actor: ActorFacts) -> str | None:
     """Why ``actor`` may not move ``item`` on now (Chinese), or None when allowed."""
     move = MOVES_BY_SOURCE.get(item.stage)
     if move is None:
-        return "该整改事项已办结"
+        return N_("该整改事项已办结")
     if actor.role not in move.roles:
-        return f"当前身份不能推进“{item.stage.label_zh}”阶段"
+        return N_(
+            "当前身份不能推进“%(stage)s”阶段",
+            stage=Named(item.stage.label_zh, item.stage.label_en),
+        )
     if not _party_holds(move.party, item, actor):
-        return "无权推进该整改事项"
+        return N_("无权推进该整改事项")
     return None
 
 
@@ -170,9 +174,9 @@ def check(item: ItemFacts, actor: ActorFacts, note: str | None) -> tuple[StageMo
     move = MOVES_BY_SOURCE[item.stage]
     text = clean_note(note)
     if len(text) < move.note_min:
-        raise NoteRequired(f"请填写本阶段的处理情况（至少{move.note_min}个字）")
+        raise NoteRequired(N_("请填写本阶段的处理情况（至少%(n)s个字）", n=move.note_min))
     if len(text) > move.note_max:
-        raise NoteTooLong(f"处理情况不超过{move.note_max}个字")
+        raise NoteTooLong(N_("处理情况不超过%(n)s个字", n=move.note_max))
     return move, text
 
 

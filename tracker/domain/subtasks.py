@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .errors import ReasonRequired, TransitionNotAllowed
 from .states import OPEN_STATES, HandlingMode, Role, SubTaskStatus
+from .text import N_, Named
 from .workflow import Action, ActorFacts, CaseFacts, Party, SubTaskFacts
 
 
@@ -55,6 +56,10 @@ SUBTASK_TRANSITIONS: tuple[SubTaskTransition, ...] = (
 SUBTASK_TRANSITIONS_BY_ACTION = {t.action: t for t in SUBTASK_TRANSITIONS}
 
 
+def _named(action: Action) -> Named:
+    return Named(action.label_zh, action.label_en)
+
+
 def subtask_next_status(action: Action, task: SubTaskFacts) -> SubTaskStatus:
     if action is Action.SUBTASK_ACCEPT:
         return T.ACCEPTED
@@ -66,7 +71,7 @@ def subtask_next_status(action: Action, task: SubTaskFacts) -> SubTaskStatus:
         return T.DONE
     if action is Action.SUBTASK_CANCEL:
         return T.CANCELLED
-    raise TransitionNotAllowed(f"“{action.label_zh}”不是协办任务操作")
+    raise TransitionNotAllowed(N_("“%(action)s”不是协办任务操作", action=_named(action)))
 
 
 def subtask_refusal(
@@ -74,22 +79,26 @@ def subtask_refusal(
 ) -> str | None:
     t = SUBTASK_TRANSITIONS_BY_ACTION.get(action)
     if t is None:
-        return f"“{action.label_zh}”不是协办任务操作"
+        return N_("“%(action)s”不是协办任务操作", action=_named(action))
     if case.mode is not HandlingMode.JOINT or case.status not in OPEN_STATES:
-        return "办件不在联办办理中"
+        return N_("办件不在联办办理中")
     if t.only_if_never_accepted and task.was_accepted and task.status is not T.CANCELLED:
-        return "对方已接收协办任务，不能再撤销，请发起协商"
+        return N_("对方已接收协办任务，不能再撤销，请发起协商")
     if task.status not in t.sources:
-        return f"协办任务当前为“{task.status.label_zh}”，不能{action.label_zh}"
+        return N_(
+            "协办任务当前为“%(status)s”，不能%(action)s",
+            status=Named(task.status.label_zh, task.status.label_en),
+            action=_named(action),
+        )
     if actor.role is not Role.CLERK or actor.office_id is None:
-        return "只有经办人员可以处理协办任务"
+        return N_("只有经办人员可以处理协办任务")
     parties = set()
     if actor.office_id == task.office_id:
         parties.add(Party.COOPERATING_OFFICE)
     if actor.office_id == case.custody_office_id:
         parties.add(Party.LEAD_OFFICE)
     if not parties & t.parties:
-        return f"无权对该协办任务执行“{action.label_zh}”"
+        return N_("无权对该协办任务执行“%(action)s”", action=_named(action))
     return None
 
 
@@ -104,7 +113,7 @@ def check_subtask(
     if why is not None:
         raise TransitionNotAllowed(why)
     if SUBTASK_TRANSITIONS_BY_ACTION[action].reason_required and not (reason or "").strip():
-        raise ReasonRequired(f"“{action.label_zh}”须填写理由")
+        raise ReasonRequired(N_("“%(action)s”须填写理由", action=_named(action)))
     return subtask_next_status(action, task)
 
 

@@ -24,6 +24,7 @@ from .states import (
     Role,
     SubTaskStatus,
 )
+from .text import N_, Named
 
 S = CaseStatus
 
@@ -135,17 +136,17 @@ class Guard:
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
-        Guard("pre_acceptance", _pre_acceptance, "办件已受理"),
-        Guard("post_acceptance", _post_acceptance, "办件尚未受理"),
-        Guard("needs_forward", _needs_forward, "办件已在办理地，无需转办"),
-        Guard("checks_done", _checks_done, "转办前须完成形式审查和身份核验"),
-        Guard("formal_check_pending", _formal_check_pending, "形式审查已完成"),
-        Guard("identity_check_pending", _identity_check_pending, "身份核验已完成"),
-        Guard("subtasks_done", _subtasks_done, "多地联办：各协办部门的任务尚未全部完成"),
-        Guard("no_subtasks_yet", _no_subtasks_yet, "协办任务已发出"),
-        Guard("extension_pending", _extension_pending, "没有待审批的延期申请"),
-        Guard("no_extension_pending", _no_extension_pending, "已有延期申请待审批"),
-        Guard("not_delivered", _not_delivered, "结果已送达"),
+        Guard("pre_acceptance", _pre_acceptance, N_("办件已受理")),
+        Guard("post_acceptance", _post_acceptance, N_("办件尚未受理")),
+        Guard("needs_forward", _needs_forward, N_("办件已在办理地，无需转办")),
+        Guard("checks_done", _checks_done, N_("转办前须完成形式审查和身份核验")),
+        Guard("formal_check_pending", _formal_check_pending, N_("形式审查已完成")),
+        Guard("identity_check_pending", _identity_check_pending, N_("身份核验已完成")),
+        Guard("subtasks_done", _subtasks_done, N_("多地联办：各协办部门的任务尚未全部完成")),
+        Guard("no_subtasks_yet", _no_subtasks_yet, N_("协办任务已发出")),
+        Guard("extension_pending", _extension_pending, N_("没有待审批的延期申请")),
+        Guard("no_extension_pending", _no_extension_pending, N_("已有延期申请待审批")),
+        Guard("not_delivered", _not_delivered, N_("结果已送达")),
     )
 }
 
@@ -402,22 +403,34 @@ def _party_holds(party: Party, case: CaseFacts, actor: ActorFacts) -> bool:
     return False  # sub-task parties are checked by check_subtask
 
 
+def _named(x: Action | CaseStatus) -> Named:
+    return Named(x.label_zh, x.label_en)
+
+
 def refusal(action: Action, case: CaseFacts, actor: ActorFacts) -> str | None:
     """Why ``actor`` may not make ``action`` on ``case`` now (Chinese), or None when allowed."""
     t = TRANSITIONS_BY_ACTION.get(action)
     if t is None:
-        return f"“{action.label_zh}”不是办件流转操作"
+        return N_("“%(action)s”不是办件流转操作", action=_named(action))
     if case.status in CLOSED_STATES and (t.target is not None or case.status not in t.sources):
         # A closed case never changes state; delivering the decision is recorded beside it.
-        return f"办件已{case.status.label_zh}，不能再{action.label_zh}"
+        return N_(
+            "办件已%(status)s，不能再%(action)s",
+            status=_named(case.status),
+            action=_named(action),
+        )
     if case.mode not in t.modes:
-        return f"本事项的办理方式不适用“{action.label_zh}”"
+        return N_("本事项的办理方式不适用“%(action)s”", action=_named(action))
     if case.status not in t.sources:
-        return f"办件当前状态为“{case.status.label_zh}”，不能{action.label_zh}"
+        return N_(
+            "办件当前状态为“%(status)s”，不能%(action)s",
+            status=_named(case.status),
+            action=_named(action),
+        )
     if actor.role not in t.roles:
-        return f"当前身份不能{action.label_zh}"
+        return N_("当前身份不能%(action)s", action=_named(action))
     if not _party_holds(t.party, case, actor):
-        return f"无权对该办件执行“{action.label_zh}”"
+        return N_("无权对该办件执行“%(action)s”", action=_named(action))
     for name in t.guards:
         guard = GUARDS[name]
         if not guard.test(case):
@@ -438,7 +451,7 @@ def check(
         raise TransitionNotAllowed(why)
     t = TRANSITIONS_BY_ACTION[action]
     if t.reason_required and not (reason or "").strip():
-        raise ReasonRequired(f"“{action.label_zh}”须填写理由")
+        raise ReasonRequired(N_("“%(action)s”须填写理由", action=_named(action)))
     return t
 
 

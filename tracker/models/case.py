@@ -257,6 +257,9 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     title: Mapped[str] = mapped_column(sa.String(128))
     body: Mapped[str] = mapped_column(sa.Text)
+    # What the notice was made from (action, service names, reason, due date), so a page can
+    # say it in the reader's language; NULL for notices written before it was kept.
+    params: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

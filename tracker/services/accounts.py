@@ -22,6 +22,7 @@ from ..domain.identifiers import (
 )
 from ..domain.passwords import password_problems
 from ..domain.states import Role
+from ..domain.text import N_
 from ..extensions import db
 from ..models import Office, User
 from ..passwords import hash_password
@@ -75,10 +76,12 @@ def normalize_real_name(text: str) -> str:
     space) made one ASCII space; :class:`ValueError` with a Chinese message when the name has
     control or invisible characters, or is not 2–30 characters long."""
     if any(unicodedata.category(c).startswith("C") for c in text):
-        raise ValueError("姓名中不能包含换行、制表符、零宽字符等控制字符")
+        raise ValueError(N_("姓名中不能包含换行、制表符、零宽字符等控制字符"))
     name = " ".join(text.split())
     if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise ValueError(f"姓名应为{NAME_MIN}至{NAME_MAX}个字符（与身份证上的姓名一致）")
+        raise ValueError(
+            N_("姓名应为%(min)s至%(max)s个字符（与身份证上的姓名一致）", min=NAME_MIN, max=NAME_MAX)
+        )
     return name
 
 
@@ -103,7 +106,7 @@ def create_user(
     :func:`change_password`."""
     if role is Role.CITIZEN:
         if phone is None or resident_id is None:
-            raise DomainError("申请人须提供手机号和身份证号", code="citizen_identity")
+            raise DomainError(N_("申请人须提供手机号和身份证号"), code="citizen_identity")
         phone = normalize_mobile(phone)
         resident_id = validate_resident_id(resident_id, local_date(now))
     with write_transaction() as session:
@@ -113,7 +116,7 @@ def create_user(
             User.resident_id_digest == crypto.lookup(resident_id) if resident_id else sa.false(),
         )
         if session.scalar(sa.select(User.id).where(clash)) is not None:
-            raise DomainError("该用户名、手机号或身份证号已注册", code="duplicate_user")
+            raise DomainError(N_("该用户名、手机号或身份证号已注册"), code="duplicate_user")
         user = User(
             role=role,
             username=username,
@@ -148,7 +151,7 @@ def _check_registration(
     try:
         checked.name = normalize_real_name(real_name)
     except ValueError as exc:
-        errors["real_name"] = [str(exc)]
+        errors["real_name"] = [exc.args[0]]  # the Text, not str(exc): it keeps its msgid
     try:
         checked.resident_id = validate_resident_id(resident_id, local_date(now))
     except InvalidResidentId as exc:
@@ -190,8 +193,8 @@ def registration_problems(
     ).errors
 
 
-CODE_WRONG = "验证码不正确或已过期，请重新获取"
-CANNOT_REGISTER = (
+CODE_WRONG = N_("验证码不正确或已过期，请重新获取")
+CANNOT_REGISTER = N_(
     "无法用这些信息注册。如您已有账号，请直接登录；"
     "如身份证号被他人使用，请携带身份证到任一通办窗口办理"
 )

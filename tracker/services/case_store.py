@@ -23,6 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.messages import applicant_message
 from ..domain.regions import region_lineage
 from ..domain.states import CaseStatus, Role
+from ..domain.text import N_
 from ..domain.workflow import Action, ActorFacts, CaseFacts, SubTaskFacts
 from ..models import (
     Attachment,
@@ -147,8 +148,21 @@ def notify_applicant(
     )
     if msg is None:
         return
+    params = {
+        "action": action.value,
+        "service_zh": case.service.name_zh,
+        "service_en": case.service.name_en,
+        "tracking_number": case.tracking_number,
+        "reason": reason,
+        "due_on": case.due_on.isoformat() if case.due_on is not None else None,
+    }
     note = Notification(
-        user_id=case.applicant_id, case_id=case.id, created_at=now, title=msg[0], body=msg[1]
+        user_id=case.applicant_id,
+        case_id=case.id,
+        created_at=now,
+        title=msg[0],
+        body=msg[1],
+        params=params,
     )
     session.add(note)
     session.flush()
@@ -221,7 +235,7 @@ def load_for_update(session: Session, case_id: int) -> Case:
         .execution_options(populate_existing=True)
     ).one_or_none()
     if case is None:
-        raise CaseNotFound("办件不存在")
+        raise CaseNotFound(N_("办件不存在"))
     return case
 
 

@@ -31,6 +31,7 @@ from ..domain.states import (
     SubTaskStatus,
 )
 from ..domain.subtasks import check_subtask
+from ..domain.text import N_, Named
 from ..domain.workflow import Action, check
 from ..models import (
     Case,
@@ -99,9 +100,9 @@ def submit_case(
     files if this raises.
     """
     if applicant.role is not Role.CITIZEN or applicant.phone is None:
-        raise DomainError("只有实名注册的申请人可以提交申请", code="not_applicant")
+        raise DomainError(N_("只有实名注册的申请人可以提交申请"), code="not_applicant")
     if not service.active:
-        raise DomainError("该事项暂停受理", code="service_inactive")
+        raise DomainError(N_("该事项暂停受理"), code="service_inactive")
     check_office_choice(
         mode=service.mode,
         service_department=service.department_code,
@@ -237,7 +238,7 @@ def act(
         _persist(session, case, changes, pauses, now, reason, payload)
         if files or licences:
             if actor is None:
-                raise DomainError("只有申请人可以提交材料", code="not_applicant")
+                raise DomainError(N_("只有申请人可以提交材料"), code="not_applicant")
             attach_materials(session, case, actor, now, files, licences or {})
             payload["materials"] = sorted({c for c, _ in files} | set(licences or {}))
         record_event(
@@ -311,17 +312,21 @@ def _send_contact_letters(
     roles = case.service.cooperations
     office_ids = [int(x) for x in payload.get("cooperating_offices", [])]
     if len(office_ids) != len(roles):
-        raise DomainError("请为每个协办角色选择协办部门", code="cooperating_offices")
+        raise DomainError(N_("请为每个协办角色选择协办部门"), code="cooperating_offices")
     letters: list[dict[str, Any]] = []
     for role, office_id in zip(roles, office_ids, strict=True):
         office = session.get(Office, office_id)
         if office is None or office.department_code != role.department_code:
             raise DomainError(
-                f"“{role.role_zh}”须选择{role.department_code}部门的经办机构",
+                N_(
+                    "“%(role)s”须选择%(department)s部门的经办机构",
+                    role=Named(role.role_zh, role.role_en),
+                    department=role.department_code,
+                ),
                 code="cooperating_offices",
             )
         if office.id == case.custody_office_id:
-            raise DomainError("协办部门不能是本部门", code="cooperating_offices")
+            raise DomainError(N_("协办部门不能是本部门"), code="cooperating_offices")
         # 联系函编号: numbered within the case, so a letter sent again gets a new number.
         letter = f"LXH{case.tracking_number}-{len(case.subtasks) + len(letters) + 1}"
         task = SubTask(
@@ -362,7 +367,7 @@ def act_on_subtask(
     with write_transaction() as session:
         task = session.get(SubTask, subtask_id)
         if task is None:
-            raise CaseNotFound("协办任务不存在")
+            raise CaseNotFound(N_("协办任务不存在"))
         case = load_for_update(session, task.case_id)
         if expected_version is not None and task.version != expected_version:
             raise StaleCase(case)
@@ -422,13 +427,13 @@ def assign(
         if expected_version is not None and case.version != expected_version:
             raise StaleCase(case)
         if actor.role is not Role.CLERK or actor.office_id != case.custody_office_id:
-            raise DomainError("只有办件所在部门的经办人员可以分派", code="not_custody")
+            raise DomainError(N_("只有办件所在部门的经办人员可以分派"), code="not_custody")
         if case.status.is_closed:
-            raise DomainError("办件已结束", code="closed")
+            raise DomainError(N_("办件已结束"), code="closed")
         if assignee is not None and (
             assignee.role is not Role.CLERK or assignee.office_id != case.custody_office_id
         ):
-            raise DomainError("只能分派给本部门的经办人员", code="assignee_office")
+            raise DomainError(N_("只能分派给本部门的经办人员"), code="assignee_office")
         action = (
             Action.RELEASE
             if assignee is None

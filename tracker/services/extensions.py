@@ -13,6 +13,7 @@ from datetime import datetime
 from ..domain.errors import DomainError
 from ..domain.regions import in_scope
 from ..domain.states import Role
+from ..domain.text import N_
 from ..domain.workflow import Action
 from ..extensions import db
 from ..models import Case, Office, User
@@ -34,7 +35,7 @@ def case_in_scope(case_id: int, supervisor: User) -> Case:
         or supervisor.role is not Role.SUPERVISOR
         or not in_scope(supervisor.scope_region_code, office.region_code)
     ):
-        raise ExtensionNotFound("办件不存在")
+        raise ExtensionNotFound(N_("办件不存在"))
     return case
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from ..domain.errors import DomainError
 from ..domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
 from ..domain.states import HandlingMode
+from ..domain.text import Named
 from ..extensions import db
 from ..models import Case, Office, Service, User
 from . import cases, lookups
@@ -52,7 +53,7 @@ def field_specs(service: Service) -> list[FieldSpec]:
     return [
         FieldSpec(
             f.name,
-            f.label_zh,
+            Named(f.label_zh, f.label_en),
             f.type,
             f.required,
             f.max_length,
@@ -65,7 +66,10 @@ def field_specs(service: Service) -> list[FieldSpec]:
 
 
 def material_specs(service: Service) -> list[MaterialSpec]:
-    return [MaterialSpec(m.code, m.name_zh, m.required, m.e_licence) for m in service.materials]
+    return [
+        MaterialSpec(m.code, Named(m.name_zh, m.name_en), m.required, m.e_licence)
+        for m in service.materials
+    ]
 
 
 def _office(code: str | None, department_code: str) -> Office | None:

@@ -20,6 +20,10 @@ def office(office_id: int) -> Office | None:
     return db.session.get(Office, office_id)
 
 
+def office_by_code(code: str) -> Office | None:
+    return db.session.scalars(sa.select(Office).where(Office.code == code)).first()
+
+
 def region(code: str) -> Region | None:
     return db.session.get(Region, code)
 

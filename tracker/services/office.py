@@ -13,6 +13,7 @@ from ..domain import clock
 from ..domain.effects import latest_supplement_arrival
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.states import CaseStatus, Role
+from ..domain.text import N_
 from ..domain.workflow import Action
 from ..models import CannedNote, Case, Notification, User
 from . import audit
@@ -22,9 +23,9 @@ from .calendar import SHANGHAI, get_calendar, local_date
 def add_canned_note(actor: User, kind: str, text: str, now: datetime) -> CannedNote:
     text = " ".join(text.split())
     if actor.role is not Role.CLERK or actor.office_id is None:
-        raise DomainError("只有经办人员可以维护常用语", code="not_clerk")
+        raise DomainError(N_("只有经办人员可以维护常用语"), code="not_clerk")
     if kind not in ("supplement", "rejection", "other") or not 2 <= len(text) <= 500:
-        raise DomainError("常用语须为2至500字", code="canned_note")
+        raise DomainError(N_("常用语须为2至500字"), code="canned_note")
     with write_transaction() as session:
         note = CannedNote(
             office_id=actor.office_id, kind=kind, text=text, created_by_id=actor.id, created_at=now
@@ -37,7 +38,7 @@ def delete_canned_note(actor: User, note_id: int) -> None:
     with write_transaction() as session:
         note = session.get(CannedNote, note_id)
         if note is None or note.office_id != actor.office_id:
-            raise DomainError("常用语不存在", code="not_found")
+            raise DomainError(N_("常用语不存在"), code="not_found")
         session.delete(note)
 
 
@@ -59,13 +60,13 @@ def reveal_resident_id(
     """The applicant's full ID number, for a stated reason; every reveal is audited."""
     reason = " ".join(reason.split())
     if len(reason) < 4:
-        raise DomainError("查看完整身份证号须填写理由（至少4个字）", code="reason_required")
+        raise DomainError(N_("查看完整身份证号须填写理由（至少4个字）"), code="reason_required")
     if actor.role is not Role.CLERK or actor.office_id not in (
         case.custody_office_id,
         case.receiving_office_id,
         case.competent_office_id,
     ):
-        raise DomainError("无权查看", code="forbidden")
+        raise DomainError(N_("无权查看"), code="forbidden")
     with write_transaction() as session:
         audit.record(
             session,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..database import write_transaction
 from ..domain.errors import DomainError
 from ..domain.identifiers import normalize_mobile
+from ..domain.text import N_
 from ..models import OutboxMessage, PhoneCode, User
 from . import audit
 
@@ -63,9 +64,9 @@ def _throttle(session: Session, phone: str, ip: str | None, now: datetime) -> No
         .order_by(PhoneCode.created_at.desc())
     ).all()
     if recent and now - recent[0] < RESEND_AFTER:
-        raise CodeRefused("验证码已发送，请 60 秒后再重新获取")
+        raise CodeRefused(N_("验证码已发送，请 60 秒后再重新获取"))
     if len(recent) >= PER_PHONE_PER_HOUR:
-        raise CodeRefused("该手机号获取验证码过于频繁，请一小时后再试")
+        raise CodeRefused(N_("该手机号获取验证码过于频繁，请一小时后再试"))
     if ip:
         from_ip = session.scalar(
             sa.select(sa.func.count(PhoneCode.id)).where(
@@ -73,7 +74,7 @@ def _throttle(session: Session, phone: str, ip: str | None, now: datetime) -> No
             )
         )
         if (from_ip or 0) >= PER_IP_PER_HOUR:
-            raise CodeRefused("获取验证码过于频繁，请一小时后再试")
+            raise CodeRefused(N_("获取验证码过于频繁，请一小时后再试"))
 
 
 def send_registration_code(phone: str, now: datetime, ip: str | None = None) -> CodeSent:

@@ -16,6 +16,7 @@ from ..domain import rectification
 from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.ratings import is_bad, is_valid_score
 from ..domain.states import is_completed
+from ..domain.text import N_
 from ..domain.workflow import Action
 from ..models import Rating, Rectification, User
 from .calendar import get_calendar, local_date
@@ -35,13 +36,13 @@ def rate(
     with write_transaction() as session:
         case = load_for_update(session, case_id)
         if case.applicant_id != applicant.id:
-            raise CaseNotFound("办件不存在")
+            raise CaseNotFound(N_("办件不存在"))
         if not is_completed(case.status):
-            raise DomainError("办结后才能评价", code="not_completed")
+            raise DomainError(N_("办结后才能评价"), code="not_completed")
         if not is_valid_score(int(score)):
-            raise DomainError("评价须为1至5分", code="score_range")
+            raise DomainError(N_("评价须为1至5分"), code="score_range")
         if session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id)) is not None:
-            raise DomainError("该办件已评价", code="already_rated")
+            raise DomainError(N_("该办件已评价"), code="already_rated")
         rating = Rating(
             case_id=case.id,
             applicant_id=applicant.id,

@@ -20,6 +20,7 @@ from ..database import write_transaction
 from ..domain import rectification as rules
 from ..domain.errors import DomainError
 from ..domain.regions import region_lineage
+from ..domain.text import N_
 from ..models import Office, Rectification, User
 from . import audit
 from .case_store import actor_facts
@@ -116,5 +117,5 @@ def advance(
         else:
             _move(session, item, facts, supervisor, note, now, expected_stage, ip)
     if item is None:
-        raise RectificationNotFound("整改事项不存在")
+        raise RectificationNotFound(N_("整改事项不存在"))
     return item

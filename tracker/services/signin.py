@@ -37,12 +37,13 @@ from ..domain.identifiers import (
 )
 from ..domain.passwords import password_problems
 from ..domain.states import Role
+from ..domain.text import N_
 from ..models import AuditEntry, User
 from ..models.user import new_nonce
 from ..passwords import hash_password, spend_a_check, verify_password
 from . import audit
 
-LOGIN_REFUSED = "账号或密码错误"
+LOGIN_REFUSED = N_("账号或密码错误")
 
 
 class LoginRefused(DomainError):
@@ -62,8 +63,11 @@ class AccountLocked(DomainError):
     def __init__(self, until: datetime, now: datetime) -> None:
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
         super().__init__(
-            f"登录失败次数过多，账号已暂时锁定，请{minutes}分钟后再试。"
-            "如忘记密码，可携带身份证到任一通办窗口重置。"
+            N_(
+                "登录失败次数过多，账号已暂时锁定，请%(minutes)s分钟后再试。"
+                "如忘记密码，可携带身份证到任一通办窗口重置。",
+                minutes=minutes,
+            )
         )
         self.until = until
 
@@ -354,12 +358,12 @@ def change_password(
     right = verify_password(user.password_hash, old)
     errors: dict[str, list[str]] = {}
     if not right:
-        errors["old"] = ["当前密码不正确"]
+        errors["old"] = [N_("当前密码不正确")]
     problems = password_problems(
         new, personal=[v for v in (user.phone, user.resident_id, user.username) if v]
     )
     if new == old:
-        problems.insert(0, "新密码不能与当前密码相同")
+        problems.insert(0, N_("新密码不能与当前密码相同"))
     if problems:
         errors["new"] = problems
     locked: AccountLocked | None = None

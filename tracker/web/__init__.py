@@ -89,6 +89,82 @@ def filesize(size: int | None) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+def office_name(key: int | str | None, name_zh: str | None = None) -> str:
+    """An office named in stored data (an event's payload keeps its id or code and its Chinese
+    name at the time): the office's name in the page's language; the stored name if it is gone."""
+    from ..services.lookups import office, office_by_code
+
+    found = None
+    if isinstance(key, int):
+        found = office(key)
+    elif isinstance(key, str) and key:
+        found = office_by_code(key)
+    return loc(found, "name") if found is not None else (name_zh or "")
+
+
+def coop_role(service: Any, role_zh: str, attr: str = "role", copy: str | None = None) -> str:
+    """A sub-task's role (``role``) or task (``task``), copied in Chinese from the service's
+    cooperation when the letter was sent: the service's current wording in the page's language,
+    matched by the Chinese role; the copy (``copy``, else the role) when the service no longer
+    lists it."""
+    for coop in getattr(service, "cooperations", None) or ():
+        if coop.role_zh == role_zh:
+            return loc(coop, attr)
+    return role_zh if copy is None else copy
+
+
+def say(message: Any) -> str:
+    """A message from the domain or a service in the page's language: a ``Text`` (made by
+    ``N_``, tracker/domain/text.py) by its msgid and values; any other string by itself as the
+    msgid (a constant marked with ``N_``), or unchanged when the catalogue lacks it."""
+    if message is None:
+        return ""
+    translations = _babel()[1]
+    msgid = getattr(message, "msgid", None)
+    if msgid is None:
+        return str(translations.ugettext(str(message)))
+    params = getattr(message, "params", None) or {}
+    text = str(translations.ugettext(msgid))
+    if not params:
+        return text
+    english = _babel()[0] is not None and _babel()[0].language == "en"
+    return text % {k: _named(v, english) for k, v in params.items()}
+
+
+def _named(value: Any, english: bool) -> Any:
+    """A value put into a message: a ``Text`` itself translated, a ``Named`` (both in
+    tracker/domain/text.py) in English where it has English."""
+    if getattr(value, "msgid", None) is not None:
+        return say(value)
+    en = getattr(value, "en", None) if english and isinstance(value, str) else None
+    return en or value
+
+
+def notice(note: Any) -> tuple[str, str]:
+    """A notification's title and body in the page's language: made again from what it was
+    made from (``params``) when kept, else as stored (the title by itself as the msgid)."""
+    from ..domain.messages import applicant_notice
+    from ..domain.text import Named
+
+    params = note.params or {}
+    try:
+        action = Action(params.get("action"))
+        due = params.get("due_on")
+        made = applicant_notice(
+            action,
+            service_name=Named(params.get("service_zh") or "", params.get("service_en") or ""),
+            tracking_number=str(params.get("tracking_number") or ""),
+            reason=params.get("reason"),
+            due_on=date.fromisoformat(due) if due else None,
+        )
+    except (ValueError, TypeError):
+        made = None
+    if made is None:
+        return say(note.title), note.body
+    title, lines = made
+    return say(title), "\n".join(say(line) for line in lines)
+
+
 def register_template_helpers(app: Flask) -> None:
     # Flask-Babel's template callables, with the translations looked up once per request.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -98,7 +174,11 @@ def register_template_helpers(app: Flask) -> None:
         pgettext=lambda c, s: _babel()[1].upgettext(c, s),
         npgettext=lambda c, s, p, n: _babel()[1].unpgettext(c, s, p, n),
     )
-    app.jinja_env.globals.update(loc=loc, get_locale=lambda: _babel()[0])
+    app.jinja_env.globals.update(
+        loc=loc, get_locale=lambda: _babel()[0], office_name=office_name, coop_role=coop_role
+    )
+    app.jinja_env.filters["say"] = say
+    app.jinja_env.globals["notice"] = notice
     app.jinja_env.filters.update(
         action_label=action_label, local_time=local_time, day=day, answer=answer, filesize=filesize
     )

@@ -35,7 +35,7 @@ from ...services import cases as case_ops
 from ...services import filing, lookups, queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
-from .. import wallclock
+from .. import loc, say, wallclock
 from ..downloads import send_attachment
 from ..fields import errors_of
 from . import forms
@@ -318,13 +318,13 @@ def supplement(tracking_number: str) -> str | Response:
         licences = form.licences()
         asked = {i.get("material") for i in items if i.get("material") in materials}
         missing = [
-            materials[m].name_zh
+            loc(materials[m], "name")
             for m in asked
             if m not in {code for code, _ in new_files} and m not in licences
         ]
         note = form.note.data or ""
         if missing and not errors:
-            errors["_form"] = _("请补正：%(items)s", items="、".join(missing))
+            errors["_form"] = _("请补正：%(items)s", items=_("、").join(missing))
         if not new_files and not licences and not note and not errors:
             errors["_form"] = _("请上传补正材料或填写说明")
         if not errors:
@@ -375,7 +375,7 @@ def withdraw(tracking_number: str) -> Response:
             ip=_client_ip(),
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(say(exc.message), "error")
     else:
         flash(_("已撤件") if action is Action.RETRACT else _("已撤回申请"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
@@ -390,7 +390,7 @@ def rate(tracking_number: str) -> Response:
             c.id, current_user, form.score.data or 0, form.comment.data or "", wallclock.now()
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(say(exc.message), "error")
     else:
         flash(_("感谢您的评价"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))

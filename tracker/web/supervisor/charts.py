@@ -188,7 +188,11 @@ def hbar_svg(
     for i, (label, value) in enumerate(items):
         y = pad + row * i
         bw = max(bar_space * value / top_value, 1)
-        share = f"（{value / total * 100:.1f}%）" if show_share and total else ""
+        share = (
+            _("（%(pct)s%%）", pct=format(value / total * 100, ".1f"))
+            if show_share and total
+            else ""
+        )
         out.append(
             Markup(
                 '<text x="{}" y="{}" text-anchor="end">{}</text>'
