@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tracker.domain.errors import DomainError
+from tracker.domain.text import N_
 
 __all__ = [
     "EXTENSIONS",
@@ -80,30 +81,33 @@ def _mb(n: int) -> str:
 
 def refuse_too_large(limits: UploadLimits, name: str | None = None) -> UploadRefused:
     return UploadRefused(
-        f"单个文件不能超过 {_mb(limits.max_bytes)} MB", code="too_large", name=name
+        N_("单个文件不能超过 %(mb)s MB", mb=_mb(limits.max_bytes)), code="too_large", name=name
     )
 
 
 def refuse_too_many(limits: UploadLimits) -> UploadRefused:
-    return UploadRefused(f"最多上传 {limits.max_files} 个文件", code="too_many")
+    return UploadRefused(N_("最多上传 %(n)s 个文件", n=limits.max_files), code="too_many")
 
 
 def refuse_over_quota(limits: UploadLimits) -> UploadRefused:
-    return UploadRefused(f"文件总大小不能超过 {_mb(limits.max_total_bytes)} MB", code="over_quota")
+    return UploadRefused(
+        N_("文件总大小不能超过 %(mb)s MB", mb=_mb(limits.max_total_bytes)), code="over_quota"
+    )
 
 
 def refuse_daily_quota(limit_bytes: int) -> UploadRefused:
     return UploadRefused(
-        f"今天上传的文件已达每日 {_mb(limit_bytes)} MB 的上限，请明天再上传", code="daily_quota"
+        N_("今天上传的文件已达每日 %(mb)s MB 的上限，请明天再上传", mb=_mb(limit_bytes)),
+        code="daily_quota",
     )
 
 
 def refuse_type(name: str | None = None) -> UploadRefused:
-    return UploadRefused("只接受 PDF、JPG、PNG 格式的文件", code="type", name=name)
+    return UploadRefused(N_("只接受 PDF、JPG、PNG 格式的文件"), code="type", name=name)
 
 
 def refuse_empty(name: str | None = None) -> UploadRefused:
-    return UploadRefused("文件是空的，请重新选择", code="empty", name=name)
+    return UploadRefused(N_("文件是空的，请重新选择"), code="empty", name=name)
 
 
 def check_counts(sizes: Sequence[int], limits: UploadLimits) -> None:
