@@ -64,3 +64,17 @@ def test_generated_cases_keep_the_invariants_on_sqlite(app):
 @pytest.mark.postgres
 def test_generated_cases_keep_the_invariants_on_postgresql(pg_app):
     check_generated(300)
+
+
+def test_the_bench_keeps_one_secret_key_for_its_reused_datasets(tmp_path, monkeypatch):
+    """A dataset is generated once and reused by later runs; its resident IDs are sealed with
+    keys derived from SECRET_KEY, so every run must use the same one (a fresh key per run
+    made the second run fail to open them)."""
+    import stat
+
+    from bench import run
+
+    monkeypatch.setattr(run, "DATA", tmp_path)
+    first = run._dataset_secret()
+    assert run._dataset_secret() == first and len(first) == 64
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
