@@ -23,7 +23,6 @@ from ..domain.identifiers import (
 from ..domain.passwords import password_problems
 from ..domain.states import Role
 from ..domain.text import N_
-from ..extensions import db
 from ..models import Office, User
 from ..passwords import hash_password
 from . import phone_codes
@@ -144,8 +143,8 @@ class _Registration:
 
 
 def _check_registration(
-    session: Session, *, real_name: str, resident_id: str, phone: str, password: str, now: datetime
-) -> _Registration:  # noqa: ARG001 - session kept for callers; the checks read nothing
+    *, real_name: str, resident_id: str, phone: str, password: str, now: datetime
+) -> _Registration:
     errors: dict[str, list[str]] = {}
     checked = _Registration(errors)
     try:
@@ -184,7 +183,6 @@ def registration_problems(
     """What :func:`register_citizen` would refuse, keyed by field; writes nothing. For a form
     that failed its own checks, so that every fault shows at once."""
     return _check_registration(
-        db.session(),
         real_name=real_name,
         resident_id=resident_id,
         phone=phone,
@@ -215,7 +213,6 @@ def register_citizen(
     in a :class:`RegistrationError`; one account per resident ID and per phone number, and a
     refusal for that reason only reaches someone who proved the phone is theirs."""
     checked = _check_registration(
-        db.session(),
         real_name=real_name,
         resident_id=resident_id,
         phone=phone,

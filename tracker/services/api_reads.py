@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..domain.effects import NO_DEADLINE
+from ..domain.errors import InvalidPhone
+from ..domain.identifiers import normalize_mobile
 from ..domain.states import Role
 from ..domain.workflow import Action, ActorFacts, available_actions
 from ..extensions import db
@@ -28,10 +30,16 @@ from .workqueue import QueueFilters, _queue_where
 
 
 def applicant_by_phone(phone: str) -> User | None:
-    """A registered, active applicant with this mobile number."""
+    """A registered, active applicant with this mobile number (written any way the
+    registration form accepts: ``+86 139-0000-0001`` too); None for a malformed one. The API
+    and Open311 both find the applicant a counter files for with it."""
+    try:
+        number = normalize_mobile(phone[:32])
+    except InvalidPhone:
+        return None
     return db.session.scalars(
         sa.select(User).where(
-            User.phone == phone[:11],
+            User.phone == number,
             User.role == Role.CITIZEN,
             User.is_active_account.is_(True),
         )

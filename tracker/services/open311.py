@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from ..domain.errors import DomainError, InvalidPhone
-from ..domain.identifiers import normalize_mobile
-from ..domain.states import CLOSED_STATES, OPEN_STATES, HandlingMode, Role
+from ..domain.errors import DomainError
+from ..domain.states import CLOSED_STATES, OPEN_STATES, HandlingMode
 from ..extensions import db
 from ..models import ApiToken, Case, CaseEvent, Office, Service, User
+from .api_reads import applicant_by_phone
 from .api_tokens import TokenScope, operator_for
 from .case_access import scope_of
 from .filing import Application, FilingRefused, file_application
@@ -125,20 +125,6 @@ def office_by_code(code: str) -> Office | None:
     return db.session.scalars(sa.select(Office).where(Office.code == code[:32])).one_or_none()
 
 
-def _citizen_by_phone(phone: str) -> User | None:
-    try:
-        number = normalize_mobile(phone[:32])
-    except InvalidPhone:
-        return None
-    return db.session.scalars(
-        sa.select(User).where(
-            User.phone == number,
-            User.role == Role.CITIZEN,
-            User.is_active_account.is_(True),
-        )
-    ).one_or_none()
-
-
 @dataclass(frozen=True)
 class Filing:
     """One POSTed service request: who files and what."""
@@ -162,7 +148,7 @@ def _applicant_and_operator(token: ApiToken, filing: Filing) -> tuple[User, User
     assert token.office is not None  # noqa: S101 - a CHECK constraint holds it
     if filing.address_id and filing.address_id != token.office.code:
         raise Open311Refused("办事处令牌只能在本部门收件", code="office_elsewhere")
-    applicant = _citizen_by_phone(filing.phone or "")
+    applicant = applicant_by_phone(filing.phone or "")
     if applicant is None:
         raise FilingRefused({"phone": "没有用这个手机号实名注册的申请人"})
     return applicant, operator
