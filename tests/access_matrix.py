@@ -28,7 +28,7 @@ SIGNED_IN = EVERYONE - {ANONYMOUS}
 CITIZENS = frozenset({CITIZEN})
 CLERKS = frozenset({CLERK})
 SUPERVISORS = frozenset({SUPERVISOR})
-ADMINS = frozenset({ADMIN})  # for the admin blueprint's routes, when they come
+ADMINS = frozenset({ADMIN})  # the admin console (/admin/)
 # The JSON API (/api/v1) authenticates by bearer token only: a browser session, of any role,
 # is refused there with 401 (no token), which ``refused`` counts like a redirect to log in.
 API_TOKEN_ONLY: frozenset[str] = frozenset()
@@ -109,5 +109,6 @@ ACCESS: dict[str, frozenset[str]] = {
     "api.act": API_TOKEN_ONLY,
     "api.office_queue": API_TOKEN_ONLY,
     "api.daily": API_TOKEN_ONLY,
-    # admin (/admin): no routes yet; each one gets an entry here (ADMINS) as it is added
+    # admin (/admin): each route gets an entry here (ADMINS) as it is added
+    "admin.home": ADMINS,
 }

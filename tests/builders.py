@@ -65,6 +65,17 @@ def supervisor(scope: str | None, now: datetime = NOW) -> User:
     )
 
 
+def admin(now: datetime = NOW) -> User:
+    n = next(_serial)
+    return create_user(
+        role=Role.ADMIN,
+        real_name=f"管理{n}",
+        password=PASSWORD,
+        now=now,
+        username=f"admin{n}",
+    )
+
+
 def submit(
     service_code: str,
     applicant: User,

@@ -98,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .web import register_template_helpers
+    from .web.admin import bp as admin_bp
     from .web.auth import bp as auth_bp
     from .web.auth.sessions import init_sessions
     from .web.citizen import bp as citizen_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clerk_bp)
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(admin_bp)
 
     from .web import api
 
