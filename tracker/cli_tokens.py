@@ -96,11 +96,19 @@ def register_key_commands(group: AppGroup) -> None:
     @group.command("rotate-keys")
     @click.option("--batch", default=500, show_default=True, help="Rows per transaction.")
     def rotate_keys_command(batch: int) -> None:
-        """Re-seal personal data with the first key of DATA_KEYS (resumable)."""
-        from .services.keys import rotate
+        """Re-seal personal data and uploaded files with the first key of DATA_KEYS
+        (resumable)."""
+        from pathlib import Path
+
+        from flask import current_app
+
+        from .services.keys import rotate, rotate_files
 
         report = rotate(batch)
-        click.echo(f"re-sealed: users {report.users}, cases {report.cases}; nothing left")
+        files = rotate_files(Path(current_app.config["UPLOAD_FOLDER"]))
+        click.echo(
+            f"re-sealed: users {report.users}, cases {report.cases}, files {files}; nothing left"
+        )
 
     @group.command("new-key")
     def new_key_command() -> None:

@@ -9,6 +9,12 @@ the purpose (the column) is bound in as associated data, so a value cannot be mo
 another column. ``flask --app wsgi tracker rotate-keys`` re-seals, in batches, every value
 not sealed with the first key; it can stop and resume at any time.
 
+Uploaded files are sealed on disk with the same keys (:class:`SealedFileWriter`,
+:func:`open_file`): libsodium's secretstream (XChaCha20-Poly1305, through PyNaCl) in 64 KiB
+chunks, so a file is never held whole in memory, a changed, reordered or cut-short file does
+not open, and the last chunk is marked final. A sealed file starts with ``TBS1``, its key id
+and a random salt; its key is HMAC-SHA256(data key, salt), so no two files share a key.
+
 No Flask here: ``create_app`` calls :func:`configure` with the app's settings.
 """
 
@@ -19,11 +25,14 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from nacl import bindings as sodium
+from nacl.exceptions import CryptoError
 
 PREFIX = "enc1"
 NONCE_BYTES = 12
@@ -125,3 +134,110 @@ def open_(value: str, purpose: str) -> str:
 def lookup(value: str) -> str:
     """The keyed hash that finds and keeps unique a sealed value (hex)."""
     return hmac.new(ring().lookup_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+# ---- files -------------------------------------------------------------------------------
+
+FILE_MAGIC = b"TBS1"
+FILE_CHUNK = 64 * 1024
+_SALT = 16
+_ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
+_HEADER = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
+_TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+_TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+
+def _file_key(key: bytes, salt: bytes) -> bytes:
+    return hmac.new(key, b"tongban sealed file" + salt, hashlib.sha256).digest()
+
+
+class SealedFileWriter:
+    """Write a file sealed with the current data key: ``write`` as often as needed, then
+    ``close`` (or leave the ``with`` block) to seal the last chunk. Plaintext is buffered up
+    to one chunk."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        r = ring()
+        kid = r.current.encode()
+        salt = os.urandom(_SALT)
+        self._out = out
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        header = sodium.crypto_secretstream_xchacha20poly1305_init_push(
+            self._state, _file_key(r.keys[r.current], salt)
+        )
+        out.write(FILE_MAGIC + bytes([len(kid)]) + kid + salt + header)
+        self._pending = b""
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        # Keep at least one byte back: the last chunk is sealed as final by close().
+        while len(self._pending) > FILE_CHUNK:
+            chunk, self._pending = self._pending[:FILE_CHUNK], self._pending[FILE_CHUNK:]
+            self._out.write(
+                sodium.crypto_secretstream_xchacha20poly1305_push(
+                    self._state, chunk, None, _TAG_MESSAGE
+                )
+            )
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._out.write(
+            sodium.crypto_secretstream_xchacha20poly1305_push(
+                self._state, self._pending, None, _TAG_FINAL
+            )
+        )
+        self._pending = b""
+
+    def __enter__(self) -> SealedFileWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.close()
+
+
+def file_key_id(source: BinaryIO) -> str | None:
+    """The key id a sealed file names (reads its first bytes), or None for a plain file."""
+    head = source.read(len(FILE_MAGIC) + 1)
+    if len(head) < len(FILE_MAGIC) + 1 or head[: len(FILE_MAGIC)] != FILE_MAGIC:
+        return None
+    return source.read(head[-1]).decode("ascii", "replace")
+
+
+def open_file(source: BinaryIO) -> Iterator[bytes]:
+    """The clear chunks of a sealed file, read from the start of ``source``. Raises
+    ``KeyError_`` for a file that is not sealed, names a key not held, or was changed or cut
+    short (the error comes at the chunk where it is found)."""
+    kid = file_key_id(source)
+    if kid is None:
+        raise KeyError_("not a sealed file")
+    key = ring().keys.get(kid)
+    if key is None:
+        raise KeyError_(f"file sealed with key {kid!r}, which is not in DATA_KEYS")
+    salt, header = source.read(_SALT), source.read(_HEADER)
+    if len(salt) != _SALT or len(header) != _HEADER:
+        raise KeyError_("a sealed file cut short")
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, _file_key(key, salt))
+    while True:
+        chunk = source.read(FILE_CHUNK + _ABYTES)
+        if not chunk:
+            raise KeyError_("a sealed file cut short")
+        try:
+            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk, None)
+        except CryptoError as exc:
+            raise KeyError_(f"a file sealed with key {kid!r} does not open") from exc
+        if tag == _TAG_FINAL:
+            if source.read(1):
+                raise KeyError_("bytes after the end of a sealed file")
+            yield plain
+            return
+        yield plain

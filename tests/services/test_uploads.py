@@ -26,6 +26,7 @@ from tracker.services.uploads import (
     StoredFile,
     discard,
     download_of,
+    opened,
     store_many,
     store_upload,
     sweep_orphans,
@@ -40,6 +41,18 @@ HTML = b"<!DOCTYPE html><script>alert(document.cookie)</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 LIMITS = UploadLimits(max_bytes=64 * 1024, max_files=4, max_total_bytes=100 * 1024)
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def data_keys():  # type: ignore[no-untyped-def]
+    """Files are sealed with the data keys (tracker.crypto); tests without an app set them."""
+    from tracker import crypto
+
+    before = crypto._ring
+    if before is None:
+        crypto.configure({"SECRET_KEY": "test uploads"})
+    yield
+    crypto._ring = before
 
 
 class Stream(io.RawIOBase):
@@ -101,7 +114,8 @@ def test_store_upload_keeps_the_bytes_under_a_random_name(tmp_path: Path):
         size=len(JPEG),
         sha256=hashlib.sha256(JPEG).hexdigest(),
     )
-    assert (folder / stored.stored_name).read_bytes() == JPEG
+    assert b"".join(opened(folder / stored.stored_name)) == JPEG
+    assert (folder / stored.stored_name).read_bytes()[:4] == b"TBS1"  # sealed on disk
     assert files_in(folder) == [stored.stored_name]  # and no temp file
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / stored.stored_name).stat().st_mode) == 0o600

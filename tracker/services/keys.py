@@ -3,13 +3,18 @@
 Put the new key first in ``DATA_KEYS`` (keeping the old one after it, so old values still
 open), restart, then run ``flask --app wsgi tracker rotate-keys``: every value not sealed
 with the first key is opened and sealed again, a batch per transaction. Stopped half-way, it
-resumes where it was (it only looks for values under other keys). When it reports nothing
-left, the old key may be removed from ``DATA_KEYS``.
+resumes where it was (it only looks for values under other keys). Uploaded files are
+re-sealed the same way, one file at a time (a new sealed copy renamed over the old one), and
+a file stored before files were sealed is sealed. When it reports nothing left, the old key
+may be removed from ``DATA_KEYS``.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -52,3 +57,36 @@ def rotate(batch: int = 500) -> Rotation:
         done.cases += len(cases)
         if not users and not cases:
             return done
+
+
+def rotate_files(folder: Path) -> int:
+    """Seal again, under the current key, every stored upload in ``folder`` sealed under
+    another key or not sealed at all; returns how many. Each file is written to a temporary
+    file in the same folder, synced, then renamed over the old one: stopped at any point, no
+    file is lost, and the next run picks up the rest."""
+    from .uploads import STORED_NAME, TEMP_PREFIX, opened
+
+    current = crypto.ring().current
+    done = 0
+    if not folder.is_dir():
+        return 0
+    for path in sorted(folder.iterdir()):
+        if not STORED_NAME.fullmatch(path.name):
+            continue
+        with path.open("rb") as source:
+            if crypto.file_key_id(source) == current:
+                continue
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                with crypto.SealedFileWriter(out) as sealed:
+                    for chunk in opened(path):
+                        sealed.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        done += 1
+    return done

@@ -4,8 +4,11 @@ Order of events (SECURITY.md, "Nothing is lost or doubled"): store the files fir
 the ``Attachment`` rows that name them; if that commit fails, ``discard`` the files. A crash in
 between leaves an unreferenced file, which ``sweep_orphans`` removes once it is older than any
 transaction can last. Files live under random names (``secrets.token_hex(16)`` plus the
-extension of the sniffed type) in a 0700 folder, each 0600; the person's file name is kept as
-metadata only; the download name is its stem plus the extension of the sniffed type.
+extension of the sniffed type) in a 0700 folder, each 0600, sealed with the data keys
+(``tracker.crypto.SealedFileWriter``, SECURITY.md #21): what is on disk is never the person's
+file in clear. The person's file name is kept as metadata only; the download name is its stem
+plus the extension of the sniffed type. :func:`opened` reads a stored file back in clear; a
+file stored before files were sealed is read as it is until ``rotate-keys`` seals it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .. import crypto
 from ..database import write_transaction
 from ..domain.files import (
     EXTENSIONS,
@@ -70,6 +74,7 @@ def store_upload(
     try:
         digest, size, head = hashlib.sha256(), 0, b""
         with os.fdopen(fd, "wb") as out:
+            sealed = crypto.SealedFileWriter(out)
             while chunk := stream.read(min(CHUNK, limits.max_bytes + 1 - size)):
                 size += len(chunk)
                 if size > limits.max_bytes:
@@ -79,7 +84,8 @@ def store_upload(
                     if len(head) == SNIFF_BYTES and sniff(head) is None:
                         raise refuse_type(name)
                 digest.update(chunk)
-                out.write(chunk)
+                sealed.write(chunk)
+            sealed.close()
             out.flush()
             os.fsync(out.fileno())
         if size == 0:
@@ -237,6 +243,23 @@ class Download:
     path: Path
     mimetype: str
     download_name: str
+    size: int
+
+    def chunks(self) -> Iterator[bytes]:
+        return opened(self.path)
+
+
+def opened(path: Path) -> Iterator[bytes]:
+    """A stored file's content in clear, chunk by chunk (``crypto.KeyError_`` if a sealed file
+    was altered or its key is gone); a file stored before files were sealed, as it is."""
+    with path.open("rb") as source:
+        if crypto.file_key_id(source) is not None:
+            source.seek(0)
+            yield from crypto.open_file(source)
+            return
+        source.seek(0)
+        while chunk := source.read(CHUNK):
+            yield chunk
 
 
 def download_of(attachment: Attachment, folder: Path) -> Download | None:
@@ -254,6 +277,7 @@ def download_of(attachment: Attachment, folder: Path) -> Download | None:
         path=path,
         mimetype=attachment.content_type or "application/octet-stream",
         download_name=download_name(attachment.original_name, attachment.content_type),
+        size=attachment.size if attachment.size is not None else -1,
     )
 
 

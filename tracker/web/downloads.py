@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import send_file
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -22,10 +23,24 @@ def send_attachment(attachment: Attachment, folder: Path) -> Response:
     found = download_of(attachment, folder)
     if found is None:
         raise NotFound()
-    response = send_file(
-        found.path, mimetype=found.mimetype, as_attachment=True, download_name=found.download_name
-    )
+    # Stored files are sealed (tracker.crypto): they are opened chunk by chunk as they are
+    # sent, never read whole into memory.
+    response = Response(found.chunks(), mimetype=found.mimetype)
+    response.headers.set("Content-Disposition", "attachment", **_filename(found.download_name))
+    if found.size >= 0:
+        response.headers["Content-Length"] = str(found.size)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _filename(name: str) -> dict[str, str]:
+    """The ``filename`` parameters Flask's ``send_file`` gives a download name: the name as it
+    is when ASCII, else an ASCII fallback plus the real name as RFC 5987 ``filename*``."""
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
+    return {"filename": name}
