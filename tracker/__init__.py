@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
@@ -124,7 +125,10 @@ def _register_blueprints(app: Flask) -> None:
 
 # Pages behind a role: a signed-in user refused there (403), or sent to something that does
 # not exist for them (404: other offices' cases, ids out of scope), is audited.
-AUDITED_BLUEPRINTS = frozenset({"citizen", "clerk", "supervisor"})
+AUDITED_BLUEPRINTS = frozenset({"citizen", "clerk", "supervisor", "admin"})
+# The machine interfaces: a call without a valid key (401) or refused (403) is audited,
+# signed in or not; with a valid key, a thing out of its scope (404) too, naming the key.
+INTERFACE_PREFIXES = ("/api/", "/open311/")
 
 
 def _audit_denial(status: int) -> None:
@@ -152,7 +156,37 @@ def _audit_denial(status: int) -> None:
         db.session.rollback()
 
 
+def _audit_interface_refusal(response: Any) -> Any:
+    status = response.status_code
+    if status not in (401, 403, 404) or not request.path.startswith(INTERFACE_PREFIXES):
+        return response
+    token = g.get("api_token") or g.get("open311_token")
+    if status == 404 and token is None:
+        return response  # an unknown address, asked without a key: nothing was refused
+    from .services.audit import record_denial
+    from .web import wallclock
+
+    db.session.rollback()
+    try:
+        record_denial(
+            user_id=getattr(token, "user_id", None),
+            path=request.path,
+            method=request.method,
+            status=status,
+            ip=request.remote_addr,
+            now=wallclock.now(),
+            token_id=getattr(token, "id", None),
+        )
+    except Exception:  # the refusal still stands; a failed audit write is an error to see
+        logging.getLogger("tracker.errors").exception(
+            "could not audit a %s on %s %s", status, request.method, request.path
+        )
+        db.session.rollback()
+    return response
+
+
 def _register_errors(app: Flask) -> None:
+    app.after_request(_audit_interface_refusal)
     log = logging.getLogger("tracker.errors")
 
     from .web.api.problems import from_http, is_api_request, problem_response

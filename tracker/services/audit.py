@@ -81,13 +81,24 @@ def record(
 
 
 def record_denial(
-    *, user_id: int, path: str, method: str, status: int, ip: str | None, now: datetime
+    *,
+    user_id: int | None,
+    path: str,
+    method: str,
+    status: int,
+    ip: str | None,
+    now: datetime,
+    token_id: int | None = None,
 ) -> None:
-    """A signed-in user was refused (403) or told a thing does not exist (404) inside a
-    role's pages (SECURITY.md #3: denials are audited). Its own transaction: whatever the
-    refused request did is not part of it."""
+    """A refusal (SECURITY.md #3: denials are audited): a signed-in user refused (403) or told
+    a thing does not exist (404) inside a role's pages; a call to the API or Open311 without a
+    valid key (401), refused (403), or out of its key's scope (404, ``token_id`` names the
+    key). Its own transaction: whatever the refused request did is not part of it."""
     from ..database import write_transaction
 
+    detail: dict[str, Any] = {"status": status, "method": method}
+    if token_id is not None:
+        detail["token"] = token_id
     with write_transaction() as session:
         record(
             session,
@@ -97,7 +108,7 @@ def record_denial(
             user_id=user_id,
             ip=ip,
             target=path,
-            detail={"status": status, "method": method},
+            detail=detail,
         )
 
 
