@@ -123,6 +123,20 @@ def outbox_command(limit: int, enqueue: bool) -> None:
     click.echo(f"outbox: {sent} sent, {failed} failed")
 
 
+@tracker_cli.command("prune")
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker.")
+def prune_command(enqueue: bool) -> None:
+    """Delete records past their retention period (RETAIN_* settings; docs/security.md)."""
+    from flask import current_app
+
+    if enqueue:
+        _enqueue("retention")
+        return
+    from .services.retention import policy_from, prune
+
+    click.echo(f"pruned: {prune(policy_from(current_app.config), datetime.now(UTC))}")
+
+
 @tracker_cli.command("sweep-uploads")
 @click.option(
     "--older-than-hours",

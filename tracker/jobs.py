@@ -152,6 +152,7 @@ class Jobs:
         self._task("sweep", run_sweep)
         self._task("rollup", run_rollup)
         self._task("sweep_uploads", run_sweep_uploads)
+        self._task("retention", run_retention)
         # Catch-up of the outboxes every minute (a trigger lost with a crashed process, and
         # retries that came due); the sweep hourly; the heavy recounts at night (UTC times:
         # 19:30 and 20:00 UTC are 03:30 and 04:00 in Beijing).
@@ -160,6 +161,7 @@ class Jobs:
         self._periodic("sweep", crontab(minute="5"), run_sweep)
         self._periodic("rollup", crontab(minute="30", hour="19"), run_rollup)
         self._periodic("sweep_uploads", crontab(minute="0", hour="20"), run_sweep_uploads)
+        self._periodic("retention", crontab(minute="15", hour="20"), run_retention)
 
     def enqueue(self, name: str) -> Any:
         return self.tasks[name]()
@@ -241,6 +243,12 @@ def run_sweep_uploads() -> str:
         now=datetime.now(UTC),
     )
     return f"uploads: {len(removed)} orphaned files removed"
+
+
+def run_retention() -> str:
+    from .services.retention import policy_from, prune
+
+    return f"retention: {prune(policy_from(current_app.config), datetime.now(UTC))}"
 
 
 # ---- the app's side ---------------------------------------------------------------------

@@ -76,6 +76,7 @@ def test_immediate_mode_runs_each_job_like_its_cli_command(app):
     assert results["rollup"].startswith("rollup: ")
     assert results["sweep_uploads"] == "uploads: 0 orphaned files removed"
     assert results["webhooks"].startswith("webhooks: 0 delivered")
+    assert results["retention"].startswith("retention: notifications 0")
 
 
 @pytest.mark.parametrize("stack_app", ["sqlite_stack", "redis_stack"], indirect=True)
