@@ -16,6 +16,7 @@ from tracker.domain.workflow import Action
 from tracker.extensions import db
 from tracker.models import Attachment, Case
 from tracker.services import cases as ops
+from tracker.services.uploads import opened
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PASSWORD = "Yubei-Chengdu-2026!"
@@ -81,7 +82,9 @@ def test_register_apply_supplement_complete_rate_and_track(page, app, tmp_path: 
     stored = db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)).all()
     assert {a.original_name for a in stored} >= {"身份证.pdf", "退休证.pdf"}
     assert all(
-        (tmp_path / "uploads" / a.stored_name).read_bytes() == PDF for a in stored if a.stored_name
+        b"".join(opened(tmp_path / "uploads" / a.stored_name)) == PDF
+        for a in stored
+        if a.stored_name
     )
 
     # The offices work it: Chongqing checks and forwards; Chengdu asks for a clearer scan.

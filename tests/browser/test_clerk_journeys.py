@@ -28,6 +28,7 @@ from tracker.domain.states import CaseStatus, Role, SubTaskStatus
 from tracker.extensions import db
 from tracker.models import Attachment, Case, CaseEvent, ClockPause, SubTask, User
 from tracker.services.calendar import get_calendar
+from tracker.services.uploads import opened
 from tracker.web import wallclock
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -469,7 +470,7 @@ def test_supplement_round_trip_pauses_the_clock(page, person, clock: Clock, app,
         )
     ).one()
     assert upload.original_name == scan.name
-    assert (tmp_path / "uploads" / upload.stored_name).read_bytes() == PDF
+    assert b"".join(opened(tmp_path / "uploads" / upload.stored_name)) == PDF
     assert [a for a, _, _ in events(stored)] == [
         "submit",
         "accept",
