@@ -305,7 +305,7 @@ def publish_document(
         before: dict[str, Any] | None = None
     else:
         freeze_current(session, s)
-        before = flat(snapshot_of(s))
+        before = {**flat(snapshot_of(s)), "version": s.version}
         for key, value in _service_row(dict(doc)).items():
             setattr(s, key, value)
         s.version += 1
