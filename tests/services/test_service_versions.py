@@ -141,3 +141,16 @@ def test_reloading_the_shipped_catalogue_keeps_versions_and_a_change_makes_one(a
     db.session.expire_all()
     assert service(CODE).version == 2
     assert _labels(db.session.get(type(old), old.id))[0] == "参保地"
+
+
+def test_a_retired_service_refuses_filings_from_the_api_and_open311(app):
+    from tracker.services import filing
+
+    sv.retire(actor=admin(), at=NOW, code=CODE)
+    with pytest.raises(filing.FilingRefused) as refused:
+        filing.file_application(
+            applicant=citizen(),
+            application=filing.Application(service_code=CODE, competent_office=OFFICE),
+            now=NOW,
+        )
+    assert "service" in refused.value.errors
