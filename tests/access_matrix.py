@@ -111,4 +111,16 @@ ACCESS: dict[str, frozenset[str]] = {
     "api.daily": API_TOKEN_ONLY,
     # admin (/admin): each route gets an entry here (ADMINS) as it is added
     "admin.home": ADMINS,
+    # admin: services, versioned; catalogue import and export
+    "admin.services": ADMINS,
+    "admin.services_new": ADMINS,
+    "admin.services_edit": ADMINS,
+    "admin.services_publish": ADMINS,
+    "admin.services_discard": ADMINS,
+    "admin.services_retire": ADMINS,
+    "admin.services_reinstate": ADMINS,
+    "admin.catalogue": ADMINS,
+    "admin.catalogue_export": ADMINS,
+    "admin.catalogue_import": ADMINS,
+    "admin.catalogue_confirm": ADMINS,
 }

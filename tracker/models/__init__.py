@@ -20,8 +20,10 @@ from .catalogue import (
     Region,
     Service,
     ServiceCooperation,
+    ServiceDraft,
     ServiceField,
     ServiceMaterial,
+    ServiceVersion,
 )
 from .holiday import HolidayTable
 from .notes import CannedNote
@@ -60,6 +62,8 @@ __all__ = [
     "ServiceCooperation",
     "ServiceField",
     "ServiceMaterial",
+    "ServiceDraft",
+    "ServiceVersion",
     "SubTask",
     "TrackingSequence",
     "User",

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.effects import NO_DEADLINE  # noqa: F401  (re-exported: models.NO_DEADLINE)
+from ..domain.service_spec import FormField, FormMaterial, form_fields, form_materials
 from ..domain.states import OPEN_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..extensions import db
 from ._types import SealedJSON, UTCDateTime, enum_column, utcnow
-from .catalogue import Office, Service
+from .catalogue import Office, Service, ServiceField, ServiceMaterial, ServiceVersion
 from .user import User
 
 _status = enum_column(CaseStatus, "case_status")
@@ -81,6 +82,8 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     # Copied from the service at submission: a later catalogue edit must not move old deadlines.
     mode: Mapped[HandlingMode] = mapped_column(enum_column(HandlingMode, "case_mode"))
     promised_days: Mapped[int]
+    # The version of the service it was filed under: its form and materials render from it.
+    service_version: Mapped[int] = mapped_column(default=1, server_default="1")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_on: Mapped[date]  # working-day arithmetic is in Asia/Shanghai dates
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -104,6 +107,11 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship()
+    filed_version: Mapped[ServiceVersion | None] = relationship(
+        primaryjoin="and_(foreign(Case.service_id) == ServiceVersion.service_id, "
+        "foreign(Case.service_version) == ServiceVersion.version)",
+        viewonly=True,
+    )
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     receiving_office: Mapped[Office] = relationship(foreign_keys=[receiving_office_id])
@@ -115,6 +123,19 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     pauses: Mapped[list[ClockPause]] = relationship(order_by="ClockPause.id", viewonly=True)
     subtasks: Mapped[list[SubTask]] = relationship(order_by="SubTask.id", viewonly=True)
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", viewonly=True)
+
+    @property
+    def form_fields(self) -> list[FormField] | list[ServiceField]:
+        """The questions of the version the case was filed under (the live rows while that
+        version is still the service's current one and has not been frozen yet)."""
+        frozen = self.filed_version
+        return form_fields(frozen.snapshot) if frozen is not None else self.service.fields
+
+    @property
+    def form_materials(self) -> list[FormMaterial] | list[ServiceMaterial]:
+        """The materials of the version the case was filed under (see ``form_fields``)."""
+        frozen = self.filed_version
+        return form_materials(frozen.snapshot) if frozen is not None else self.service.materials
 
 
 class CaseEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.states import HandlingMode
 from ..extensions import db
-from ._types import enum_column
+from ._types import UTCDateTime, enum_column
 
 
 class Region(db.Model):  # type: ignore[name-defined,misc]
@@ -83,7 +84,10 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     result_zh: Mapped[str] = mapped_column(sa.Text, default="")
     receiving: Mapped[str] = mapped_column(sa.String(16), default="any")
     competent_department_code: Mapped[str] = mapped_column(sa.ForeignKey("departments.code"))
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)  # False: retired, no new filings
+    # The published version the live rows (this one and its children) hold; a case keeps the
+    # version it was filed under (cases.service_version), frozen in service_versions.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     department: Mapped[Department] = relationship(foreign_keys=[department_code])
     materials: Mapped[list[ServiceMaterial]] = relationship(
@@ -110,6 +114,7 @@ class ServiceMaterial(db.Model):  # type: ignore[name-defined,misc]
     required: Mapped[bool]
     e_licence: Mapped[bool] = mapped_column(default=False)  # an 电子证照 may stand in
     note_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    note_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
 class ServiceField(db.Model):  # type: ignore[name-defined,misc]
@@ -136,6 +141,7 @@ class ServiceField(db.Model):  # type: ignore[name-defined,misc]
     max_value: Mapped[int | None]
     choices: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     help_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    help_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
 class ServiceCooperation(db.Model):  # type: ignore[name-defined,misc]
@@ -152,3 +158,32 @@ class ServiceCooperation(db.Model):  # type: ignore[name-defined,misc]
     task_zh: Mapped[str] = mapped_column(sa.Text, default="")
     task_en: Mapped[str] = mapped_column(sa.Text, default="")
     limit_days: Mapped[int | None]
+
+
+class ServiceVersion(db.Model):  # type: ignore[name-defined,misc]
+    """A published version of a service, frozen: the document of ``domain.service_spec`` (an
+    entry of services.json). Written before the live rows change, never updated; a service
+    whose current version has no row yet is described by its live rows."""
+
+    __tablename__ = "service_versions"
+
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class ServiceDraft(db.Model):  # type: ignore[name-defined,misc]
+    """An admin's unpublished edit of a service (or of a service not yet published): at most
+    one per service code. Publishing turns it into the next version and removes it."""
+
+    __tablename__ = "service_drafts"
+
+    code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    based_on: Mapped[int | None]  # the version it was started from (None: a new service)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -138,6 +138,7 @@ def submit_case(
             version=1,
             mode=service.mode,
             promised_days=service.promised_days,
+            service_version=service.version,
             submitted_at=now,
             received_on=today,
             applicant_phone_last4=phone_last4(applicant.phone),

@@ -205,11 +205,29 @@ def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
         )
         for s in services:
             _check_service(s, dept_codes)
-        report.services = _upsert(Service, "code", (_service_row(s) for s in services))
-        by_code = {s.code: s for s in session.scalars(sa.select(Service))}
-        for s in services:
-            _replace_children(by_code[s["code"]], s)
+        report.services = _load_services(session, services)
     return report
+
+
+def _load_services(session: Any, services: list[dict[str, Any]]) -> int:
+    """Upsert the services; one whose definition changes gets a new version (cases keep
+    theirs: the version they were filed under is frozen first)."""
+    from .service_versions import freeze_current, snapshot_of
+
+    by_code = {s.code: s for s in session.scalars(sa.select(Service))}
+    before: dict[str, dict[str, Any]] = {}
+    for s in services:
+        if s["code"] in by_code:
+            freeze_current(session, by_code[s["code"]])
+            before[s["code"]] = snapshot_of(by_code[s["code"]])
+    count = _upsert(Service, "code", (_service_row(s) for s in services))
+    by_code = {s.code: s for s in session.scalars(sa.select(Service))}
+    for s in services:
+        _replace_children(by_code[s["code"]], s)
+    for code, old in before.items():
+        if snapshot_of(by_code[code]) != old:
+            by_code[code].version += 1
+    return count
 
 
 def _service_row(s: dict[str, Any]) -> dict[str, Any]:
@@ -265,6 +283,7 @@ def _replace_children(service: Service, s: dict[str, Any]) -> None:
                 "required": bool(m["required"]),
                 "e_licence": bool(m.get("e_licence")),
                 "note_zh": m.get("note_zh", ""),
+                "note_en": m.get("note_en", ""),
             }
             for i, m in enumerate(s["materials"])
         ],
@@ -286,6 +305,7 @@ def _replace_children(service: Service, s: dict[str, Any]) -> None:
                 "max_value": f.get("max"),
                 "choices": f.get("choices"),
                 "help_zh": f.get("help_zh", ""),
+                "help_en": f.get("help_en", ""),
             }
             for i, f in enumerate(s["form_fields"])
         ],

@@ -81,7 +81,7 @@ def _shown(field_type: str, value: Any) -> str:
 def _answers(case: Case) -> list[dict[str, str]]:
     return [
         {"name": f.name, "value": _shown(f.type, case.form_data[f.name])}
-        for f in case.service.fields
+        for f in case.form_fields
         if f.name in case.form_data
     ]
 

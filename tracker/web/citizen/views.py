@@ -282,7 +282,7 @@ def case(tracking_number: str) -> str:
         in (CaseStatus.RECEIVED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
         and c.accepted_at is None,
         can_withdraw=not c.status.is_closed and c.accepted_at is not None,
-        materials={m.code: m for m in c.service.materials},
+        materials={m.code: m for m in c.form_materials},
     )
 
 
@@ -290,7 +290,7 @@ def case(tracking_number: str) -> str:
 def receipt(tracking_number: str) -> str:
     c = _own_case(tracking_number)
     return render_template(
-        "citizen/receipt.html", case=c, materials={m.code: m for m in c.service.materials}
+        "citizen/receipt.html", case=c, materials={m.code: m for m in c.form_materials}
     )
 
 
@@ -310,7 +310,7 @@ def supplement(tracking_number: str) -> str | Response:
         flash(_("该办件当前不需要补正材料"), "info")
         return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
     items = pause.items or []
-    materials = {m.code: m for m in c.service.materials}
+    materials = {m.code: m for m in c.form_materials}
     errors: dict[str, str] = {}
     form = forms.supplement_form(list(materials))
     if form.is_submitted():

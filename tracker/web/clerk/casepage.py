@@ -79,7 +79,7 @@ def _form_rows(case: Case) -> list[tuple[str, str]]:
     """(label, shown value) of each answer, in the service's field order."""
     return [
         (loc(f, "label"), _shown_answer(f, case.form_data[f.name]))
-        for f in case.service.fields
+        for f in case.form_fields
         if f.name in case.form_data
     ]
 
@@ -140,7 +140,7 @@ def _render_case(
         for t in case.subtasks
     ]
     holds = case.custody_office_id == mine
-    materials = {m.code: m for m in case.service.materials}
+    materials = {m.code: m for m in case.form_materials}
     html = render_template(
         "clerk/case.html",
         case=case,
@@ -205,7 +205,7 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
     posted = (action.value, request.form)
     form = forms.action_form(
         action,
-        material_codes=[m.code for m in case.service.materials],
+        material_codes=[m.code for m in case.form_materials],
         canned=_canned_for(action),
         cooperation_count=len(case.service.cooperations),
         statutory_days=case.service.statutory_days,

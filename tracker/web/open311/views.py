@@ -232,7 +232,7 @@ def _notice(case: Case) -> str:
 
 def _description(case: Case) -> str:
     lines = []
-    for f in case.service.fields:
+    for f in case.form_fields:
         value = case.form_data.get(f.name)
         if value in (None, ""):
             continue
