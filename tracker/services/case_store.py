@@ -292,3 +292,22 @@ def attach_materials(
                     uploaded_at=now,
                 )
             )
+
+
+def link_notice(session: Session, case: Case, notice: Any) -> None:
+    """Point the applicant's in-app notice of this move at the written notice it issued."""
+    for obj in list(session.new) + list(session.identity_map.values()):
+        if (
+            isinstance(obj, Notification)
+            and obj.case_id == case.id
+            and obj.params is not None
+            and obj.params.get("notice_id") is None
+            and obj.created_at == notice.issued_at
+        ):
+            obj.params = {
+                **obj.params,
+                "notice_id": notice.id,
+                "notice_kind": notice.kind,
+                "notice_number": notice.number,
+            }
+            return

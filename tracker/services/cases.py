@@ -43,6 +43,7 @@ from ..models import (
     TrackingSequence,
     User,
 )
+from . import notices
 from .calendar import get_calendar, local_date
 from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts: re-exported)
     CaseNotFound,
@@ -50,6 +51,7 @@ from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts:
     actor_facts,
     attach_materials,
     case_facts,
+    link_notice,
     load_for_update,
     pauses_of,
     record_event,
@@ -232,6 +234,7 @@ def act(
             raise StaleCase(case)
         facts = case_facts(case)
         check(action, facts, actor_facts(actor), reason)
+        notices.check_move(action, reason, payload)  # a notice's facts: before any write
         from_status, today = case.status, local_date(now)
         pauses = pauses_of(case.id, session)
         changes = effects(action, facts, timing_of(case, pauses), today, get_calendar(), payload)
@@ -253,7 +256,10 @@ def act(
             ip,
             metrics=changes.metrics,
         )
+        notice = notices.issue_for_move(session, case, action, actor, reason, payload, now)
         _notify(session, case, action, reason, now)
+        if notice is not None:
+            link_notice(session, case, notice)
         if via:
             audit_via(session, case, action, actor, now, ip, via)
     return case
