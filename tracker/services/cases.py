@@ -257,9 +257,7 @@ def act(
             metrics=changes.metrics,
         )
         notice = notices.issue_for_move(session, case, action, actor, reason, payload, now)
-        _notify(session, case, action, reason, now)
-        if notice is not None:
-            link_notice(session, case, notice)
+        link_notice(_notify(session, case, action, reason, now), notice)
         if via:
             audit_via(session, case, action, actor, now, ip, via)
     return case

@@ -17,11 +17,10 @@ from typing import Any
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import Align, WrapMode, XPos, YPos
+from fpdf.enums import Align, TextMode, WrapMode, XPos, YPos
 
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 SERIF = FONT_DIR / "NotoSerifCJK-Regular.ttc"
-SERIF_BOLD = FONT_DIR / "NotoSerifCJK-Bold.ttc"
 SC_INDEX = 2  # in the collection: JP, KR, SC, TC, HK
 
 
@@ -45,10 +44,23 @@ class PdfFacts:
 
 
 def _fonts(pdf: FPDF) -> None:
-    if not SERIF.exists() or not SERIF_BOLD.exists():
+    # One face only: loading and subsetting a CJK face is most of a notice's cost, so bold
+    # is drawn as fill + a thin stroke of the regular face (``_font``).
+    if not SERIF.exists():
         raise FontMissing(str(SERIF))
     pdf.add_font("serif", "", str(SERIF), collection_font_number=SC_INDEX)
-    pdf.add_font("serif", "B", str(SERIF_BOLD), collection_font_number=SC_INDEX)
+
+
+def _font(pdf: FPDF, size: float, *, bold: bool = False) -> None:
+    pdf.set_font("serif", size=size)
+    if bold:
+        color = pdf.text_color  # the stroke in the text's own colour
+        rgb = [getattr(color, k, getattr(color, "g", 0)) for k in ("r", "g", "b")]
+        pdf.set_draw_color(*(round(float(v) * 255) for v in rgb))
+        pdf.text_mode = TextMode.FILL_STROKE
+        pdf.set_line_width(size * 0.012)
+    else:
+        pdf.text_mode = TextMode.FILL
 
 
 def _qr_png(url: str) -> io.BytesIO:
@@ -63,7 +75,7 @@ class _Page(FPDF):
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("serif", size=8)
+        _font(self, 8)
         self.set_text_color(110, 110, 110)
         self.cell(0, 5, f"{self.footer_text}  {self.page_no()}/{{nb}}", align=Align.C)
 
@@ -71,7 +83,7 @@ class _Page(FPDF):
 def _paragraphs(
     pdf: FPDF, paragraphs: Sequence[str], *, size: float, indent: str, wrap: WrapMode
 ) -> None:
-    pdf.set_font("serif", size=size)
+    _font(pdf, size)
     for para in paragraphs:
         for i, line in enumerate(para.split("\n")):
             lead = indent if i == 0 and not line.startswith(("（", "(", "-", "•", "1", "2")) else ""
@@ -105,30 +117,30 @@ def render(text: Mapping[str, Any], facts: PdfFacts) -> bytes:
 
     # Head: the office, the document's title, its number; a rule under them.
     pdf.set_text_color(180, 20, 20)
-    pdf.set_font("serif", "B", 20)
+    _font(pdf, 20, bold=True)
     pdf.cell(0, 12, facts.office_zh, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
-    pdf.set_font("serif", "B", 22)
+    _font(pdf, 22, bold=True)
     pdf.cell(0, 13, zh["title"], align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("serif", size=12)
+    _font(pdf, 12)
     pdf.cell(0, 8, facts.number, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(180, 20, 20)
     pdf.set_line_width(0.6)
     pdf.line(25, pdf.get_y() + 2, 185, pdf.get_y() + 2)
     pdf.ln(8)
 
-    pdf.set_font("serif", "B", 13)
+    _font(pdf, 13, bold=True)
     pdf.cell(0, 8, zh["addressee"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _paragraphs(pdf, zh["paragraphs"], size=13, indent="　　", wrap=WrapMode.CHAR)
 
     # Signature block, right-aligned: office, date, clerk.
     pdf.ln(6)
-    pdf.set_font("serif", size=13)
+    _font(pdf, 13)
     for line in (facts.office_zh, facts.issued_on_zh):
         pdf.cell(0, 8, line, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if facts.clerk_name:
-        pdf.set_font("serif", size=11)
+        _font(pdf, 11)
         pdf.cell(
             0, 7, f"经办人：{facts.clerk_name}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
@@ -140,9 +152,9 @@ def render(text: Mapping[str, Any], facts: PdfFacts) -> bytes:
     en = text.get("en")
     if en:
         pdf.add_page()
-        pdf.set_font("serif", "B", 15)
+        _font(pdf, 15, bold=True)
         pdf.multi_cell(0, 8, en["title"], align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font("serif", size=10)
+        _font(pdf, 10)
         pdf.set_text_color(90, 90, 90)
         pdf.multi_cell(
             0,
@@ -155,7 +167,7 @@ def render(text: Mapping[str, Any], facts: PdfFacts) -> bytes:
         )
         pdf.set_text_color(0, 0, 0)
         pdf.ln(5)
-        pdf.set_font("serif", "B", 11)
+        _font(pdf, 11, bold=True)
         pdf.cell(0, 7, en["addressee"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         _paragraphs(pdf, en["paragraphs"], size=11, indent="", wrap=WrapMode.WORD)
     return bytes(pdf.output())
@@ -171,7 +183,7 @@ def _verification_box(pdf: FPDF, facts: PdfFacts) -> None:
     pdf.rect(25, top, 160, size + 4)
     pdf.image(_qr_png(facts.verify_url), x=27, y=top + 2, w=size, h=size)
     pdf.set_xy(27 + size + 4, top + 3)
-    pdf.set_font("serif", "B", 11)
+    _font(pdf, 11, bold=True)
     pdf.cell(
         0,
         6,
@@ -180,7 +192,7 @@ def _verification_box(pdf: FPDF, facts: PdfFacts) -> None:
         new_y=YPos.NEXT,
     )
     pdf.set_x(27 + size + 4)
-    pdf.set_font("serif", size=9)
+    _font(pdf, 9)
     pdf.multi_cell(
         160 - size - 8,
         4.6,
