@@ -10,11 +10,15 @@ chains to the CA. A retired CA's certificate stays trusted as ``retired/ca-*.cer
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -33,6 +37,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from ..domain.errors import DomainError
 from ..domain.text import N_
 
+T = TypeVar("T")
 CA_NAME = "通办政务文书签章根证书 (Tongban notice signing CA)"
 CA_YEARS = 20
 OFFICE_YEARS = 5
@@ -243,13 +248,30 @@ def sign_pdf(
         reason=reason,
         location=location,
     )
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)
+    out = _off_loop(
+        lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)
+    )
     return bytes(out.getvalue())
+
+
+def _off_loop(fn: Callable[[], T]) -> T:
+    """Run ``fn`` (which calls ``asyncio.run`` inside pyHanko) in a worker thread when this
+    thread already runs an event loop (a caller driving Playwright, an async server)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
 
 
 def check_signature(data: bytes, store: KeyStore) -> SignatureCheck:
     """Validate every signature in ``data`` against our CAs (pyHanko's validation API). A file
     that does not parse, or whose signed bytes changed, is refused (never an exception)."""
+    return _off_loop(lambda: _check_signature(data, store))
+
+
+def _check_signature(data: bytes, store: KeyStore) -> SignatureCheck:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         sigs = list(reader.embedded_signatures)
