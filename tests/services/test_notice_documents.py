@@ -172,12 +172,19 @@ def test_a_supplement_notice_lists_each_material_once(app):
         cd,
         NOW,
         reason="请一次补齐",
-        payload={"items": [{"material": "bank_card", "note": "卡号不清晰"}]},
+        payload={
+            "items": [
+                {"material": "bank_card", "note": "卡号不清晰"},
+                {"material": "id_card", "note": ""},
+            ]
+        },
     )
     (notice,) = notices_of(case)
     paragraphs = notice.text["zh"]["paragraphs"]
-    listed = [p for p in paragraphs if p.startswith("1. ")]
-    assert len(listed) == 1 and "卡号不清晰" in listed[0]
+    listed = [p for p in paragraphs if p[:3] in ("1. ", "2. ")]
+    assert len(listed) == 2 and listed[0].endswith("：卡号不清晰"), paragraphs
+    assert listed[1].startswith("2. ") and "卡号" not in listed[1]
+    assert "说明：请一次补齐" in paragraphs  # a paragraph of its own
     assert any("暂停计算" in p for p in paragraphs)
 
 
