@@ -75,6 +75,7 @@ class _Page(FPDF):
 
     def footer(self) -> None:
         self.set_y(-12)
+        self.set_text_color(110, 110, 110)
         _font(self, 8)
         self.set_text_color(110, 110, 110)
         self.cell(0, 5, f"{self.footer_text}  {self.page_no()}/{{nb}}", align=Align.C)
@@ -178,6 +179,7 @@ def _verification_box(pdf: FPDF, facts: PdfFacts) -> None:
     if pdf.get_y() + size + 8 > pdf.h - 22:
         pdf.add_page()
     top = max(pdf.get_y() + 8, pdf.h - 22 - size - 4)
+    pdf.set_auto_page_break(False)  # the box sits in the bottom margin's reach: no new page
     pdf.set_draw_color(150, 150, 150)
     pdf.set_line_width(0.2)
     pdf.rect(25, top, 160, size + 4)
@@ -196,7 +198,7 @@ def _verification_box(pdf: FPDF, facts: PdfFacts) -> None:
     pdf.multi_cell(
         160 - size - 8,
         4.6,
-        "扫描二维码或访问下列网址，输入验证码，核验本文书的真伪；"
+        "扫描二维码或访问下列网址，输入验证码，核验本文书的真伪。"
         "本文书已加盖电子签章，PDF阅读器可检查其是否被改动。\n"
         f"Scan the code or open {facts.verify_url} to check this document; "
         "it carries the office's digital signature.",
@@ -205,3 +207,4 @@ def _verification_box(pdf: FPDF, facts: PdfFacts) -> None:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    pdf.set_auto_page_break(True, margin=22)
