@@ -80,6 +80,9 @@ class Config:
     NOTICE_KEYS_DIR = os.environ.get("NOTICE_KEYS_DIR", str(INSTANCE / "notice-keys"))
     NOTICE_KEYS_AUTOCREATE = os.environ.get("NOTICE_KEYS_AUTOCREATE", "1") == "1"
     VERIFY_RATE_LIMIT = "30 per minute"
+    # The site's public address for the QR code on notices (…/verify?code=…); unset: the
+    # address of the request that first draws the PDF.
+    PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL") or None
     TESTING = False
     DEBUG = False
 
