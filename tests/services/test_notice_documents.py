@@ -281,3 +281,15 @@ def test_codes_are_read_forgivingly():
     assert normalise_code("IVON-1MFJ-MBYR-DTFQ") == "1V0N-1MFJ-MBYR-DTFQ"  # I→1, O→0
     assert normalise_code("1V0N-1MFJ-MBYR-DTF") is None
     assert normalise_code("1V0N-1MFJ-MBYR-DTFU") is None  # U is not in the alphabet
+
+
+def test_a_long_office_name_still_gets_a_certificate(tmp_path):
+    store = notice_keys.KeyStore(tmp_path / "keys")
+    store.create_ca(NOW)
+    name = "重庆市渝北区人力资源和社会保障局社会保险经办中心两江新区分中心"  # 29 characters
+    made = store.create_office("500112-hrss", name, NOW)
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(made.cert_path.read_bytes())
+    common = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value
+    assert name.startswith(common) and len(common.encode()) <= 64

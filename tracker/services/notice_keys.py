@@ -69,12 +69,19 @@ class SignatureCheck:
         return self.signed and self.intact and self.trusted
 
 
+def _at_most_64_bytes(text: str) -> str:
+    """X.509 limits a common name to 64 (UTF-8 bytes here): a long office name is cut."""
+    while len(text.encode()) > 64:
+        text = text[:-1]
+    return text
+
+
 def _name(common: str, org: str = "通办") -> x509.Name:
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-            x509.NameAttribute(NameOID.COMMON_NAME, common[:64]),
+            x509.NameAttribute(NameOID.COMMON_NAME, _at_most_64_bytes(common)),
         ]
     )
 
