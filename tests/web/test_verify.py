@@ -165,3 +165,23 @@ def test_a_not_competent_rejection_needs_the_competent_office_on_the_clerks_form
     assert done.status_code == 302
     page = text(client.get(f"/clerk/cases/{case.tracking_number}"))
     assert "不予受理决定书" in page and "510100HF不受〔2026〕1号" in page
+
+
+def test_without_a_signing_key_no_unsigned_pdf_is_served(app, monkeypatch, tmp_path):
+    """Production does not make keys on the fly: a missing key answers 503, never a PDF
+    without its signature, and nothing is kept."""
+    monkeypatch.setitem(app.config, "NOTICE_KEYS_DIR", str(tmp_path / "none"))
+    monkeypatch.setitem(app.config, "NOTICE_KEYS_AUTOCREATE", False)
+    case, notice = rejected()
+    client = app.test_client()
+    login_as(client, case.applicant)
+    response = client.get(f"/cases/{case.tracking_number}/notices/{notice.id}.pdf")
+    assert response.status_code == 503
+    assert (
+        app.test_client()
+        .get("/verify", query_string={"code": notice.verification_code})
+        .status_code
+        == 503
+    )
+    db.session.expire_all()
+    assert db.session.get(Notice, notice.id).pdf is None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request, send_file
+from flask import abort, current_app, request, send_file
 from werkzeug.wrappers import Response
 
 from ..models import Notice
-from ..services import notices
+from ..services import notice_keys, notice_pdf, notices
 
 
 def key_settings() -> notices.KeySettings:
@@ -27,7 +27,12 @@ def send_notice(notice: Notice, now: datetime) -> Response:
     """The notice's signed PDF as a download, named by its kind and number."""
     import io
 
-    data = notices.document(notice.id, key_settings(), verify_base(), now)
+    try:
+        data = notices.document(notice.id, key_settings(), verify_base(), now)
+    except (notice_keys.NoKey, notice_pdf.FontMissing):
+        # No signing key (production creates them with `tracker notice-keys create`) or no
+        # CJK font: the document cannot be made now; never an unsigned one.
+        abort(503)
     name = f"{notice.number}.pdf".replace("〔", "(").replace("〕", ")")
     response = send_file(
         io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name

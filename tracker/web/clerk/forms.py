@@ -22,6 +22,7 @@ from ...domain.notices import RejectGround
 from ...domain.states import CaseStatus, DeliveryMethod
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
 from ...domain.workflow import CASE_ACTIONS, Action
+from ...services import notices
 from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
     ChoiceField,
@@ -48,11 +49,8 @@ ASSIGNED = ("any", "me", "unassigned")
 DELIVERY_METHODS = tuple(DeliveryMethod)
 REJECT_GROUNDS = tuple(g.value for g in RejectGround)
 
-# 告知申请人依法享有的救济权利 (行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: six months).
-DEFAULT_APPEAL_RIGHTS = (
-    "如对本决定不服，可自收到本决定之日起六十日内依法申请行政复议，"
-    "或者在六个月内依法向人民法院提起行政诉讼。"
-)
+# 告知申请人依法享有的救济权利: one text, kept with the notices (services/notices.py).
+DEFAULT_APPEAL_RIGHTS = notices.DEFAULT_APPEAL_RIGHTS
 TRACKING_NUMBER_MAX = 32
 
 

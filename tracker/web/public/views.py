@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ...domain.errors import DomainError
 from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
 from ...extensions import limiter
-from ...services import lookups, notices, queries
+from ...services import lookups, notice_keys, notice_pdf, notices, queries
 from .. import wallclock
 from ..fields import errors_of
 from ..notice_files import key_settings, verify_base
@@ -154,7 +154,10 @@ def verify() -> tuple[str, int]:
     found = None
     upload: dict[str, Any] | None = None
     if code:
-        found = notices.verify(code, key_settings(), verify_base(), wallclock.now())
+        try:
+            found = notices.verify(code, key_settings(), verify_base(), wallclock.now())
+        except (notice_keys.NoKey, notice_pdf.FontMissing):
+            abort(503)  # the document cannot be drawn to show its digest (docs/notices.md)
         if found is None:
             errors["_form"] = _(
                 "无法核验：没有与该验证码对应的文书。请核对验证码；文书可能是伪造的。"
