@@ -43,6 +43,7 @@ db: install  ## migrate the database, load the catalogue and (if empty) the demo
 	$(FLASK) db upgrade
 	$(FLASK) tracker load-catalogue
 	$(FLASK) tracker seed-demo --if-empty
+	$(FLASK) tracker notice-keys create
 
 PORT ?= 5000
 

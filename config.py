@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -73,6 +74,15 @@ class Config:
     WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
     WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
     WEBHOOK_CLAIM_SECONDS = float(os.environ.get("WEBHOOK_CLAIM_SECONDS", "60"))
+    # Written notices (docs/notices.md): the signing keys (a CA and one certificate per office)
+    # live here, never in git. Auto-create: a missing CA or office key is made on first use
+    # (development, tests, the demo); production creates them with `tracker notice-keys create`.
+    NOTICE_KEYS_DIR = os.environ.get("NOTICE_KEYS_DIR", str(INSTANCE / "notice-keys"))
+    NOTICE_KEYS_AUTOCREATE = os.environ.get("NOTICE_KEYS_AUTOCREATE", "1") == "1"
+    VERIFY_RATE_LIMIT = "30 per minute"
+    # The site's public address for the QR code on notices (…/verify?code=…); unset: the
+    # address of the request that first draws the PDF.
+    PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL") or None
     TESTING = False
     DEBUG = False
 
@@ -92,10 +102,13 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     JOBS_URL = "memory://"  # nothing is consumed unless a test runs the jobs itself
     WEBHOOK_ALLOW_PRIVATE = True  # the tests' receivers listen on 127.0.0.1
+    # Notice signing keys: a throw-away folder per test process, never the repo's instance/.
+    NOTICE_KEYS_DIR = tempfile.mkdtemp(prefix="tongban-notice-keys-")
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    NOTICE_KEYS_AUTOCREATE = os.environ.get("NOTICE_KEYS_AUTOCREATE", "0") == "1"
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 86400)))
 
     @classmethod

@@ -41,6 +41,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "public.track": EVERYONE,
     "public.healthz": EVERYONE,
     "public.readyz": EVERYONE,
+    "public.verify": EVERYONE,  # notice verification by code (no personal data)
     "static": EVERYONE,
     # auth
     "auth.login": EVERYONE,
@@ -53,6 +54,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "citizen.case": CITIZENS,
     "citizen.receipt": CITIZENS,
     "citizen.download": CITIZENS,
+    "citizen.notice": CITIZENS,
     "citizen.supplement": CITIZENS,
     "citizen.withdraw": CITIZENS,
     "citizen.rate": CITIZENS,
@@ -62,6 +64,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "clerk.queue": CLERKS,
     "clerk.queue_search": CLERKS,
     "clerk.case": CLERKS,
+    "clerk.notice": CLERKS,
     "clerk.act": CLERKS,
     "clerk.assign": CLERKS,
     "clerk.bulk": CLERKS,

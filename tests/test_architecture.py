@@ -267,6 +267,15 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
     attachment = db.session.scalars(
         sa.select(Attachment).where(Attachment.case_id == case.id)
     ).one()
+    from tracker.database import write_transaction
+    from tracker.domain.notices import NoticeKind
+    from tracker.services import notices
+
+    with write_transaction() as session:  # a notice of the sample case, its state unchanged
+        notice = notices.issue(
+            session, session.merge(case), NoticeKind.SPECIAL, {"reason": "专家评审"}, NOW
+        )
+        notice_id = notice.id
     mi = clerk(CD_MI)
     rated = submit("mi-offsite-registration", applicant, CD_MI, CD_MI)
     ops.act(rated.id, Action.ACCEPT, mi, NOW)
@@ -289,6 +298,7 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
         "code": AHDT,
         "tracking_number": case.tracking_number,
         "attachment_id": attachment.id,
+        "notice_id": notice_id,
         "office_id": office(CD_HF).id,
         "item_id": item.id,
         "case_id": case.id,

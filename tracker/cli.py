@@ -400,3 +400,60 @@ def register_cli(app: Flask) -> None:
     tracker_cli.add_command(api_token_cli)
     register_key_commands(tracker_cli)
     app.cli.add_command(tracker_cli)
+
+
+notice_keys_cli = AppGroup(
+    "notice-keys", help="Signing keys for written notices (docs/notices.md)."
+)
+tracker_cli.add_command(notice_keys_cli)
+
+
+@notice_keys_cli.command("create")
+@click.option("--office", "office_codes", multiple=True, help="Only these offices (repeatable).")
+@click.option("--rotate", is_flag=True, help="Replace the offices' keys (old ones to retired/).")
+@click.option("--rotate-ca", is_flag=True, help="Make a new CA (the old one stays trusted).")
+def notice_keys_create_command(
+    office_codes: tuple[str, ...], rotate: bool, rotate_ca: bool
+) -> None:
+    """Create the CA (if missing) and a key and certificate for every office (if missing)."""
+    from flask import current_app
+
+    from .models import Office
+    from .services.notice_keys import KeyStore
+
+    store = KeyStore(current_app.config["NOTICE_KEYS_DIR"])
+    now = datetime.now(UTC)
+    if store.create_ca(now, rotate=rotate_ca):
+        click.echo(f"CA created: {store.ca_cert_path}")
+    query = sa.select(Office).order_by(Office.code)
+    if office_codes:
+        query = query.where(Office.code.in_(office_codes))
+    offices = list(db.session.scalars(query))
+    if office_codes and len(offices) != len(set(office_codes)):
+        found = {o.code for o in offices}
+        raise click.BadParameter(
+            f"unknown office {sorted(set(office_codes) - found)}", param_hint="--office"
+        )
+    made = 0
+    for office in offices:
+        key_path, cert_path = store.office_paths(office.code)
+        if rotate or rotate_ca or not (key_path.exists() and cert_path.exists()):
+            store.create_office(office.code, office.name_zh, now, rotate=True)
+            made += 1
+    click.echo(f"{made} office key(s) created in {store.folder} ({len(offices)} offices)")
+
+
+@notice_keys_cli.command("check")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def notice_keys_check_command(pdf: Path) -> None:
+    """Check a notice PDF's signature against this installation's CA(s)."""
+    from flask import current_app
+
+    from .services.notice_keys import KeyStore, check_signature
+
+    result = check_signature(pdf.read_bytes(), KeyStore(current_app.config["NOTICE_KEYS_DIR"]))
+    click.echo(
+        f"signed={result.signed} intact={result.intact} trusted={result.trusted} "
+        f"signer={result.signer!r}"
+    )
+    raise SystemExit(0 if result.ok else 1)

@@ -44,6 +44,7 @@ from tracker.models import (
     Case,
     CaseEvent,
     ClockPause,
+    Notice,
     Office,
     Rating,
     Rectification,
@@ -73,6 +74,8 @@ SKIPPED = {
     "public.readyz": "a probe for the load balancer, not a page",
     "citizen.download": "the applicant's own file, returned as uploaded",
     "clerk.download": "the applicant's own file, returned as uploaded",
+    "citizen.notice": "a notice's signed PDF (its English page: tests/services/test_notice_documents)",
+    "clerk.notice": "a notice's signed PDF (its English page: tests/services/test_notice_documents)",
     "supervisor.open_data": "a CSV/JSON export (its headers are checked in test_supervisor*)",
     **{
         endpoint: "Open311 GeoReport v2, a machine interface (its names follow ?lang=en, "
@@ -387,6 +390,16 @@ CATALOGUE_ENGLISH_PENDING = {
 }
 
 
+def notice_data() -> list[Any]:
+    """A notice's number and what the clerk typed into it (data, not interface words)."""
+    found: list[Any] = list(db.session.scalars(sa.select(Notice.number)))
+    for (facts,) in db.session.execute(sa.select(Notice.facts)):
+        facts = facts or {}
+        found += [facts.get("reason"), facts.get("competent_office"), facts.get("appeal_note")]
+        found += [item.get("note") for item in facts.get("items") or ()]
+    return found
+
+
 def data_without_english() -> list[str]:
     """The Chinese a page may show in English: strings from the data, by column, that have no
     English to show instead. Longest first, so a name inside a longer text goes with it."""
@@ -420,6 +433,9 @@ def data_without_english() -> list[str]:
         add([entry.get("note") for entry in history or ()])
     add(*db.session.scalars(sa.select(CannedNote.text)))
     add(*db.session.scalars(sa.select(Attachment.original_name)))
+    # Written notices: the document number (川成…受〔2026〕1号 is an identifier, not words) and
+    # what the clerk typed into the notice (reason, competent office, appeal note).
+    add(*notice_data())
     # Catalogue columns with no English twin yet (see CATALOGUE_WITHOUT_ENGLISH).
     for column in CATALOGUE_WITHOUT_ENGLISH.values():
         add(*db.session.scalars(sa.select(column)))

@@ -27,6 +27,7 @@ from .catalogue import (
 )
 from .holiday import HolidayTable
 from .notes import CannedNote
+from .notice import Notice, NoticeSequence
 from .notify import OutboxMessage
 from .phone_code import PhoneCode
 from .rating import Rectification
@@ -37,6 +38,8 @@ from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "PhoneCode",
+    "Notice",
+    "NoticeSequence",
     "UploadDay",
     "ApiIdempotencyKey",
     "ApiToken",

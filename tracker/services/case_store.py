@@ -138,7 +138,7 @@ def timing_of(case: Case, pauses: Sequence[ClockPause]) -> Timing:
 
 def notify_applicant(
     session: Session, case: Case, action: Action, reason: str | None, now: datetime
-) -> None:
+) -> Notification | None:
     msg = applicant_message(
         action,
         service_name=case.service.name_zh,
@@ -147,7 +147,7 @@ def notify_applicant(
         due_on=case.due_on,
     )
     if msg is None:
-        return
+        return None
     params = {
         "action": action.value,
         "service_zh": case.service.name_zh,
@@ -191,6 +191,7 @@ def notify_applicant(
             )
         )
         session.info.setdefault("wake", set()).add("outbox")
+    return note
 
 
 def record_event(
@@ -292,3 +293,15 @@ def attach_materials(
                     uploaded_at=now,
                 )
             )
+
+
+def link_notice(note: Notification | None, notice: Any) -> None:
+    """Point the applicant's in-app notice of a move at the written notice the move issued."""
+    if note is None or notice is None:
+        return
+    note.params = {
+        **(note.params or {}),
+        "notice_id": notice.id,
+        "notice_kind": notice.kind,
+        "notice_number": notice.number,
+    }

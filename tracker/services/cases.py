@@ -43,6 +43,7 @@ from ..models import (
     TrackingSequence,
     User,
 )
+from . import notices
 from .calendar import get_calendar, local_date
 from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts: re-exported)
     CaseNotFound,
@@ -50,6 +51,7 @@ from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts:
     actor_facts,
     attach_materials,
     case_facts,
+    link_notice,
     load_for_update,
     pauses_of,
     record_event,
@@ -233,6 +235,7 @@ def act(
             raise StaleCase(case)
         facts = case_facts(case)
         check(action, facts, actor_facts(actor), reason)
+        notices.check_move(action, reason, payload)  # a notice's facts: before any write
         from_status, today = case.status, local_date(now)
         pauses = pauses_of(case.id, session)
         changes = effects(action, facts, timing_of(case, pauses), today, get_calendar(), payload)
@@ -254,7 +257,8 @@ def act(
             ip,
             metrics=changes.metrics,
         )
-        _notify(session, case, action, reason, now)
+        notice = notices.issue_for_move(session, case, action, actor, reason, payload, now)
+        link_notice(_notify(session, case, action, reason, now), notice)
         if via:
             audit_via(session, case, action, actor, now, ip, via)
     return case

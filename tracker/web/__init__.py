@@ -9,6 +9,7 @@ from flask import Flask, g
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
+from ..domain.notices import NoticeKind, RejectGround
 from ..domain.ratings import SCORES, is_bad, score_label_en, score_label_zh
 from ..domain.rectification import STAGE_ORDER, RectificationStage
 from ..domain.states import (
@@ -222,6 +223,29 @@ def stage_label(stage: str) -> str:
     return _pick(s.label_zh, s.label_en)
 
 
+def notice_label(kind: str) -> str:
+    """A written notice's kind as a person reads it (受理通知书 / Notice of acceptance)."""
+    try:
+        k = NoticeKind(kind)
+    except ValueError:
+        return kind
+    return _pick(k.label_zh, k.label_en)
+
+
+def notice_words(notice: Any) -> dict[str, Any]:
+    """The notice's stored words in the page's language (title, addressee, paragraphs)."""
+    text = notice.text or {}
+    return dict(text.get(_pick("zh", "en")) or text.get("zh") or {})
+
+
+def reject_ground_label(ground: Any) -> str:
+    try:
+        g = RejectGround(ground)
+    except ValueError:
+        return str(ground)
+    return _pick(g.label_zh, g.label_en)
+
+
 def register_domain_rules(app: Flask) -> None:
     """``{% if case.status is paused %}``, ``{{ case.delivery_method | delivery_label }}``,
     ``{% for s in rating_scores %}``: one definition each, in tracker/domain."""
@@ -229,8 +253,14 @@ def register_domain_rules(app: Flask) -> None:
         paused=is_paused, completed=is_completed, closed=is_closed, bad_rating=is_bad
     )
     app.jinja_env.filters.update(
-        delivery_label=delivery_label, score_label=score_label, stage_label=stage_label
+        delivery_label=delivery_label,
+        score_label=score_label,
+        stage_label=stage_label,
+        notice_label=notice_label,
+        reject_ground_label=reject_ground_label,
     )
+    app.jinja_env.globals["reject_grounds"] = tuple(RejectGround)
+    app.jinja_env.globals["notice_words"] = notice_words
     app.jinja_env.globals.update(
         delivery_methods=tuple(DeliveryMethod),
         rating_scores=SCORES,

@@ -32,12 +32,13 @@ from ...domain.states import CaseStatus, HandlingMode, Role, is_completed
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
 from ...services import cases as case_ops
-from ...services import filing, lookups, queries, uploads
+from ...services import filing, lookups, notices, queries, uploads
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
 from .. import loc, say, wallclock
 from ..downloads import send_attachment
 from ..fields import errors_of
+from ..notice_files import send_notice
 from . import forms
 
 bp = Blueprint("citizen", __name__)
@@ -283,7 +284,16 @@ def case(tracking_number: str) -> str:
         and c.accepted_at is None,
         can_withdraw=not c.status.is_closed and c.accepted_at is not None,
         materials={m.code: m for m in c.form_materials},
+        notices=notices.notices_of(c.id),
     )
+
+
+@bp.get("/cases/<tracking_number>/notices/<int:notice_id>.pdf")
+def notice(tracking_number: str, notice_id: int) -> Response:
+    found = notices.notice_of_case(_own_case(tracking_number).id, notice_id)
+    if found is None:
+        abort(404)
+    return send_notice(found, wallclock.now())
 
 
 @bp.get("/cases/<tracking_number>/receipt")

@@ -18,11 +18,12 @@ from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION, available_subtask_
 from ...domain.workflow import TRANSITIONS_BY_ACTION, Action, available_actions
 from ...models import Case
 from ...services import cases as case_ops
-from ...services import lookups, queries
+from ...services import lookups, notices, queries
 from ...services import office as office_ops
 from ...services.calendar import get_calendar, local_date
 from .. import action_label, loc, wallclock
 from ..downloads import send_attachment
+from ..notice_files import send_notice
 from . import forms
 from .views import (
     bp,
@@ -170,6 +171,7 @@ def _render_case(
         revealed=revealed,
         reveal_reason=reveal_reason,
         appeal_default=forms.DEFAULT_APPEAL_RIGHTS,
+        notices=notices.notices_of(case.id),
         delivery_methods=forms.DELIVERY_METHODS,
     )
     return html, status
@@ -226,6 +228,10 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
         )
     except case_ops.StaleCase:
         return conflict(case.id, version, action_label(action.value))
+    except notices.NoticeFactsMissing as exc:  # the notice's facts, beside their fields
+        return _render_case(
+            case_or_404(tracking_number), status=422, errors=dict(exc.fields), posted=posted
+        )
     except DomainError as exc:
         return _render_case(
             case_or_404(tracking_number), status=422, errors={"_action": exc.message}, posted=posted
@@ -289,6 +295,14 @@ def download(tracking_number: str, attachment_id: int) -> Response:
     if attachment is None:
         abort(404)
     return send_attachment(attachment, folder())
+
+
+@bp.get("/cases/<tracking_number>/notices/<int:notice_id>.pdf")
+def notice(tracking_number: str, notice_id: int) -> Response:
+    found = notices.notice_of_case(case_or_404(tracking_number).id, notice_id)
+    if found is None:
+        abort(404)
+    return send_notice(found, wallclock.now())
 
 
 @bp.post("/subtasks/<int:subtask_id>/act")

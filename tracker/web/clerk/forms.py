@@ -18,9 +18,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
+from ...domain.notices import RejectGround
 from ...domain.states import CaseStatus, DeliveryMethod
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
 from ...domain.workflow import CASE_ACTIONS, Action
+from ...services import notices
 from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
     ChoiceField,
@@ -45,12 +47,10 @@ CANNED_TEXT_MAX = 600
 STATUS_GROUPS = ("open", "closed", "all")
 ASSIGNED = ("any", "me", "unassigned")
 DELIVERY_METHODS = tuple(DeliveryMethod)
+REJECT_GROUNDS = tuple(g.value for g in RejectGround)
 
-# 告知申请人依法享有的救济权利 (行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: six months).
-DEFAULT_APPEAL_RIGHTS = (
-    "如对本决定不服，可自收到本决定之日起六十日内依法申请行政复议，"
-    "或者在六个月内依法向人民法院提起行政诉讼。"
-)
+# 告知申请人依法享有的救济权利: one text, kept with the notices (services/notices.py).
+DEFAULT_APPEAL_RIGHTS = notices.DEFAULT_APPEAL_RIGHTS
 TRACKING_NUMBER_MAX = 32
 
 
@@ -205,6 +205,8 @@ class ActionForm(MoveForm):
             if self._fields["delivery_ref"].data:
                 payload["delivery_ref"] = self._fields["delivery_ref"].data
         elif move is Action.REJECT:
+            if self._fields["ground"].data:
+                payload["ground"] = self._fields["ground"].data
             if self._fields["competent_office_hint"].data:
                 payload["competent_office_hint"] = self._fields["competent_office_hint"].data
             payload["appeal_rights"] = self._fields["appeal_rights"].data or DEFAULT_APPEAL_RIGHTS
@@ -231,6 +233,11 @@ def _ref_when_posted(form: ActionForm, field: LineField) -> None:
         raise ValidationError(_("邮寄送达请填写快递单号"))
 
 
+def _competent_office_named(form: ActionForm, field: LineField) -> None:
+    if form._fields["ground"].data == RejectGround.NOT_COMPETENT and not field.data:
+        raise ValidationError(_("不属于本机关职权范围的，须告知申请人向哪个有权机关申请"))
+
+
 def _move_fields(
     move: Action, material_codes: Sequence[str], cooperation_count: int
 ) -> dict[str, Field]:
@@ -250,7 +257,10 @@ def _move_fields(
         }
     if move is Action.REJECT:
         return {
-            "competent_office_hint": LineField(limit=HINT_MAX),
+            "ground": ChoiceField(choices=REJECT_GROUNDS),
+            "competent_office_hint": LineField(
+                limit=HINT_MAX, validators=[_competent_office_named]
+            ),
             "appeal_rights": TextField(limit=APPEAL_MAX),
         }
     return {}

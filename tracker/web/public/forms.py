@@ -30,3 +30,10 @@ class TrackForm(FlaskForm):
 
     number = LineField(limit=NUMBER_MAX)
     last4 = LineField(limit=LAST4_MAX, validators=[_four_digits])
+
+
+class VerifyForm(FlaskForm):
+    """A notice's verification code as typed (the services read its shape); the PDF, if any,
+    is read from ``request.files``."""
+
+    code = LineField(limit=NUMBER_MAX)

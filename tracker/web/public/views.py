@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from ...domain.errors import DomainError
 from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
 from ...extensions import limiter
-from ...services import lookups, queries
+from ...services import lookups, notice_keys, notice_pdf, notices, queries
+from .. import wallclock
 from ..fields import errors_of
-from .forms import SearchForm, TrackForm
+from ..notice_files import key_settings, verify_base
+from .forms import SearchForm, TrackForm, VerifyForm
 
 bp = Blueprint("public", __name__)
 
@@ -132,4 +134,53 @@ def track() -> str | tuple[str, int]:
         errors=errors,
         case=case,
         events=queries.timeline(case) if case else [],
+    )
+
+
+VERIFY_FILE_MAX = 10 * 1024 * 1024
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+def verify() -> tuple[str, int]:
+    """Anyone: a notice's verification code → genuine or not, its kind, office, date, number and
+    SHA-256 digest; optionally the PDF itself, compared with the kept one and its signature
+    checked. Never a name or any other personal data. An unknown code and a malformed one get
+    the same answer."""
+    form = VerifyForm()
+    code = (form.code.data if form.is_submitted() else request.args.get("code", "")) or ""
+    code = code.strip()[:64]
+    errors: dict[str, str] = {}
+    found = None
+    upload: dict[str, Any] | None = None
+    if code:
+        try:
+            found = notices.verify(code, key_settings(), verify_base(), wallclock.now())
+        except (notice_keys.NoKey, notice_pdf.FontMissing):
+            abort(503)  # the document cannot be drawn to show its digest (docs/notices.md)
+        if found is None:
+            errors["_form"] = _(
+                "无法核验：没有与该验证码对应的文书。请核对验证码；文书可能是伪造的。"
+            )
+    elif form.is_submitted():
+        errors["code"] = _("请输入文书上的验证码")
+    if found is not None and form.is_submitted():
+        file = request.files.get("document")
+        if file is not None and file.filename:
+            data = file.stream.read(VERIFY_FILE_MAX + 1)
+            if len(data) > VERIFY_FILE_MAX:
+                errors["document"] = _("文件过大（不超过10MB）")
+            else:
+                check = notices.signature_check(data, key_settings())
+                digest = notices.digest_of(data)
+                upload = {
+                    "digest": digest,
+                    "same": digest == found.digest,
+                    "signature_ok": check.ok,
+                    "signed": check.signed,
+                }
+    status = 404 if code and found is None else 422 if errors else 200
+    return (
+        render_template("public/verify.html", code=code, found=found, upload=upload, errors=errors),
+        status,
     )
