@@ -111,4 +111,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "api.daily": API_TOKEN_ONLY,
     # admin (/admin): each route gets an entry here (ADMINS) as it is added
     "admin.home": ADMINS,
+    "admin.calendar": ADMINS,
+    "admin.calendar_upload": ADMINS,
+    "admin.calendar_confirm": ADMINS,
+    "admin.clients": ADMINS,
+    "admin.clients_create_token": ADMINS,
+    "admin.clients_revoke_token": ADMINS,
+    "admin.clients_add_webhook": ADMINS,
+    "admin.clients_retry_delivery": ADMINS,
+    "admin.audit": ADMINS,
 }
