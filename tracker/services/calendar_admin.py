@@ -78,6 +78,13 @@ def known_years(today: date) -> list[KnownYear]:
     return found
 
 
+def package_last_year() -> int | None:
+    """The last year the installed ``chinesecalendar`` package knows."""
+    cal = get_calendar()
+    known = [y for y in cal.known_years() if cal.source_of(y) == "package"]
+    return max(known) if known else None
+
+
 def missing_next_year(today: date) -> int | None:
     """Next year, when it is 1 November or later and no source knows next year; else None.
     Before November it asks nothing; after, one cached look at the loaded tables."""

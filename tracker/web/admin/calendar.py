@@ -35,6 +35,7 @@ def _page(checked: cal.Checked | None = None, status: int = 200) -> tuple[str, i
         years=cal.known_years(today),
         checked=checked,
         missing=cal.missing_next_year(today),
+        package_last=cal.package_last_year(),
     ), status
 
 
