@@ -91,7 +91,11 @@ def missing_next_year(today: date) -> int | None:
     if today.month < BANNER_FROM_MONTH:
         return None
     year = today.year + 1
-    return None if get_calendar().covers(year) else year
+    try:
+        known = get_calendar().covers(year)
+    except sa.exc.SQLAlchemyError:
+        return None  # every page shows the banner: a broken database must not break them
+    return None if known else year
 
 
 # ---- checking a file, line by line ----------------------------------------------------------

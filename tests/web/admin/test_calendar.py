@@ -219,3 +219,14 @@ def test_citizen_pages_say_why_the_due_date_is_not_fixed(app, client, now):
         "/track", data={"number": case.tracking_number, "last4": case.applicant.phone[-4:]}
     ).get_data(as_text=True)
     assert "2027 年法定节假日安排尚未公布，公布并载入后系统自动算出" in track
+
+
+def test_a_broken_calendar_lookup_leaves_the_banner_out_not_the_page(app, client, now, monkeypatch):
+    login_as(client, clerk("510100-hf"))
+
+    def broken():
+        raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(calendar_admin, "get_calendar", broken)
+    page = client.get("/clerk/")
+    assert page.status_code == 200 and BANNER not in page.get_data(as_text=True)
