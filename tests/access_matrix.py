@@ -126,4 +126,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.catalogue_export": ADMINS,
     "admin.catalogue_import": ADMINS,
     "admin.catalogue_confirm": ADMINS,
+    "admin.calendar": ADMINS,
+    "admin.calendar_upload": ADMINS,
+    "admin.calendar_confirm": ADMINS,
+    "admin.clients": ADMINS,
+    "admin.clients_create_token": ADMINS,
+    "admin.clients_revoke_token": ADMINS,
+    "admin.clients_add_webhook": ADMINS,
+    "admin.clients_retry_delivery": ADMINS,
+    "admin.audit": ADMINS,
 }

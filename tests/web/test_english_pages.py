@@ -173,6 +173,11 @@ NOT_GET = {
     "admin.services_reinstate",
     "admin.catalogue_import",
     "admin.catalogue_confirm",
+    "admin.calendar_confirm",
+    "admin.clients_revoke_token",
+    "admin.clients_retry_delivery",
+    "admin.clients_create_token",
+    "admin.clients_add_webhook",
 }
 
 # Pages that only a refused form shows: the errors a person reads.
@@ -204,6 +209,28 @@ FORM_ANSWERS = [
     ),
     Page(CITIZEN, "auth.password", "wrong", "POST", {"current": "x", "new": "y", "confirm": "z"}),
     Page(CITIZEN, "citizen.apply", "empty", "POST", {}, 422),
+    # The admin console's refused forms (nothing stored): a schedule file with errors by line,
+    # a token without its holder, a webhook without its office.
+    Page(
+        ADMIN,
+        "admin.calendar_upload",
+        "bad-file",
+        "POST",
+        {
+            "text": '{"year": 2027, "holidays": [{"name": "x", "days": ["2026-01-01"]}],'
+            ' "workdays": ["2027-01-04", "x"], "extra": 1}'
+        },
+        422,
+    ),
+    Page(
+        ADMIN,
+        "admin.clients_create_token",
+        "empty",
+        "POST",
+        {"scope": "citizen", "days": "30"},
+        422,
+    ),
+    Page(ADMIN, "admin.clients_add_webhook", "empty", "POST", {"url": "x"}, 422),
     Page(CITIZEN, "citizen.supplement", "empty", "POST", {}, 422),
     # A clerk's refused moves on a received case (nothing is written): a move the state does
     # not allow, a refusal without its reason, a page that changed meanwhile.

@@ -120,3 +120,24 @@ def applicant_message(
         return None
     title, lines = notice
     return title, "\n".join(lines)
+
+
+#: ``Notification.params["notice"]`` of a due date fixed once its year's calendar was loaded.
+DUE_DATE_FIXED = "due_date_fixed"
+
+
+def due_date_fixed_notice(
+    *, service_name: str, tracking_number: str, year: int, due_on: date
+) -> tuple[Text, list[Text]]:
+    """The notice sent when a due date that waited for a year's official holiday schedule is
+    computed (the schedule was loaded after the case was accepted)."""
+    day = Named(f"{due_on:%Y年%m月%d日}", due_on.isoformat())
+    return N_("承诺办结日期已确定"), [
+        N_(
+            "【%(service)s】办件 %(number)s：%(year)s年法定节假日安排已公布，承诺办结日期已按工作日计算确定。",
+            service=service_name,
+            number=tracking_number,
+            year=year,
+        ),
+        N_("承诺办结日期：%(date)s。", date=day),
+    ]

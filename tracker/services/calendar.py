@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..domain.calendar import WorkingCalendar, YearTable, parse_year_table, year_table_to_dict
@@ -62,16 +63,51 @@ def load_year_table(data: dict[str, Any], *, loaded_by: str, now: datetime) -> Y
     """
     table = parse_year_table(data)
     with write_transaction() as session:
-        row = session.get(HolidayTable, table.year)
-        if row is None:
-            row = HolidayTable(year=table.year)
-            session.add(row)
-        row.source = table.source
-        row.data = year_table_to_dict(table)
-        row.loaded_at = now
-        row.loaded_by = loaded_by
-    _cache.update(checked=0.0)  # this process sees the new table at once
+        store_year_table(session, table, loaded_by=loaded_by, now=now)
     return table
+
+
+def store_year_table(
+    session: Session, table: YearTable, *, loaded_by: str, now: datetime
+) -> dict[str, Any] | None:
+    """Store ``table`` in the caller's transaction; returns a summary of the table it replaced
+    (None for a first load). This process sees the new table once the caller commits."""
+    row = session.get(HolidayTable, table.year)
+    before = None
+    if row is None:
+        row = HolidayTable(year=table.year)
+        session.add(row)
+    else:
+        before = table_summary(parse_year_table(row.data))
+    row.source = table.source
+    row.data = year_table_to_dict(table)
+    row.loaded_at = now
+    row.loaded_by = loaded_by
+    forget_calendar()
+    return before
+
+
+def table_summary(table: YearTable) -> dict[str, Any]:
+    """What the change history keeps of a table: its source and its days."""
+    return {
+        "source": table.source,
+        "holidays": ", ".join(d.isoformat() for d in sorted(table.holidays)),
+        "workdays": ", ".join(d.isoformat() for d in sorted(table.workdays)),
+    }
+
+
+def forget_calendar() -> None:
+    """Make this process read the loaded tables again at its next question."""
+    _cache.update(checked=0.0, key=None)
+
+
+def calendar_with(session: Session, table: YearTable) -> WorkingCalendar:
+    """The calendar with the tables stored so far (seen through ``session``) and ``table``."""
+    tables = {
+        row.year: parse_year_table(row.data) for row in session.scalars(sa.select(HolidayTable))
+    }
+    tables[table.year] = table
+    return WorkingCalendar(extra_tables=tables)
 
 
 # ---- a year whose official table is not loaded -----------------------------------------------

@@ -144,10 +144,21 @@ def _named(value: Any, english: bool) -> Any:
 def notice(note: Any) -> tuple[str, str]:
     """A notification's title and body in the page's language: made again from what it was
     made from (``params``) when kept, else as stored (the title by itself as the msgid)."""
-    from ..domain.messages import applicant_notice
+    from ..domain.messages import DUE_DATE_FIXED, applicant_notice, due_date_fixed_notice
     from ..domain.text import Named
 
     params = note.params or {}
+    if params.get("notice") == DUE_DATE_FIXED:
+        try:
+            title, lines = due_date_fixed_notice(
+                service_name=Named(params.get("service_zh") or "", params.get("service_en") or ""),
+                tracking_number=str(params.get("tracking_number") or ""),
+                year=int(params["year"]),
+                due_on=date.fromisoformat(params["due_on"]),
+            )
+        except (KeyError, ValueError, TypeError):
+            return say(note.title), note.body
+        return say(title), "\n".join(say(line) for line in lines)
     try:
         action = Action(params.get("action"))
         due = params.get("due_on")
