@@ -55,12 +55,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from .web.language import select_locale
 
-    # Chinese first: English only when the person chose it (the switch in the header).
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    return str(chosen) if chosen in languages else languages[0]
+    return select_locale()
 
 
 def _init_extensions(app: Flask) -> None:
@@ -109,6 +106,9 @@ def _register_blueprints(app: Flask) -> None:
 
     register_template_helpers(app)
     init_sessions(app)
+    from .web.language import init_language
+
+    init_language(app)  # after the session hooks: the account's language, once it is known
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(citizen_bp)
@@ -203,15 +203,4 @@ def _register_headers(app: Flask) -> None:
             )
         if g.get("personal_data"):
             response.headers["Cache-Control"] = "no-store"
-        lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
-            # Marked like the session cookie: Secure wherever that one is (production).
-            response.set_cookie(
-                "lang",
-                lang,
-                max_age=365 * 86400,
-                samesite="Lax",
-                httponly=True,
-                secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-            )
         return response

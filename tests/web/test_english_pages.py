@@ -163,6 +163,7 @@ NOT_GET = {
     "clerk.disable_webhook",
     "clerk.rotate_webhook",
     "supervisor.decide_extension",
+    "auth.language",  # the language switch answers with a redirect back (test_language_choice)
 }
 
 # Pages that only a refused form shows: the errors a person reads.

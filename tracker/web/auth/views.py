@@ -29,8 +29,9 @@ from ...domain.states import Role
 from ...extensions import limiter
 from ...models import User
 from ...services import accounts, phone_codes
+from .. import language as languages
 from .. import wallclock
-from .forms import LoginForm, LogoutForm, NextForm, PasswordForm, RegisterForm
+from .forms import LoginForm, LogoutForm, NextForm, PasswordForm, RegisterForm, safe_next
 from .sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__)
@@ -238,3 +239,15 @@ def password() -> Response | str:
             flash(_("密码已修改。其他设备上的登录已全部结束，下次请使用新密码登录。"), "success")
             return redirect(role_home(user.role))
     return render_template("auth/password.html", form=form, rules=RULES)
+
+
+@bp.route("/language", methods=["POST"])
+def language() -> Response:
+    """The header's language switch (a POST form with a CSRF token, no JavaScript needed):
+    remembered on the account when signed in and in the browser's cookie, then back to the
+    page it was sent from (``next``, only when it is an address on this site)."""
+    code = request.form.get("lang")
+    if code not in current_app.config["LANGUAGES"]:
+        raise BadRequest(_("不支持该语言"))
+    target = languages.switch(code, safe_next(request.form.get("next")) or "/")
+    return redirect(target, code=303)
