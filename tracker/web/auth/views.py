@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -87,7 +88,9 @@ def _looks_like_resident_id(text: str) -> bool:
 def _send_code(form: RegisterForm) -> None:
     """The "获取验证码" button: the same answer whether or not the number has an account."""
     try:
-        sent = phone_codes.send_registration_code(form.phone.data or "", wallclock.now(), _ip())
+        sent = phone_codes.send_registration_code(
+            form.phone.data or "", wallclock.now(), _ip(), locale=str(get_locale() or "zh")
+        )
     except InvalidPhone as exc:
         form.phone.errors = [exc.message]
         return
