@@ -74,7 +74,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    from .domain.text import N_
+
+    # Flashed as is and shown through ``say`` (base.html): in the reader's language.
+    login_manager.login_message = N_("请先登录")
     login_manager.login_message_category = "info"
     with app.app_context():
         configure_engine(db.engine)

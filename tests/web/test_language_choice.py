@@ -216,3 +216,12 @@ def test_lang_on_the_address_shows_that_page_only(client):
 def test_the_api_sets_no_language_cookie(client):
     response = client.get("/api/v1/openapi.json", headers={"Accept-Language": "en"})
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_please_log_in_notice_is_in_the_chosen_language(client):
+    switch(client, "en")
+    response = client.get("/cases")
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ENGLISH in html and "请先登录" not in html
+    assert "Please log in" in html
