@@ -48,6 +48,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "auth.register": EVERYONE,
     "auth.logout": EVERYONE,
     "auth.password": SIGNED_IN,
+    "auth.language": EVERYONE,  # the header's language switch (a POST form)
     # citizen (/)
     "citizen.apply": CITIZENS,
     "citizen.cases": CITIZENS,

@@ -56,12 +56,9 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from .web.language import select_locale
 
-    # Chinese first: English only when the person chose it (the switch in the header).
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    return str(chosen) if chosen in languages else languages[0]
+    return select_locale()
 
 
 def _init_extensions(app: Flask) -> None:
@@ -78,7 +75,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    from .domain.text import N_
+
+    # Flashed as is and shown through ``say`` (base.html): in the reader's language.
+    login_manager.login_message = N_("请先登录")
     login_manager.login_message_category = "info"
     with app.app_context():
         configure_engine(db.engine)
@@ -110,6 +110,9 @@ def _register_blueprints(app: Flask) -> None:
 
     register_template_helpers(app)
     init_sessions(app)
+    from .web.language import init_language
+
+    init_language(app)  # after the session hooks: the account's language, once it is known
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(citizen_bp)
@@ -237,15 +240,4 @@ def _register_headers(app: Flask) -> None:
             )
         if g.get("personal_data"):
             response.headers["Cache-Control"] = "no-store"
-        lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
-            # Marked like the session cookie: Secure wherever that one is (production).
-            response.set_cookie(
-                "lang",
-                lang,
-                max_age=365 * 86400,
-                samesite="Lax",
-                httponly=True,
-                secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-            )
         return response

@@ -24,8 +24,10 @@ def test_language_switch_and_phone_width(page):
     page.goto(page.base + "/services/hf-transfer")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, "the page scrolls sideways on a phone"
-    page.get_by_role("link", name="English").click()
+    # The switch is a form with a button per language (a POST); it comes back to this page.
+    page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", name="Cross-province housing-fund transfer").is_visible()
-    page.get_by_role("link", name="中文").click()
+    assert page.url == page.base + "/services/hf-transfer"
+    page.get_by_role("button", name="中文").click()
     assert page.get_by_role("heading", name="住房公积金异地转移接续").is_visible()
     assert page.problems == []

@@ -178,6 +178,7 @@ NOT_GET = {
     "admin.clients_retry_delivery",
     "admin.clients_create_token",
     "admin.clients_add_webhook",
+    "auth.language",  # the language switch answers with a redirect back (test_language_choice)
 }
 
 # Pages that only a refused form shows: the errors a person reads.

@@ -66,6 +66,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The interface language the person chose ('zh', 'en'); NULL: never chose (issue 14).
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     office: Mapped[Office | None] = relationship()
     scope_region: Mapped[Region | None] = relationship(foreign_keys=[scope_region_code])

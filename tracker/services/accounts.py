@@ -256,3 +256,15 @@ def register_citizen(
             target=f"user:{user.id}",
         )
     return user
+
+
+# ---- the interface language ------------------------------------------------------------------
+
+
+def remember_locale(user_id: int, locale: str, languages: tuple[str, ...]) -> None:
+    """Keep ``locale`` on the account as the person's interface language (issue 14 item 3);
+    one of ``languages`` (the configured ones, the view passes them) or DomainError."""
+    if locale not in languages:
+        raise DomainError(N_("不支持该语言"), code="unknown_locale")
+    with write_transaction() as session:
+        session.execute(sa.update(User).where(User.id == user_id).values(locale=locale))

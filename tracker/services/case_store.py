@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, scoped_session
 from ..domain import clock
 from ..domain.effects import Timing
 from ..domain.errors import DomainError
-from ..domain.messages import applicant_message
+from ..domain.messages import applicant_message, applicant_notice
 from ..domain.regions import region_lineage
 from ..domain.states import CaseStatus, Role
-from ..domain.text import N_
+from ..domain.text import N_, Named
 from ..domain.workflow import Action, ActorFacts, CaseFacts, SubTaskFacts
 from ..models import (
     Attachment,
@@ -35,6 +35,7 @@ from ..models import (
     SubTask,
     User,
 )
+from . import wording
 
 if TYPE_CHECKING:
     from .uploads import StoredFile
@@ -167,14 +168,18 @@ def notify_applicant(
     session.add(note)
     session.flush()
     applicant = case.applicant
+    if not (applicant.phone or applicant.email):
+        return note
+    # SMS and e-mail in the applicant's language (users.locale; Chinese if never chosen).
+    subject, body = _outgoing(case, action, reason, applicant.locale)
     if applicant.phone:
         session.add(
             OutboxMessage(
                 notification_id=note.id,
                 channel="sms",
                 recipient=applicant.phone,
-                subject=msg[0],
-                body=msg[1],
+                subject=subject,
+                body=body,
                 created_at=now,
             )
         )
@@ -185,13 +190,29 @@ def notify_applicant(
                 notification_id=note.id,
                 channel="email",
                 recipient=applicant.email,
-                subject=f"【通办】{msg[0]}",
-                body=msg[1],
+                subject=wording.render(N_("【通办】%(title)s", title=subject), applicant.locale),
+                body=body,
                 created_at=now,
             )
         )
         session.info.setdefault("wake", set()).add("outbox")
     return note
+
+
+def _outgoing(
+    case: Case, action: Action, reason: str | None, locale: str | None
+) -> tuple[str, str]:
+    """The notice's title and body in ``locale`` (for the SMS and e-mail)."""
+    made = applicant_notice(
+        action,
+        service_name=Named(case.service.name_zh, case.service.name_en or ""),
+        tracking_number=case.tracking_number,
+        reason=reason,
+        due_on=case.due_on,
+    )
+    assert made is not None  # noqa: S101 - the caller made the same notice
+    title, lines = made
+    return wording.render(title, locale), "\n".join(wording.render(line, locale) for line in lines)
 
 
 def record_event(

@@ -25,7 +25,7 @@ from ..domain.errors import DomainError
 from ..domain.identifiers import normalize_mobile
 from ..domain.text import N_
 from ..models import OutboxMessage, PhoneCode, User
-from . import audit
+from . import audit, wording
 
 PURPOSE_REGISTER = "register"
 TTL = timedelta(minutes=10)
@@ -77,14 +77,20 @@ def _throttle(session: Session, phone: str, ip: str | None, now: datetime) -> No
             raise CodeRefused(N_("获取验证码过于频繁，请一小时后再试"))
 
 
-def send_registration_code(phone: str, now: datetime, ip: str | None = None) -> CodeSent:
+def send_registration_code(
+    phone: str, now: datetime, ip: str | None = None, locale: str | None = None
+) -> CodeSent:
     """Send a code to ``phone`` (or, if it has an account, an SMS saying so). Raises
-    ``InvalidPhone`` for a malformed number and :class:`CodeRefused` when throttled."""
+    ``InvalidPhone`` for a malformed number and :class:`CodeRefused` when throttled. The SMS
+    is in ``locale`` (the page's language), or the account's own language when it has one."""
     number = normalize_mobile(phone)
     code = f"{secrets.randbelow(10**6):06d}"
     with write_transaction() as session:
         _throttle(session, number, ip, now)
-        taken = session.scalar(sa.select(User.id).where(User.phone == number)) is not None
+        account = session.execute(
+            sa.select(User.id, User.locale).where(User.phone == number)
+        ).first()
+        taken = account is not None
         session.add(
             PhoneCode(
                 phone=number,
@@ -96,12 +102,18 @@ def send_registration_code(phone: str, now: datetime, ip: str | None = None) -> 
                 ip=(ip or None) and ip[:45],
             )
         )
+        language = (account.locale if account is not None else None) or locale
         if taken:
-            subject = "【通办】该手机号已注册"
-            body = "您的手机号已注册通办账号，可直接登录；如非本人操作，请忽略本短信。"
+            subject = wording.render(N_("【通办】该手机号已注册"), language)
+            body = wording.render(
+                N_("您的手机号已注册通办账号，可直接登录；如非本人操作，请忽略本短信。"), language
+            )
         else:
-            subject = f"【通办】注册验证码 {code}"
-            body = f"您的通办注册验证码为 {code}，10 分钟内有效。请勿告诉他人。"
+            subject = wording.render(N_("【通办】注册验证码 %(code)s", code=code), language)
+            body = wording.render(
+                N_("您的通办注册验证码为 %(code)s，10 分钟内有效。请勿告诉他人。", code=code),
+                language,
+            )
         session.add(
             OutboxMessage(
                 channel="sms", recipient=number, subject=subject, body=body, created_at=now

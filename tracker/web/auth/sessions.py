@@ -30,6 +30,9 @@ def start_session(user: User, now: datetime) -> None:
     login_user(user, remember=False)
     session[LOGIN_AT] = now.timestamp()
     session[SEEN_AT] = now.timestamp()
+    from ..language import after_sign_in
+
+    after_sign_in(user)  # the account's language, or the browser's choice kept on it
 
 
 def end_session() -> None:

@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -29,8 +30,9 @@ from ...domain.states import Role
 from ...extensions import limiter
 from ...models import User
 from ...services import accounts, phone_codes
+from .. import language as languages
 from .. import wallclock
-from .forms import LoginForm, LogoutForm, NextForm, PasswordForm, RegisterForm
+from .forms import LoginForm, LogoutForm, NextForm, PasswordForm, RegisterForm, safe_next
 from .sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__)
@@ -86,7 +88,9 @@ def _looks_like_resident_id(text: str) -> bool:
 def _send_code(form: RegisterForm) -> None:
     """The "获取验证码" button: the same answer whether or not the number has an account."""
     try:
-        sent = phone_codes.send_registration_code(form.phone.data or "", wallclock.now(), _ip())
+        sent = phone_codes.send_registration_code(
+            form.phone.data or "", wallclock.now(), _ip(), locale=str(get_locale() or "zh")
+        )
     except InvalidPhone as exc:
         form.phone.errors = [exc.message]
         return
@@ -238,3 +242,15 @@ def password() -> Response | str:
             flash(_("密码已修改。其他设备上的登录已全部结束，下次请使用新密码登录。"), "success")
             return redirect(role_home(user.role))
     return render_template("auth/password.html", form=form, rules=RULES)
+
+
+@bp.route("/language", methods=["POST"])
+def language() -> Response:
+    """The header's language switch (a POST form with a CSRF token, no JavaScript needed):
+    remembered on the account when signed in and in the browser's cookie, then back to the
+    page it was sent from (``next``, only when it is an address on this site)."""
+    code = request.form.get("lang")
+    if code not in current_app.config["LANGUAGES"]:
+        raise BadRequest(_("不支持该语言"))
+    target = languages.switch(code, safe_next(request.form.get("next")) or "/")
+    return redirect(target, code=303)
