@@ -98,7 +98,7 @@ def main() -> None:
         ),
         "dashboard": lambda: sup.get("/supervisor/", base_url=BASE),
     }
-    print(f"{'page':10} {'cpu ms':>8} {'wall ms':>8} {'min ms':>8} {'queries':>8} {'KB':>6}")
+    print(f"{'page':10} {'cpu ms':>8} {'min cpu':>8} {'wall ms':>8} {'queries':>8} {'KB':>6}")
     for name in args.pages.split(","):
         fetch = pages[name]
         for _ in range(3):  # warm-up
@@ -114,8 +114,8 @@ def main() -> None:
         queries = len(statements) / args.n
         size = len(answer.get_data()) / 1024
         print(
-            f"{name:10} {statistics.median(cpu):8.1f} {statistics.median(times):8.1f} "
-            f"{min(times):8.1f} {queries:8.1f} "
+            f"{name:10} {statistics.median(cpu):8.1f} {min(cpu):8.1f} "
+            f"{statistics.median(times):8.1f} {queries:8.1f} "
             f"{size:6.1f}"
         )
         if os.environ.get("BENCH_SQL"):
