@@ -73,6 +73,15 @@ class Config:
     WEBHOOK_ALLOWED_HOSTS = os.environ.get("WEBHOOK_ALLOWED_HOSTS", "")
     WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
     WEBHOOK_CLAIM_SECONDS = float(os.environ.get("WEBHOOK_CLAIM_SECONDS", "60"))
+    # Supervisor figures from the rollups (Flask-Caching, docs/performance.md): per process in
+    # memory by default; CACHE_REDIS_URL=redis://host:6379/1 shares them across servers. The
+    # key carries the rollups' last change, so a new event is seen at once; the timeout only
+    # bounds memory and writes made outside the app (``tracker rollup --rebuild``).
+    CACHE_TYPE = "RedisCache" if os.environ.get("CACHE_REDIS_URL") else "SimpleCache"
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
+    CACHE_KEY_PREFIX = "tongban:"
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
+    CACHE_THRESHOLD = 2000  # SimpleCache: entries kept per process
     TESTING = False
     DEBUG = False
 

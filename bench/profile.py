@@ -29,7 +29,8 @@ BASE = "https://localhost"  # production cookies are Secure
 
 def _app(cases: int) -> Any:
     os.environ.setdefault(
-        "DATABASE_URL", os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / f'{cases}.sqlite'}"
+        "DATABASE_URL",
+        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / f'{cases}.sqlite'}",
     )
     os.environ["TRACKER_CONFIG"] = "production"
     os.environ["SECRET_KEY"] = (DATA / "secret_key").read_text(encoding="ascii").strip()
@@ -69,9 +70,7 @@ def main() -> None:
 
     statements: list[str] = []
     with app.app_context():
-        sa.event.listen(
-            db.engine, "before_cursor_execute", lambda *a: statements.append(a[2])
-        )
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         row = db.session.execute(
             sa.text(
                 "SELECT c.tracking_number, c.applicant_phone_last4 FROM cases c "
