@@ -46,6 +46,14 @@ from .tables import Table
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
+
+@bp.record_once
+def _template_helpers(state: Any) -> None:
+    from .tables import table_rows
+
+    state.app.jinja_env.globals["table_rows"] = table_rows  # the data_table macro's rows
+
+
 MATRIX_DAYS = 14
 
 
