@@ -101,6 +101,10 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     JOBS_URL = "memory://"  # nothing is consumed unless a test runs the jobs itself
     WEBHOOK_ALLOW_PRIVATE = True  # the tests' receivers listen on 127.0.0.1
+    # No figure cache unless a test asks for it (tests/web/test_figure_cache.py):
+    # TEST_CACHE_TYPE=SimpleCache runs the supervisor tests through it.
+    CACHE_TYPE = os.environ.get("TEST_CACHE_TYPE", "NullCache")
+    CACHE_NO_NULL_WARNING = True
 
 
 class ProductionConfig(Config):
