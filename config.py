@@ -77,7 +77,10 @@ class Config:
     # memory by default; CACHE_REDIS_URL=redis://host:6379/1 shares them across servers. The
     # key carries the rollups' last change, so a new event is seen at once; the timeout only
     # bounds memory and writes made outside the app (``tracker rollup --rebuild``).
-    CACHE_TYPE = "RedisCache" if os.environ.get("CACHE_REDIS_URL") else "SimpleCache"
+    # CACHE_TYPE=NullCache switches it off (bench/profile.py measures pages both ways).
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or (
+        "RedisCache" if os.environ.get("CACHE_REDIS_URL") else "SimpleCache"
+    )
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
     CACHE_KEY_PREFIX = "tongban:"
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
