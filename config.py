@@ -83,6 +83,18 @@ class Config:
     # The site's public address for the QR code on notices (…/verify?code=…); unset: the
     # address of the request that first draws the PDF.
     PUBLIC_BASE_URL: str | None = os.environ.get("PUBLIC_BASE_URL") or None
+    # Supervisor figures from the rollups (Flask-Caching, docs/performance.md): per process in
+    # memory by default; CACHE_REDIS_URL=redis://host:6379/1 shares them across servers. The
+    # key carries the rollups' last change, so a new event is seen at once; the timeout only
+    # bounds memory and writes made outside the app (``tracker rollup --rebuild``).
+    # CACHE_TYPE=NullCache switches it off (bench/profile.py measures pages both ways).
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or (
+        "RedisCache" if os.environ.get("CACHE_REDIS_URL") else "SimpleCache"
+    )
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
+    CACHE_KEY_PREFIX = "tongban:"
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
+    CACHE_THRESHOLD = 2000  # SimpleCache: entries kept per process
     TESTING = False
     DEBUG = False
 
@@ -104,6 +116,10 @@ class TestingConfig(Config):
     WEBHOOK_ALLOW_PRIVATE = True  # the tests' receivers listen on 127.0.0.1
     # Notice signing keys: a throw-away folder per test process, never the repo's instance/.
     NOTICE_KEYS_DIR = tempfile.mkdtemp(prefix="tongban-notice-keys-")
+    # No figure cache unless a test asks for it (tests/web/test_figure_cache.py):
+    # TEST_CACHE_TYPE=SimpleCache runs the supervisor tests through it.
+    CACHE_TYPE = os.environ.get("TEST_CACHE_TYPE", "NullCache")
+    CACHE_NO_NULL_WARNING = True
 
 
 class ProductionConfig(Config):

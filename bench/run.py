@@ -421,7 +421,11 @@ def main() -> None:
             results[name] = wrk(base, scripts[name], args.seconds, args.connections)
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:  # a loaded machine: gunicorn's graceful stop lags
+            server.kill()
+            server.wait()
     ceiling = results.get("ceiling", {}).get("rps")
     print(
         f"\n{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "

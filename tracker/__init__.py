@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from config import ROOT, Config, ProductionConfig, get_config
 
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: type[Config] | str | None = None) -> Flask:
@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(ROOT / "tracker" / "translations"),
     )
     limiter.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     from .domain.text import N_

@@ -245,6 +245,9 @@ def _package_years() -> frozenset[int]:
     return frozenset(years)
 
 
+BETWEEN_CACHE_SIZE = 20_000
+
+
 class WorkingCalendar:
     """Working days in mainland China.
 
@@ -264,6 +267,7 @@ class WorkingCalendar:
         self._tables: Mapping[int, YearTable] = MappingProxyType(tables)
         self._use_package = use_package
         self._cache: dict[date, bool] = {}
+        self._between: dict[tuple[date, date], int] = {}
         self._package_years: frozenset[int] | None = None
 
     @property
@@ -331,11 +335,21 @@ class WorkingCalendar:
         return d
 
     def working_days_between(self, start: date, end: date) -> int:
-        """How many working days ``d`` satisfy ``start < d <= end`` (0 when ``end <= start``)."""
+        """How many working days ``d`` satisfy ``start < d <= end`` (0 when ``end <= start``).
+
+        Cached per pair: a queue asks it for every row (up to a year of days each), and most
+        rows of a day share their due dates. An unknown year raises and caches nothing."""
+        key = (start, end)
+        cached = self._between.get(key)
+        if cached is not None:
+            return cached
         count = 0
         d = start + _ONE_DAY
         while d <= end:
             if self.is_working_day(d):
                 count += 1
             d += _ONE_DAY
+        if len(self._between) >= BETWEEN_CACHE_SIZE:
+            self._between.clear()  # bounded: a long-lived process sees every day pass
+        self._between[key] = count
         return count

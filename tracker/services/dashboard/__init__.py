@@ -61,6 +61,7 @@ from .grain import (
     by_service,
     completed,
     merge,
+    rollup_version,
     totals,
 )
 from .ratings import (
@@ -75,6 +76,7 @@ from .scope import DepartmentRef, OfficeRef, RegionRef, Scope, ServiceRef, load_
 from .workload import DECISIONS, ClerkLoad, open_by_assignee, unassigned_open, workload
 
 __all__ = [
+    "rollup_version",
     "BACKLOG_BUCKETS",
     "BAD_SCORES",
     "DAY_METRICS",

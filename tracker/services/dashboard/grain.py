@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from ...domain import throughput as tp
 from ...extensions import db
-from ...models import AreaRollup, DailyRollup
+from ...models import AreaRollup, CaseEvent, DailyRollup
 from ..calendar import SHANGHAI
 from ..rollup import EVERYTHING, department_subset, office_area, service_subset
 from ._sql import as_date
@@ -87,6 +87,20 @@ def area_key(
     if department is not None:
         return area, department_subset(department)
     return area, EVERYTHING
+
+
+def rollup_version() -> str:
+    """The rollups' last change, as a cache key part: the app counts into the rollups only
+    beside a new case event, in its transaction (``case_store``), so the newest event id
+    moves with every count. SQLite commits one writer at a time, so that id only grows in
+    commit order. PostgreSQL hands out ids before commit, and a transaction holding a lower id
+    can commit after a higher one: there the snapshot (running and next transaction ids) is
+    added, which changes whenever any transaction starts or ends. One index lookup."""
+    newest = db.session.scalar(sa.select(sa.func.max(CaseEvent.id)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        snapshot = db.session.scalar(sa.text("SELECT pg_current_snapshot()::text"))
+        return f"{newest}@{snapshot}"
+    return str(newest)
 
 
 def completed(c: Mapping[str, int]) -> int:

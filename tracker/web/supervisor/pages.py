@@ -4,11 +4,14 @@ figures' selection, and the page itself (HTML with its tables, or one table as C
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ...extensions import cache
 from ...services import dashboard as dash
 from ...services.calendar import local_date
 from .. import wallclock
@@ -92,6 +95,43 @@ def at_risk_days() -> int:
 def now_figures(f: Filters, office_ids: list[int]) -> dict[tuple[int, int], dash.Current]:
     until = dash.risk_until(f.today, at_risk_days())
     return dash.current(office_ids, f.service_ids(scope()), f.today, until)
+
+
+# ---- figures from the rollups, cached by what they depend on ------------------------------
+
+T = TypeVar("T")
+
+
+def _scope_key() -> str:
+    """The scope as far as a figure's grouping depends on it: its region, its offices with
+    their regions, and the region tree (an office moved by an admin is a new key)."""
+    found: str | None = g.get("sv_scope_key")
+    if found is None:
+        s = scope()
+        shape = (
+            s.region_code,
+            sorted((i, o.region_code) for i, o in s.offices.items()),
+            sorted((r.code, r.parent_code) for r in s.regions.values()),
+        )
+        found = g.sv_scope_key = hashlib.sha256(repr(shape).encode()).hexdigest()[:20]
+    return found
+
+
+def rollup_figures(kind: str, compute: Callable[[], T], *key: Any) -> T:
+    """``compute()``, or the same figures computed earlier for the same ``kind``, ``key`` (the
+    selection and grouping), scope and rollup version (``dash.rollup_version``: any new case
+    event is a new version, so a move shows on the next page at once). Only figures read
+    from the rollups go through here; figures about *now* (open cases, rectification) are
+    read every time. Memory per process, or Redis (``CACHE_REDIS_URL``), config.py."""
+    version: str | None = g.get("sv_rollup_version")
+    if version is None:
+        version = g.sv_rollup_version = dash.rollup_version()
+    name = "sv:" + hashlib.sha256(repr((kind, version, _scope_key(), key)).encode()).hexdigest()
+    found = cache.get(name)
+    if found is None:
+        found = compute()
+        cache.set(name, found)
+    return found  # type: ignore[no-any-return]
 
 
 # ---- rendering: HTML with the tables, or one table as CSV ----------------------------------

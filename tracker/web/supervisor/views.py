@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, g
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -44,6 +45,14 @@ from .reports.common import name, scope_name
 from .tables import Table
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+
+
+@bp.record_once
+def _template_helpers(state: Any) -> None:
+    from .tables import table_rows
+
+    state.app.jinja_env.globals["table_rows"] = table_rows  # the data_table macro's rows
+
 
 MATRIX_DAYS = 14
 
@@ -79,12 +88,28 @@ def _overview(
     scope, links = pages.scope(), pages.links(f)
     sel = pages.selection(f, None if rollup_all else office_ids, region=under)
     now = pages.now_figures(f, office_ids)
-    totals = dash.totals(sel)
+    totals = pages.rollup_figures("totals", lambda: dash.totals(sel), sel)
     rect = (
         dash.rectification_summary(office_ids, sel, f.today) if f.service is None else None
     )  # rectification items are per office, not per service
-    chart, daily = overview.throughput(f, dash.by_day(sel), "daily", where)
-    parts = dash.breakdown_parts(scope, group, sel, under, office_ids)
+    # The chart and its table are drawn from the rollups alone: kept drawn, per language.
+    chart, daily = pages.rollup_figures(
+        "throughput",
+        lambda: overview.throughput(f, dash.by_day(sel), "daily", where),
+        sel,
+        f.start,
+        f.end,
+        where,
+        str(get_locale()),
+    )
+    parts = pages.rollup_figures(
+        "parts",
+        lambda: dash.breakdown_parts(scope, group, sel, under, office_ids),
+        group,
+        sel,
+        under,
+        tuple(office_ids),
+    )
     breakdown = overview.breakdown(scope, links, group, parts, now, office_ids)
     cards = overview.headline(
         totals, dash.sum_current(now.values()), rect, links, pages.at_risk_days()

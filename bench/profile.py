@@ -1,0 +1,135 @@
+"""In-process cost of the benchmark's pages: ms per request, SQL statements, HTML size.
+
+    python -m bench.profile --cases 100000 [--pages queue,case,track,dashboard] [--n 50]
+    python -m bench.profile --cases 100000 --pages queue --pyinstrument   # where the time goes
+
+Runs the production configuration through Flask's test client against the dataset that
+``bench/run.py --cases N`` made in bench/data/ (run that first), logged in as its bench
+accounts. No server, no network: the figure is the page's own cost on one core, which is
+what a worker spends per request. ``cpu ms`` (the process's CPU time, median) is the figure
+to compare on a shared machine; wall-clock includes waiting for a core. Nothing here is a
+test. ``BENCH_SQL=1`` lists each page's statements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+PASSWORD = "Bench-Tongban-2026!"
+BASE = "https://localhost"  # production cookies are Secure
+
+
+def _app(cases: int) -> Any:
+    os.environ.setdefault(
+        "DATABASE_URL",
+        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / f'{cases}.sqlite'}",
+    )
+    os.environ["TRACKER_CONFIG"] = "production"
+    os.environ["SECRET_KEY"] = (DATA / "secret_key").read_text(encoding="ascii").strip()
+    os.environ["RATELIMIT_ENABLED"] = "0"
+    sys.path.insert(0, str(ROOT))
+    from tracker import create_app
+
+    return create_app()
+
+
+def _login(client: Any, username: str) -> None:
+    import re
+
+    page = client.get("/login", base_url=BASE).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    answer = client.post(
+        "/login",
+        data={"csrf_token": token, "login": username, "password": PASSWORD},
+        base_url=BASE,
+        headers={"Referer": BASE + "/login"},  # Flask-WTF's strict referrer check on HTTPS
+    )
+    assert answer.status_code in (302, 303), answer.status_code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--pages", default="queue,case,track,dashboard")
+    parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--pyinstrument", action="store_true")
+    args = parser.parse_args()
+
+    app = _app(args.cases)
+    import sqlalchemy as sa
+
+    from tracker.extensions import db
+
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        row = db.session.execute(
+            sa.text(
+                "SELECT c.tracking_number, c.applicant_phone_last4 FROM cases c "
+                "JOIN users u ON u.office_id = c.custody_office_id "
+                "WHERE u.username = 'bench.clerk' ORDER BY c.id LIMIT 1"
+            )
+        ).one()
+    number, last4 = row
+    clerk, sup, anon = app.test_client(), app.test_client(), app.test_client()
+    _login(clerk, "bench.clerk")
+    _login(sup, "bench.sup")
+    import re
+
+    track_page = anon.get("/track", base_url=BASE).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', track_page).group(1)  # type: ignore[union-attr]
+    pages = {
+        "queue": lambda: clerk.get("/clerk/", base_url=BASE),
+        "case": lambda: clerk.get(f"/clerk/cases/{number}", base_url=BASE),
+        "track": lambda: anon.post(
+            "/track",
+            data={"csrf_token": token, "number": number, "last4": last4},
+            base_url=BASE,
+            headers={"Referer": BASE + "/track"},
+        ),
+        "dashboard": lambda: sup.get("/supervisor/", base_url=BASE),
+    }
+    print(f"{'page':10} {'cpu ms':>8} {'min cpu':>8} {'wall ms':>8} {'queries':>8} {'KB':>6}")
+    for name in args.pages.split(","):
+        fetch = pages[name]
+        for _ in range(3):  # warm-up
+            answer = fetch()
+            assert answer.status_code == 200, (name, answer.status_code)
+        times, cpu = [], []
+        statements.clear()
+        for _ in range(args.n):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            answer = fetch()
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        queries = len(statements) / args.n
+        size = len(answer.get_data()) / 1024
+        print(
+            f"{name:10} {statistics.median(cpu):8.1f} {min(cpu):8.1f} "
+            f"{statistics.median(times):8.1f} {queries:8.1f} "
+            f"{size:6.1f}"
+        )
+        if os.environ.get("BENCH_SQL"):
+            for s in statements[: int(queries)]:
+                print("   ", " ".join(s.split())[:160])
+        if args.pyinstrument:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            for _ in range(args.n):
+                fetch()
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()
