@@ -84,6 +84,9 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     receiving: Mapped[str] = mapped_column(sa.String(16), default="any")
     competent_department_code: Mapped[str] = mapped_column(sa.ForeignKey("departments.code"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Other names people use for it (公积金转移, 医保备案, gjj-style short forms are derived by
+    # the search index, not stored): zh or en strings from services.json "aliases".
+    aliases: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     department: Mapped[Department] = relationship(foreign_keys=[department_code])
     materials: Mapped[list[ServiceMaterial]] = relationship(
