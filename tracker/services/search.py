@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy.orm import joinedload
 
 from ..domain import search as rules
 from ..extensions import db
@@ -136,6 +137,7 @@ class Result:
     summary_zh: list[tuple[str, bool]]
     summary_en: list[tuple[str, bool]]
     aliases: list[list[tuple[str, bool]]]  # the other names that matched, marked
+    words: list[str]  # the catalogue words that matched
 
     @property
     def code(self) -> str:
@@ -163,7 +165,9 @@ def search(query: str) -> list[Result]:
     services = {
         s.code: s
         for s in db.session.scalars(
-            sa.select(Service).where(Service.code.in_([h.key for h in hits]))
+            sa.select(Service)
+            .where(Service.code.in_([h.key for h in hits]), Service.active)
+            .options(joinedload(Service.department))
         )
     }
     results: list[Result] = []
@@ -184,6 +188,7 @@ def search(query: str) -> list[Result]:
                 summary_zh=rules.mark(svc.summary_zh or "", words),
                 summary_en=rules.mark(svc.summary_en or "", words),
                 aliases=[a for a in aliases if rules.has_mark(a)][:3],
+                words=sorted(hit.marks),
             )
         )
     return results
