@@ -177,7 +177,13 @@ def search(query: str) -> list[Result]:
             continue
         words = _display_marks(hit.marks)
         entry = idx.entries[hit.key]
-        aliases = [rules.mark(a, words) for a in entry.aliases]
+        names = f"{svc.name_zh} {svc.name_en}".lower()
+        aliases = [
+            pieces
+            for pieces in (rules.mark(a, words) for a in entry.aliases)
+            # worth showing only when it explains the match: a matched word the name lacks
+            if any(hit and text.lower() not in names for text, hit in pieces)
+        ]
         results.append(
             Result(
                 service=svc,
@@ -187,7 +193,7 @@ def search(query: str) -> list[Result]:
                 name_en=rules.mark(svc.name_en, words),
                 summary_zh=rules.mark(svc.summary_zh or "", words),
                 summary_en=rules.mark(svc.summary_en or "", words),
-                aliases=[a for a in aliases if rules.has_mark(a)][:3],
+                aliases=aliases[:2],
                 words=sorted(hit.marks),
             )
         )
