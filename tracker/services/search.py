@@ -27,6 +27,7 @@ from ..models import Service
 
 _lock = threading.Lock()
 _tokenizer: Any = None
+_warming = False
 _user_words: set[str] = set()
 _index: tuple[str, rules.Index] | None = None
 
@@ -44,6 +45,18 @@ def _jieba() -> Any:
                 tokenizer.initialize()
                 _tokenizer = tokenizer
     return _tokenizer
+
+
+def warm_up() -> None:
+    """Start loading jieba's dictionary in a background thread (once per process), so the
+    first search does not wait the second or two it takes; a search that comes sooner waits
+    for the same load under the lock instead of starting another."""
+    global _warming
+    with _lock:
+        if _warming or _tokenizer is not None:
+            return
+        _warming = True
+    threading.Thread(target=_jieba, name="jieba-warm-up", daemon=True).start()
 
 
 def _add_user_words(words: set[str]) -> None:
