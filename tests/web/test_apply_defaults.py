@@ -31,6 +31,7 @@ def test_joint_service_preselects_the_applicants_office_and_groups_by_province(c
     assert groups == ["建议：您户籍所在地的部门", "重庆市", "四川省"]
     selected = re.findall(r'<option value="\d+" selected>([^<]+)<', select)
     assert selected == ["重庆市住房公积金管理中心"]
+    assert "已按您的户籍所在地预先选好" in html
     # the phone from the account, in the phone field
     assert re.search(rf'name="phone"[^>]*value="{applicant.phone}"', html) or re.search(
         rf'value="{applicant.phone}"[^>]*name="phone"', html
