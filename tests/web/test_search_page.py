@@ -75,3 +75,11 @@ def test_the_api_searches_too(app, client):
     assert none == {"services": []}
     too_long = client.get("/api/v1/services?q=" + "x" * 51, headers=bearer(secret))
     assert too_long.status_code in (400, 422)
+
+
+def test_odd_input_is_answered_not_a_500(client):
+    for q in ("%", "'", "\\", "<>", "😀公积金", "公" * 60, "a" * 60, "　", "gjj" * 20, "--", "_"):
+        answer = client.get("/services", query_string={"q": q})
+        assert answer.status_code == 200, q
+    html = client.get("/services", query_string={"q": "😀公积金"}).get_data(as_text=True)
+    assert "hf-transfer" in html
