@@ -41,3 +41,25 @@ def test_search_on_a_phone_and_nothing_found(page):
         "住房公积金异地转移接续"
     )
     assert page.problems == []
+
+
+def test_the_apply_page_suggests_the_applicants_office_and_filters_the_list(page, app):
+    from tests.builders import PASSWORD, citizen
+
+    applicant = citizen(home="500112")
+    page.goto(page.base + "/login")
+    page.locator("input[name=login]").fill(applicant.phone)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(page.base + "/services/hf-transfer/apply")
+    competent = page.locator("#competent")
+    assert competent.evaluate("s => s.options[s.selectedIndex].text") == "重庆市住房公积金管理中心"
+    assert page.locator("input[name=phone]").input_value() == applicant.phone
+    page.locator("#competent-filter").fill("成都")
+    assert competent.evaluate("s => s.options[s.selectedIndex].text") == "成都住房公积金管理中心"
+    shown = competent.evaluate("s => [...s.options].filter(o => o.value && !o.hidden).length")
+    assert shown == 1
+    page.locator("#competent-filter").fill("")
+    assert competent.evaluate("s => [...s.options].filter(o => !o.hidden).length") > 50
+    assert page.problems == []
