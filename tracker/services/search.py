@@ -1,8 +1,9 @@
 """Catalogue search: jieba for Chinese words, pypinyin for ``gjj``/``gongjijin``, ranked hits.
 
 The rules are in ``tracker.domain.search``; this module feeds them the libraries and the
-catalogue. jieba's dictionary (about 350 000 words) is loaded once per process, lazily, on the
-first search, with every catalogue name and alias added as a user word. The index is built
+catalogue. jieba's dictionary (about 350 000 words) is loaded once per process, lazily: in a
+background thread started with the app (``warm_up``), or by the first search if that comes
+sooner; every catalogue name and alias is added to it as a user word. The index is built
 once per catalogue *version*: a fingerprint of what search reads (codes, names, summaries,
 aliases) of the active services. Each search reads those few columns (one small query, which
 the page needs anyway to show the hits); when the catalogue is reloaded or a service is
