@@ -52,6 +52,10 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    if app.config.get("SEARCH_WARM_UP", True):
+        from .services import search
+
+        search.warm_up()  # jieba's dictionary loads in the background, not in the first search
     return app
 
 

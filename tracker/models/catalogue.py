@@ -88,6 +88,9 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     # The published version the live rows (this one and its children) hold; a case keeps the
     # version it was filed under (cases.service_version), frozen in service_versions.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Other names people use for it (公积金转移, 医保备案, gjj-style short forms are derived by
+    # the search index, not stored): zh or en strings from services.json "aliases".
+    aliases: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     department: Mapped[Department] = relationship(foreign_keys=[department_code])
     materials: Mapped[list[ServiceMaterial]] = relationship(

@@ -98,6 +98,11 @@ def _upsert(model: type[Any], key: str, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
+def _check_aliases(aliases: Any, where: str) -> None:
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise CatalogueError(f"{where}: aliases must be a list of strings")
+
+
 def _check_service(s: dict[str, Any], departments: set[str]) -> None:
     where = f"services.json {s.get('code', '?')}"
     for key in (
@@ -133,6 +138,7 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
             f"{where}: cooperating offices are for joint handling only, "
             "and joint handling needs at least one"
         )
+    _check_aliases(s.get("aliases", []), where)
     names = set()
     for f in s["form_fields"]:
         if f["type"] not in FIELD_TYPES:
@@ -248,6 +254,7 @@ def _service_row(s: dict[str, Any]) -> dict[str, Any]:
         "result_zh": s.get("result_zh", ""),
         "receiving": s["offices"].get("receiving", "any"),
         "competent_department_code": s["offices"]["competent_department"],
+        "aliases": [str(a).strip() for a in s.get("aliases", []) if str(a).strip()],
     }
 
 

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from ..domain.errors import DomainError
 from ..domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
+from ..domain.office_order import grouped_offices
 from ..domain.states import HandlingMode
 from ..domain.text import Named
 from ..extensions import db
-from ..models import Case, Office, Service, User
+from ..models import Case, Office, Region, Service, User
 from . import cases, lookups
 from .calendar import local_date
 from .queries import service_by_code
@@ -153,3 +154,20 @@ def file_application(
         licences=dict(application.licences),
         via=via,
     )
+
+
+def office_groups(
+    offices: Sequence[Office], home_region: str | None, regions: Mapping[str, Region]
+) -> tuple[list[tuple[str, list[Office]]], Office | None]:
+    """The apply page's office list: the office of the applicant's registered region (or its
+    city) first and preselected, then each province's offices, the applicant's province first.
+    """
+    parents = {code: r.parent_code for code, r in regions.items()}
+    return grouped_offices(offices, lambda o: o.region_code, home_region, parents)
+
+
+def prefill(service: Service, applicant: User) -> dict[str, str]:
+    """What the account already says, for a new form: the phone in every phone field."""
+    return {
+        f.name: applicant.phone for f in service.fields if f.type == "phone" and applicant.phone
+    }

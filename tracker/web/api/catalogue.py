@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from spectree import Response
 
 from ...models import Service
-from ...services import api_reads, queries
+from ...services import api_reads, queries, search
 from . import bp
-from .models import ServiceDetail, ServiceList
+from .models import ServiceDetail, ServiceList, ServicesQuery
 from .problems import ApiProblem
 from .spec import spec
 
@@ -49,11 +51,34 @@ def _field(f: Any) -> dict[str, Any]:
     }
 
 
+def _marked(pieces: list[tuple[str, bool]]) -> str:
+    return str(
+        Markup("").join(Markup("<mark>%s</mark>") % t if hit else escape(t) for t, hit in pieces)
+    )
+
+
 @bp.get("/services")
-@spec.validate(resp=Response(HTTP_200=ServiceList), tags=["catalogue"])
+@spec.validate(query=ServicesQuery, resp=Response(HTTP_200=ServiceList), tags=["catalogue"])
 def services() -> Any:
-    """List the services that can be filed."""
-    return {"services": [_summary(s) for s in api_reads.services()]}
+    """List the services that can be filed; with `q`, only those that match, best first
+    (Chinese words and short forms, pinyin or its initials, English), each with its `match`."""
+    query: ServicesQuery = request.context.query  # type: ignore[attr-defined]
+    if not query.q.strip():
+        return {"services": [_summary(s) for s in api_reads.services()]}
+    return {
+        "services": [
+            {
+                **_summary(r.service),
+                "match": {
+                    "rank": r.rank,
+                    "words": r.words,
+                    "name_zh_marked": _marked(r.name_zh),
+                    "name_en_marked": _marked(r.name_en),
+                },
+            }
+            for r in search.search(query.q)
+        ]
+    }
 
 
 @bp.get("/services/<code>")

@@ -94,8 +94,32 @@ class ServiceDetail(ServiceSummary):
     materials: list[Material]
 
 
+class ServicesQuery(BaseModel):
+    """``q``: search the catalogue the way people ask (公积金转移, 医保备案, gjj, English);
+    the answer then lists only the services that match, best first. Other parameters (such
+    as ``lang``) are ignored, as before."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[str, StringConstraints(max_length=50)] = ""
+
+
+class SearchMatch(Out):
+    """Why a service is in a search answer: its place (1 = best), the catalogue words that
+    matched, and its names with them marked (HTML: escaped, matched words in <mark>)."""
+
+    rank: int
+    words: list[str]
+    name_zh_marked: str
+    name_en_marked: str
+
+
+class ServiceListItem(ServiceSummary):
+    match: SearchMatch | None = None
+
+
 class ServiceList(Out):
-    services: list[ServiceSummary]
+    services: list[ServiceListItem]
 
 
 # ---- filing a case -------------------------------------------------------------------------

@@ -138,11 +138,14 @@ def apply(code: str) -> str | Response:
     form = forms.apply_form([m.code for m in service.materials])
     if not form.is_submitted():
         home = current_user.home_region_code
-        mine = next((o for o in offices["receiving"] if o.region_code == home), None)
+        _, mine = filing.office_groups(offices["receiving"], home, regions)
+        # joint: the competent office receives the case too — the applicant's side
+        _, here = filing.office_groups(offices["competent"], home, regions)
         shown = {
+            **filing.prefill(service, current_user),
             "token": uuid.uuid4().hex,
             "receiving": str(mine.id) if mine else "",
-            "competent": "",
+            "competent": str(here.id) if here and service.mode is HandlingMode.JOINT else "",
         }
         return _render_apply(service, offices, regions, shown, {}, {})
 
@@ -224,10 +227,14 @@ def _render_apply(
     errors: dict[str, str],
     kept: dict[str, StoredFile],
 ) -> str:
+    home = current_user.home_region_code
     return render_template(
         "citizen/apply.html",
         service=service,
         offices=offices,
+        office_groups={
+            side: filing.office_groups(listed, home, regions)[0] for side, listed in offices.items()
+        },
         regions=regions,
         form=form,
         errors=errors,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ...domain.errors import DomainError
 from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
 from ...extensions import limiter
-from ...services import lookups, notice_keys, notice_pdf, notices, queries
+from ...services import lookups, notice_keys, notice_pdf, notices, queries, search
 from .. import wallclock
 from ..fields import errors_of
 from ..notice_files import key_settings, verify_base
@@ -28,11 +28,22 @@ def home() -> str:
 
 @bp.get("/services")
 def services() -> str:
-    q = SearchForm(request.args).q.data or ""
-    groups = queries.catalogue(q)
+    q = (SearchForm(request.args).q.data or "").strip()
+    if q:
+        results = search.search(q)
+        return render_template(
+            "public/services.html",
+            groups=[],
+            results=results,
+            q=q,
+            total=len(results),
+            **queries.catalogue_counts(),
+        )
+    groups = queries.catalogue()
     return render_template(
         "public/services.html",
         groups=groups,
+        results=[],
         q=q,
         total=sum(len(s) for _, s in groups),
         **queries.catalogue_counts(),
