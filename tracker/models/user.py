@@ -66,6 +66,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An admin reset the password (a one-time password): change it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Locked by an admin, with the reason, until an admin unlocks (failed logins use the
+    # timed ``locked_until``).
+    locked_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
     office: Mapped[Office | None] = relationship()
     scope_region: Mapped[Region | None] = relationship(foreign_keys=[scope_region_code])

@@ -5,7 +5,7 @@ contents or applicants' personal data (SECURITY.md, separation of duties).
 Each section is a module that registers its routes on ``bp`` and its entry on the console's
 home page with :func:`tracker.web.admin.views.section`; importing it here installs it."""
 
-from . import views  # noqa: F401  (register the routes)
+from . import offices, regions, staff, views  # noqa: F401  (register the routes)
 from .views import bp
 
 __all__ = ["bp"]
