@@ -44,9 +44,8 @@ class OfficeForm(FlaskForm):
     phone = _text(_l("电话"), 32, required=False)
 
 
-class StaffForm(FlaskForm):
+class StaffEditForm(FlaskForm):
     role = SelectField(_l("角色"), validate_choice=False)
-    username = _text(_l("用户名"), 64, description=_l("登录用，创建后不能修改，如 clerk.km.hf"))
     real_name = _text(_l("姓名"), 30)
     office_code = SelectField(
         _l("所属部门窗口"), validate_choice=False, description=_l("窗口人员必选")
@@ -56,6 +55,10 @@ class StaffForm(FlaskForm):
         validate_choice=False,
         description=_l("监督人员：一个地区及其下级，或全部地区"),
     )
+
+
+class StaffForm(StaffEditForm):
+    username = _text(_l("用户名"), 64, description=_l("登录用，创建后不能修改，如 clerk.km.hf"))
 
 
 class ReasonForm(FlaskForm):

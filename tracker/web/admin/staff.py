@@ -15,7 +15,7 @@ from ...models import User
 from ...services import admin_changes, admin_orgs, admin_staff
 from .. import say, wallclock
 from .common import actor, arg, form_data, page_number, show_errors
-from .forms import ActionForm, ReasonForm, StaffForm
+from .forms import ActionForm, ReasonForm, StaffEditForm, StaffForm
 from .views import bp, section
 
 section(
@@ -34,7 +34,7 @@ ROLE_NAMES = {
 STATE_NAMES = {"active": N_("正常"), "inactive": N_("已停用"), "locked": N_("已锁定")}
 
 
-def _choices(form: StaffForm, user: User | None) -> None:
+def _choices(form: StaffEditForm, user: User | None) -> None:
     form.role.choices = [("", _("请选择"))] + [
         (r.value, say(ROLE_NAMES[r.value])) for r in admin_staff.STAFF_ROLES
     ]
@@ -111,13 +111,16 @@ def _target(user_id: int) -> User:
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 def staff_edit(user_id: int) -> str | Response:
     user = _target(user_id)
-    form = StaffForm(obj=user)
+    form = StaffEditForm(obj=user)
     if request.method == "GET":
         form.role.data = user.role.value
         form.office_code.data = user.office.code if user.office else ""
         form.scope_region_code.data = user.scope_region_code or ""
     _choices(form, user)
-    if request.method == "POST" and form.validate_on_submit():
+    # Someone else's staff account: the form is checked; anything else (one's own account, an
+    # admin, a citizen) goes straight to the service, which says why it refuses.
+    editable = user.role in admin_staff.STAFF_ROLES and user.id != actor().id
+    if request.method == "POST" and (form.validate_on_submit() or not editable):
         try:
             admin_staff.update_staff(user.id, form_data(form), actor=actor(), now=wallclock.now())
         except admin_orgs.AdminFormError as exc:
@@ -130,7 +133,7 @@ def staff_edit(user_id: int) -> str | Response:
     return _edit_page(user, form, ReasonForm(formdata=None), 422 if form.is_submitted() else 200)
 
 
-def _edit_page(user: User, form: StaffForm, reason: ReasonForm, status: int) -> Response:
+def _edit_page(user: User, form: StaffEditForm, reason: ReasonForm, status: int) -> Response:
     me = actor()
     return _no_store(
         render_template(
@@ -186,7 +189,7 @@ def staff_lock(user_id: int) -> Response:
         else:
             flash(_("已锁定，该账号的登录均已结束。") if lock else _("已解锁。"), "success")
             return redirect(url_for("admin.staff_edit", user_id=user.id))
-    form = StaffForm(formdata=None, obj=user)
+    form = StaffEditForm(formdata=None, obj=user)
     form.role.data = user.role.value
     form.office_code.data = user.office.code if user.office else ""
     form.scope_region_code.data = user.scope_region_code or ""
