@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..database import write_transaction
 from ..domain.identifiers import mask_phone
@@ -114,7 +114,10 @@ def list_accounts(
 ) -> Page:
     """Staff by default; citizens only when asked for (``role="citizen"``), never searched by
     their personal data."""
-    query = sa.select(User).order_by(User.role, User.username, User.id)
+    # The sealed resident ID is never opened for the admin (the mask is its own column).
+    query = (
+        sa.select(User).options(defer(User.resident_id)).order_by(User.role, User.username, User.id)
+    )
     if role in {r.value for r in LISTED_ROLES}:
         query = query.where(User.role == Role(role))
     else:
@@ -142,7 +145,7 @@ def list_accounts(
 
 
 def user(user_id: int) -> User | None:
-    found = db.session.get(User, user_id)
+    found = db.session.get(User, user_id, options=[defer(User.resident_id)], populate_existing=True)
     return found if found is not None and found.role is not Role.SYSTEM else None
 
 
@@ -232,7 +235,13 @@ def _fields(u: User) -> dict[str, Any]:
 
 
 def _target(session: Session, user_id: int, actor: User, *, own: Text | None = None) -> User:
-    u = session.get(User, user_id, with_for_update=True, populate_existing=True)
+    u = session.get(
+        User,
+        user_id,
+        with_for_update=True,
+        populate_existing=True,
+        options=[defer(User.resident_id)],
+    )
     if u is None or u.role is Role.SYSTEM:
         raise Refused(N_("没有这个账号"))
     if u.id == actor.id:

@@ -254,3 +254,29 @@ def test_the_pages_refuse_other_roles(app):
             browser.post("/admin/offices/510100-hf/active", data={"active": "0"}).status_code == 403
         )
     assert office("510100-hf").active
+
+
+def test_the_edit_pages_save_what_their_forms_post(app, client):
+    """The edit forms do not show the code (it cannot change): saving must not ask for it."""
+    login_as(client, admin())
+    hf = office("510100-hf")
+    response = client.post(
+        "/admin/offices/510100-hf",
+        data={
+            "region_code": hf.region_code,
+            "department_code": hf.department_code,
+            "name_zh": hf.name_zh,
+            "name_en": hf.name_en,
+            "address": hf.address,
+            "phone": "028-12345",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    response = client.post(
+        "/admin/regions/510100",
+        data={"parent_code": "510000", "name_zh": "成都市", "name_en": "Chengdu City"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert office("510100-hf").phone == "028-12345"
+    assert db.session.get(Region, "510100").name_en == "Chengdu City"

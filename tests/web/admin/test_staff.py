@@ -263,3 +263,27 @@ def test_other_roles_are_refused(app):
         assert browser.post("/admin/staff/new", data=NEW_CLERK).status_code == 403
     assert not _fresh(target).must_change_password
     assert db.session.scalar(sa.select(User).where(User.username == "clerk.new.hf")) is None
+
+
+def test_the_admin_pages_never_open_a_sealed_resident_id(app, client, monkeypatch):
+    from tracker import crypto
+
+    login_as(client, admin())
+    person_id = citizen().id
+    opened: list[str] = []
+    real_open = crypto.open_
+
+    def spy(value: str, purpose: str) -> str:
+        opened.append(purpose)
+        return real_open(value, purpose)
+
+    monkeypatch.setattr(crypto, "open_", spy)
+    assert client.get("/admin/staff?role=citizen").status_code == 200
+    assert client.get(f"/admin/staff/{person_id}").status_code == 200
+    response = client.post(f"/admin/staff/{person_id}/lock", data={"lock": "1", "reason": "举报"})
+    assert response.status_code == 302
+    response = client.post(f"/admin/staff/{person_id}", data={"role": "clerk"})
+    assert response.status_code == 422
+    assert "users.resident_id" not in opened
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User.locked_reason).where(User.id == person_id)) == "举报"

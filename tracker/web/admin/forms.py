@@ -24,24 +24,34 @@ def _text(label: Any, limit: int, *, required: bool = True, **kw: Any) -> String
     return StringField(label, validators, filters=[_strip], **kw)
 
 
-class RegionForm(FlaskForm):
-    code = _text(
-        _l("地区代码"), 6, description=_l("GB/T 2260 六位代码，如 530000（省）、530100（地市）")
-    )
-    level = SelectField(_l("级别"), validate_choice=False)
+class RegionEditForm(FlaskForm):
+    """An existing region: its code (and so its level) stays."""
+
     parent_code = SelectField(_l("上级地区"), validate_choice=False)
     name_zh = _text(_l("中文名称"), 64)
     name_en = _text(_l("英文名称"), 128)
 
 
-class OfficeForm(FlaskForm):
-    code = _text(_l("窗口编码"), 32, description=_l("如 530100-hf：地区代码加部门代码"))
+class RegionForm(RegionEditForm):
+    code = _text(
+        _l("地区代码"), 6, description=_l("GB/T 2260 六位代码，如 530000（省）、530100（地市）")
+    )
+    level = SelectField(_l("级别"), validate_choice=False)
+
+
+class OfficeEditForm(FlaskForm):
+    """An existing office: its code stays."""
+
     region_code = SelectField(_l("所属地区"), validate_choice=False)
     department_code = SelectField(_l("所属部门"), validate_choice=False)
     name_zh = _text(_l("中文名称"), 128)
     name_en = _text(_l("英文名称"), 256)
     address = _text(_l("地址"), 256, required=False)
     phone = _text(_l("电话"), 32, required=False)
+
+
+class OfficeForm(OfficeEditForm):
+    code = _text(_l("窗口编码"), 32, description=_l("如 530100-hf：地区代码加部门代码"))
 
 
 class StaffEditForm(FlaskForm):

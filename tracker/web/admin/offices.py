@@ -14,7 +14,7 @@ from ...models import Office
 from ...services import admin_changes, admin_orgs
 from .. import loc, say, wallclock
 from .common import actor, arg, form_data, page_number, show_errors
-from .forms import ActionForm, OfficeForm
+from .forms import ActionForm, OfficeEditForm, OfficeForm
 from .regions import province_options
 from .views import bp, section
 
@@ -26,7 +26,7 @@ section(
 )
 
 
-def _choices(form: OfficeForm, office: Office | None) -> None:
+def _choices(form: OfficeEditForm, office: Office | None) -> None:
     regions = admin_orgs.region_choices(active_only=False)
     keep = office.region_code if office else None
     form.region_code.choices = [("", _("请选择"))] + [
@@ -80,8 +80,7 @@ def offices_edit(code: str) -> str | Response:
     office = admin_orgs.office(code)
     if office is None:
         abort(404)
-    form = OfficeForm(obj=office)
-    form.code.data = office.code
+    form = OfficeEditForm(obj=office)
     _choices(form, office)
     if form.validate_on_submit():
         try:

@@ -12,7 +12,7 @@ from ...models import Region
 from ...services import admin_changes, admin_orgs
 from .. import say, wallclock
 from .common import actor, arg, form_data, page_number, show_errors
-from .forms import ActionForm, RegionForm
+from .forms import ActionForm, RegionEditForm, RegionForm
 from .views import bp, section
 
 section(
@@ -23,10 +23,11 @@ section(
 )
 
 
-def _choices(form: RegionForm, region: Region | None) -> None:
-    form.level.choices = [("", _("请选择"))] + [
-        (k, say(v)) for k, v in admin_orgs.LEVEL_NAMES.items()
-    ]
+def _choices(form: RegionEditForm, region: Region | None) -> None:
+    if isinstance(form, RegionForm):
+        form.level.choices = [("", _("请选择"))] + [
+            (k, say(v)) for k, v in admin_orgs.LEVEL_NAMES.items()
+        ]
     parents = admin_orgs.region_choices(levels=("province", "prefecture"))
     form.parent_code.choices = [("", _("无（省级）"))] + [
         (r.code, f"{r.code} {r.name_zh}")
@@ -81,8 +82,7 @@ def regions_edit(code: str) -> str | Response:
     region = admin_orgs.region(code)
     if region is None:
         abort(404)
-    form = RegionForm(obj=region)
-    form.code.data = region.code
+    form = RegionEditForm(obj=region)
     _choices(form, region)
     if form.validate_on_submit():
         try:
@@ -97,7 +97,7 @@ def regions_edit(code: str) -> str | Response:
     return _edit_page(region, form)
 
 
-def _edit_page(region: Region, form: RegionForm) -> str | Response:
+def _edit_page(region: Region, form: RegionEditForm) -> str | Response:
     refs = admin_orgs.region_references(region)
     status = 422 if form.is_submitted() and request.endpoint == "admin.regions_edit" else 200
     return render_template(

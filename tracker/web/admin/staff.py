@@ -129,7 +129,8 @@ def staff_edit(user_id: int) -> str | Response:
             form.form_errors.append(exc.message)
         else:
             flash(_("已保存。"), "success")
-            return redirect(url_for("admin.staff_edit", user_id=user.id))
+            return redirect(url_for("admin.staff_edit", user_id=user_id))
+        user = _target(user_id)  # afresh after the refusal, still without the sealed ID
     return _edit_page(user, form, ReasonForm(formdata=None), 422 if form.is_submitted() else 200)
 
 
@@ -160,7 +161,7 @@ def staff_password(user_id: int) -> Response:
         user, password = admin_staff.reset_password(user.id, actor=actor(), now=wallclock.now())
     except admin_orgs.Refused as exc:
         flash(say(exc.message), "error")
-        return redirect(url_for("admin.staff_edit", user_id=user.id))
+        return redirect(url_for("admin.staff_edit", user_id=user_id))
     return _no_store(
         render_template(
             "admin/staff_password.html",
@@ -179,16 +180,16 @@ def staff_lock(user_id: int) -> Response:
     if reason.validate_on_submit():
         try:
             admin_staff.set_locked(
-                user.id, lock, reason.reason.data or "", actor=actor(), now=wallclock.now()
+                user_id, lock, reason.reason.data or "", actor=actor(), now=wallclock.now()
             )
         except admin_orgs.AdminFormError as exc:
             show_errors(reason, exc.errors)
         except admin_orgs.Refused as exc:
             flash(say(exc.message), "error")
-            return redirect(url_for("admin.staff_edit", user_id=user.id))
+            return redirect(url_for("admin.staff_edit", user_id=user_id))
         else:
             flash(_("已锁定，该账号的登录均已结束。") if lock else _("已解锁。"), "success")
-            return redirect(url_for("admin.staff_edit", user_id=user.id))
+            return redirect(url_for("admin.staff_edit", user_id=user_id))
     form = StaffEditForm(formdata=None, obj=user)
     form.role.data = user.role.value
     form.office_code.data = user.office.code if user.office else ""
@@ -209,4 +210,4 @@ def staff_active(user_id: int) -> Response:
         flash(say(exc.message), "error")
     else:
         flash(_("已启用。") if active else _("已停用，该账号的登录均已结束。"), "success")
-    return redirect(url_for("admin.staff_edit", user_id=user.id))
+    return redirect(url_for("admin.staff_edit", user_id=user_id))
