@@ -30,12 +30,12 @@ def _choices(form: OfficeEditForm, office: Office | None) -> None:
     regions = admin_orgs.region_choices(active_only=False)
     keep = office.region_code if office else None
     form.region_code.choices = [("", _("请选择"))] + [
-        (r.code, f"{r.code} {r.name_zh}" + ("" if r.active else " " + _("（已停用）")))
+        (r.code, f"{r.code} {loc(r, 'name')}" + ("" if r.active else " " + _("（已停用）")))
         for r in regions
         if r.active or r.code == keep
     ]
     form.department_code.choices = [("", _("请选择"))] + [
-        (d.code, f"{d.code} {d.name_zh}") for d in admin_orgs.departments()
+        (d.code, f"{d.code} {loc(d, 'name')}") for d in admin_orgs.departments()
     ]
 
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from ...domain.text import N_
 from ...models import Region
 from ...services import admin_changes, admin_orgs
-from .. import say, wallclock
+from .. import loc, say, wallclock
 from .common import actor, arg, form_data, page_number, show_errors
 from .forms import ActionForm, RegionEditForm, RegionForm
 from .views import bp, section
@@ -30,14 +30,14 @@ def _choices(form: RegionEditForm, region: Region | None) -> None:
         ]
     parents = admin_orgs.region_choices(levels=("province", "prefecture"))
     form.parent_code.choices = [("", _("无（省级）"))] + [
-        (r.code, f"{r.code} {r.name_zh}")
+        (r.code, f"{r.code} {loc(r, 'name')}")
         for r in parents
         if region is None or r.code != region.code
     ]
 
 
 def province_options() -> list[tuple[str, str]]:
-    return [(p.code, f"{p.code} {p.name_zh}") for p in admin_orgs.provinces()]
+    return [(p.code, f"{p.code} {loc(p, 'name')}") for p in admin_orgs.provinces()]
 
 
 @bp.get("/regions")

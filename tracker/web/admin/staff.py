@@ -13,7 +13,7 @@ from ...domain.states import Role
 from ...domain.text import N_
 from ...models import User
 from ...services import admin_changes, admin_orgs, admin_staff
-from .. import say, wallclock
+from .. import loc, say, wallclock
 from .common import actor, arg, form_data, page_number, show_errors
 from .forms import ActionForm, ReasonForm, StaffEditForm, StaffForm
 from .views import bp, section
@@ -41,10 +41,10 @@ def _choices(form: StaffEditForm, user: User | None) -> None:
     keep = user.office_id if user else None
     offices = [o for o in admin_orgs.list_all_offices() if o.active or o.id == keep]
     form.office_code.choices = [("", _("请选择"))] + [
-        (o.code, f"{o.code} {o.name_zh}") for o in offices
+        (o.code, f"{o.code} {loc(o, 'name')}") for o in offices
     ]
     form.scope_region_code.choices = [("", _("全部地区"))] + [
-        (r.code, f"{r.code} {r.name_zh}") for r in admin_orgs.region_choices(active_only=False)
+        (r.code, f"{r.code} {loc(r, 'name')}") for r in admin_orgs.region_choices(active_only=False)
     ]
 
 
