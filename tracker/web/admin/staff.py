@@ -31,7 +31,7 @@ ROLE_NAMES = {
     Role.ADMIN.value: N_("管理员"),
     Role.CITIZEN.value: N_("申请人"),
 }
-STATE_NAMES = {"active": N_("正常"), "inactive": N_("已停用"), "locked": N_("已锁定")}
+STATE_NAMES = {"active": N_("账号正常"), "inactive": N_("已停用"), "locked": N_("已锁定")}
 
 
 def _choices(form: StaffEditForm, user: User | None) -> None:
