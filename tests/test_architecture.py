@@ -306,11 +306,17 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
         "subtask_id": 1,
         "endpoint_id": 1,
         "filename": "favicon.svg",
+        "user_id": users[CLERK].id,
     }
     return users, samples
 
 
-SAMPLE_OVERRIDES = {"supervisor.region": {"code": "510000"}}  # a region code, not a service
+# A region code or an office code, not a service.
+SAMPLE_OVERRIDES = {
+    "supervisor.region": {"code": "510000"},
+    **{f"admin.regions_{e}": {"code": "510000"} for e in ("edit", "active", "delete")},
+    **{f"admin.offices_{e}": {"code": CD_HF} for e in ("edit", "active", "delete")},
+}
 
 
 def test_each_role_is_refused_exactly_where_the_matrix_says(app, tmp_path, monkeypatch):

@@ -132,6 +132,8 @@ def _pages() -> list[Page]:
                 pages += [Page(role, endpoint, q) for q in SUPERVISOR_VIEWS]
             elif endpoint == "supervisor.ratings":
                 pages += [Page(role, endpoint, q) for q in ("", "show=all")]
+            elif endpoint == "admin.staff_edit":  # a clerk's account, and a citizen's
+                pages += [Page(role, endpoint), Page(role, endpoint, "citizen")]
             elif endpoint == "supervisor.region":
                 pages += [Page(role, endpoint, q) for q in ("510000", "500000", "510100")]
             else:
@@ -179,6 +181,13 @@ NOT_GET = {
     "admin.clients_create_token",
     "admin.clients_add_webhook",
     "auth.language",  # the language switch answers with a redirect back (test_language_choice)
+    "admin.regions_active",
+    "admin.regions_delete",
+    "admin.offices_active",
+    "admin.offices_delete",
+    "admin.staff_password",
+    "admin.staff_lock",
+    "admin.staff_active",
 }
 
 # Pages that only a refused form shows: the errors a person reads.
@@ -253,6 +262,10 @@ FORM_ANSWERS = [
     ),
     Page(ADMIN, "admin.services_new", "empty", "POST", {"action": "save"}, 422),
     Page(ADMIN, "admin.catalogue_import", "nothing", "POST", {}, 422),
+    # The admin console's refused forms: the errors beside the fields.
+    Page(ADMIN, "admin.regions_new", "bad-code", "POST", {"code": "53", "level": "county"}, 422),
+    Page(ADMIN, "admin.offices_new", "empty", "POST", {"phone": "call me"}, 422),
+    Page(ADMIN, "admin.staff_new", "admin-role", "POST", {"role": "admin", "username": "X"}, 422),
 ]
 
 ERRORS = [
@@ -332,6 +345,14 @@ class World:
             values["code"] = page.variant
         if page.endpoint == "supervisor.office":
             values["office_id"] = self.busiest_office().id
+        if page.endpoint == "admin.regions_edit":
+            values["code"] = "510100"
+        if page.endpoint == "admin.offices_edit":
+            values["code"] = self.busiest_office().code
+        if page.endpoint == "admin.staff_edit":
+            shown = self.demo_citizen() if page.variant else self.user_for(CLERK, None)
+            assert shown is not None
+            values["user_id"] = shown.id
         if page.endpoint == "supervisor.rectification_item":
             values["item_id"] = db.session.scalars(
                 sa.select(Rectification.id).order_by(Rectification.id)
@@ -445,6 +466,10 @@ def data_without_english() -> list[str]:
     rows = db.session.execute
     # Names people registered with (applicants, clerks, supervisors: "四川省政务服务中心 督查").
     add(*db.session.scalars(sa.select(User.real_name)))
+    # ... and as the admin console shows an applicant's name: masked ("张*").
+    from tracker.services.admin_staff import mask_name
+
+    add(*(mask_name(n) for n in db.session.scalars(sa.select(User.real_name))))
     # What people typed: form answers (names, addresses…), reasons, comments, notes, file names.
     for (form,) in rows(sa.select(Case.form_data)):
         add(form)

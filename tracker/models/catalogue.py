@@ -24,6 +24,8 @@ class Region(db.Model):  # type: ignore[name-defined,misc]
     level: Mapped[str] = mapped_column(sa.String(12))
     name_zh: Mapped[str] = mapped_column(sa.String(64))
     name_en: Mapped[str] = mapped_column(sa.String(128))
+    # Deactivated by an admin: no new offices under it; kept for what refers to it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     parent: Mapped[Region | None] = relationship(remote_side=[code])
 
@@ -52,6 +54,9 @@ class Office(db.Model):  # type: ignore[name-defined,misc]
     name_en: Mapped[str] = mapped_column(sa.String(256))
     address: Mapped[str] = mapped_column(sa.String(256), default="")
     phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    # Deactivated by an admin: not offered to applicants (pages, API, Open311); its cases
+    # keep working.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     region: Mapped[Region] = relationship()
     department: Mapped[Department] = relationship()

@@ -68,6 +68,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The interface language the person chose ('zh', 'en'); NULL: never chose (issue 14).
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # An admin reset the password (a one-time password): change it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Locked by an admin, with the reason, until an admin unlocks (failed logins use the
+    # timed ``locked_until``).
+    locked_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
     office: Mapped[Office | None] = relationship()
     scope_region: Mapped[Region | None] = relationship(foreign_keys=[scope_region_code])

@@ -30,6 +30,7 @@ from .calendar import local_date
 from .signin import (
     LOGIN_REFUSED,
     AccountLocked,
+    AccountLockedByAdmin,
     LoginRefused,
     PasswordChangeError,
     _audit,
@@ -42,6 +43,7 @@ from .signin import (
 __all__ = [
     "LOGIN_REFUSED",
     "AccountLocked",
+    "AccountLockedByAdmin",
     "LoginRefused",
     "PasswordChangeError",
     "RegistrationError",

@@ -41,6 +41,8 @@ LABELS: dict[str, Text] = {
     "unlocked": N_("解锁"),
     "password_reset": N_("重置密码"),
     "revoked": N_("撤销"),
+    "deleted": N_("删除"),
+    "role_changed": N_("变更角色"),
 }
 
 

@@ -77,7 +77,9 @@ def _office(code: str | None, department_code: str) -> Office | None:
     if not code:
         return None
     return db.session.scalars(
-        sa.select(Office).where(Office.code == code, Office.department_code == department_code)
+        sa.select(Office).where(
+            Office.code == code, Office.department_code == department_code, Office.active
+        )
     ).one_or_none()
 
 

@@ -108,7 +108,7 @@ def offices_of_department(department_code: str) -> list[Office]:
     return list(
         db.session.scalars(
             sa.select(Office)
-            .where(Office.department_code == department_code)
+            .where(Office.department_code == department_code, Office.active)
             .order_by(Office.region_code, Office.code)
         )
     )

@@ -88,7 +88,7 @@ def offices_by_province(department_code: str) -> list[tuple[Region, list[Office]
     """The department's offices, grouped under their province, in code order."""
     offices = db.session.scalars(
         sa.select(Office)
-        .where(Office.department_code == department_code)
+        .where(Office.department_code == department_code, Office.active)
         .options(selectinload(Office.region))
         .order_by(Office.region_code)
     ).all()
@@ -230,7 +230,7 @@ def offices_of(department_code: str) -> list[Office]:
     return list(
         db.session.scalars(
             sa.select(Office)
-            .where(Office.department_code == department_code)
+            .where(Office.department_code == department_code, Office.active)
             .order_by(Office.region_code)
         )
     )

@@ -72,6 +72,15 @@ class AccountLocked(DomainError):
         self.until = until
 
 
+class AccountLockedByAdmin(DomainError):
+    """Locked by an admin (with a reason the admin recorded) until an admin unlocks it."""
+
+    code = "account_locked_by_admin"
+
+    def __init__(self) -> None:
+        super().__init__(N_("账号已被管理员锁定，请联系管理员或到通办窗口处理。"))
+
+
 class _FieldErrors(DomainError):
     """Faults keyed by form field; ``field`` and ``message`` are the first one."""
 
@@ -280,6 +289,19 @@ def authenticate(
                     detail={"login": shown},
                 )
                 outcome.error = AccountLocked(user.locked_until, now)
+            elif right and user.locked_reason is not None:
+                # Only a right password learns of the admin's lock (nothing is counted).
+                _audit(
+                    session,
+                    action="locked",
+                    success=False,
+                    now=now,
+                    ip=ip,
+                    user=user,
+                    target=target,
+                    detail={"login": shown, "by": "admin"},
+                )
+                outcome.error = AccountLockedByAdmin()
             elif right and user.is_active:
                 user.failed_logins, user.last_login_at = 0, now
                 _audit(
@@ -389,6 +411,7 @@ def change_password(
             fresh.password_changed_at = now
             fresh.session_nonce = new_nonce()
             fresh.failed_logins = 0
+            fresh.must_change_password = False
         _audit(
             session,
             action=action,
@@ -405,3 +428,4 @@ def change_password(
     if errors:
         raise PasswordChangeError(errors)
     user.password_hash, user.session_nonce = fresh.password_hash, fresh.session_nonce
+    user.must_change_password = False

@@ -187,6 +187,9 @@ def login() -> Response | str:
         else:
             start_session(user, now)
             flash(_("您已登录。"), "success")
+            if user.must_change_password:
+                flash(_("您的密码是管理员重置的一次性密码，请先设置新密码。"), "warning")
+                return redirect(url_for("auth.password"))
             return _to_home_or_next(user.role)
     if _looks_like_resident_id(form.login.data or ""):
         form.login.data = ""  # never sent back in a page (issue #13 item 5)
@@ -197,6 +200,21 @@ def login() -> Response | str:
         lockout_failures=current_app.config["LOCKOUT_FAILURES"],
         lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
     )
+
+
+# Where someone who must change a one-time password may still go.
+_BEFORE_NEW_PASSWORD = frozenset({"auth.password", "auth.logout", "static"})
+
+
+@bp.before_app_request
+def _new_password_first() -> Response | None:
+    """An admin reset the password: nothing but the password page (and logging out) until the
+    one-time password is replaced. The API authenticates by token, not by this session."""
+    if request.path.startswith("/api/") or request.endpoint in _BEFORE_NEW_PASSWORD:
+        return None
+    if current_user.is_authenticated and getattr(current_user, "must_change_password", False):
+        return redirect(url_for("auth.password"))
+    return None
 
 
 @bp.route("/logout", methods=["GET", "POST"])
