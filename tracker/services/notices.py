@@ -93,7 +93,7 @@ def en_date(value: str | date | None) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
-_env = jinja2.Environment(
+_env = jinja2.Environment(  # nosec B701  # plain text for a PDF; escaped where a page shows it
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     autoescape=False,  # noqa: S701 - plain text for a PDF; the web escapes when it shows it
     trim_blocks=True,
