@@ -854,3 +854,54 @@ def test_joint_case_subtask_from_letter_to_completion(app):
     assert (
         stranger.post(sub_url, data={"action": "subtask_accept", "version": "3"}).status_code == 404
     )
+
+
+# ---- a late decision says why -----------------------------------------------------------------
+
+
+def test_a_late_completion_asks_for_its_reason_beside_the_field(app, monkeypatch):
+    case = submit(AHDT, citizen(), CD_HF, CD_HF)
+    me = clerk(CD_HF)
+    case = ops.act(case.id, Action.ACCEPT, me, NOW)
+    due = case.due_on
+    assert due is not None
+    later = at(date(due.year, due.month, due.day + 3))
+    monkeypatch.setattr(wallclock, "now", lambda: later)
+    client = signed_in(app, me)
+    page = html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+    assert 'name="lateness_code"' in page and "request_extension" not in case_actions(page)
+    url = f"/clerk/cases/{case.tracking_number}/act"
+    before = footprint(case)
+    response = client.post(url, data={"action": "approve", "version": "2", "lateness_note": "积压"})
+    assert response.status_code == 422
+    assert "请选择逾期原因" in html_of(response) and "积压" in html_of(response)
+    response = client.post(
+        url, data={"action": "approve", "version": "2", "lateness_code": "other"}
+    )
+    assert response.status_code == 422 and "请写明具体原因" in html_of(response)
+    assert footprint(case) == before
+    response = client.post(
+        url,
+        data={
+            "action": "approve",
+            "version": "2",
+            "lateness_code": "coordination",
+            "lateness_note": "等待转出地回函",
+        },
+    )
+    assert response.status_code == 302
+    done = fresh(case)
+    assert (done.lateness_code, done.lateness_note) == ("coordination", "等待转出地回函")
+    assert "等待其他部门协查或回复" in html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+
+
+def test_an_on_time_completion_asks_nothing(app):
+    case = submit(AHDT, citizen(), CD_HF, CD_HF)
+    me = clerk(CD_HF)
+    ops.act(case.id, Action.ACCEPT, me, NOW)
+    client = signed_in(app, me)
+    assert 'name="lateness_code"' not in html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act", data={"action": "approve", "version": "2"}
+    )
+    assert response.status_code == 302 and fresh(case).lateness_code is None

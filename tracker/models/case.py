@@ -91,6 +91,9 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_days: Mapped[int] = mapped_column(default=0)
     extension_requested_days: Mapped[int | None]  # a request awaiting a supervisor
+    extension_due_on: Mapped[date | None]  # the due date when that request was made
+    lateness_code: Mapped[str | None] = mapped_column(sa.String(16))  # decided late: why
+    lateness_note: Mapped[str | None] = mapped_column(sa.String(500))
     formal_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

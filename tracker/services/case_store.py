@@ -130,6 +130,7 @@ def timing_of(case: Case, pauses: Sequence[ClockPause]) -> Timing:
         clock_start_on=case.clock_start_on,
         extension_days=case.extension_days,
         extension_requested_days=case.extension_requested_days,
+        extension_due_on=case.extension_due_on,
         due_on=case.due_on,
         due_pending_year=case.due_pending_year,
         pauses=spans_of(pauses),

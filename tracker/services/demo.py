@@ -158,6 +158,9 @@ def _office_hours(rng: random.Random, day: date) -> datetime:
 Step = tuple[Action, User | None, dict[str, object]]
 
 
+DEMO_LATENESS = ("workload", "coordination", "verification")
+
+
 class _Runner:
     """Moves one case towards a target state, step by step, never past ``now``."""
 
@@ -169,7 +172,16 @@ class _Runner:
     ) -> datetime | None:
         if at >= self.now:
             return None
-        case_op = case_ops.act(case.id, action, actor, at, **kw)  # type: ignore[arg-type]
+        try:
+            case_op = case_ops.act(case.id, action, actor, at, **kw)  # type: ignore[arg-type]
+        except DomainError as exc:
+            if exc.code == "extension_too_late":  # too late to ask: the case just runs late
+                return at
+            if exc.code != "lateness_code":
+                raise
+            late = {"lateness_code": self.rng.choice(DEMO_LATENESS), "lateness_note": "演示数据"}
+            payload = {**dict(kw.pop("payload", None) or {}), **late}  # type: ignore[call-overload]
+            case_op = case_ops.act(case.id, action, actor, at, payload=payload, **kw)  # type: ignore[arg-type]
         case.status = case_op.status
         return at
 

@@ -209,6 +209,14 @@ def delivery_label(value: str | None) -> str:
     return _pick(method.label_zh, method.label_en)
 
 
+def lateness_label(code: str | None) -> str:
+    """A lateness reason code as a person reads it; an unknown code is shown as it is."""
+    from ..domain.lateness import LATENESS_REASONS
+
+    words = LATENESS_REASONS.get(code or "")
+    return say(words) if words is not None else (code or "")
+
+
 def score_label(score: int) -> str:
     return _pick(score_label_zh(score), score_label_en(score))
 
@@ -229,7 +237,10 @@ def register_domain_rules(app: Flask) -> None:
         paused=is_paused, completed=is_completed, closed=is_closed, bad_rating=is_bad
     )
     app.jinja_env.filters.update(
-        delivery_label=delivery_label, score_label=score_label, stage_label=stage_label
+        delivery_label=delivery_label,
+        score_label=score_label,
+        stage_label=stage_label,
+        lateness_label=lateness_label,
     )
     app.jinja_env.globals.update(
         delivery_methods=tuple(DeliveryMethod),

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ...domain.errors import DomainError
 from ...domain.identifiers import mask_phone, mask_resident_id
+from ...domain.lateness import LATENESS_REASONS, is_late
 from ...domain.states import HandlingMode, SubTaskStatus
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION, available_subtask_actions
 from ...domain.workflow import TRANSITIONS_BY_ACTION, Action, available_actions
@@ -120,6 +121,7 @@ def _render_case(
     facts = case_ops.case_facts(case)
     actor = case_ops.actor_facts(me())
     notes = office_ops.canned_notes(mine)
+    late = is_late(today, case.due_on) and not case.status.is_closed
     actions = [
         OfferedMove(
             a,
@@ -128,6 +130,7 @@ def _render_case(
             [n for n in notes if n.kind == CANNED_KIND.get(a)],
         )
         for a in available_actions(facts, actor)
+        if not (late and a is Action.REQUEST_EXTENSION)  # too late to ask (lateness.py)
     ]
     subtasks = [
         (
@@ -171,6 +174,8 @@ def _render_case(
         reveal_reason=reveal_reason,
         appeal_default=forms.DEFAULT_APPEAL_RIGHTS,
         delivery_methods=forms.DELIVERY_METHODS,
+        late=late,
+        lateness_reasons=LATENESS_REASONS,
     )
     return html, status
 
@@ -209,6 +214,7 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
         canned=_canned_for(action),
         cooperation_count=len(case.service.cooperations),
         statutory_days=case.service.statutory_days,
+        late=is_late(local_date(wallclock.now()), case.due_on),
     )
     errors = form.field_errors()
     if errors:

@@ -18,7 +18,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
+from ...domain.lateness import LATENESS_NOTE_MAX, LATENESS_REASONS
 from ...domain.states import CaseStatus, DeliveryMethod
+from ...domain.throughput import DECISION_ACTIONS
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
 from ...domain.workflow import CASE_ACTIONS, Action
 from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
@@ -176,6 +178,7 @@ class ActionForm(MoveForm):
     material_codes: Sequence[str] = ()
     cooperation_count = 0
     statutory_days = 0
+    late = False  # a decision made after the due date: its lateness reason is asked
 
     def reason_text(self) -> str:
         """The typed reason, else the chosen canned note (the select works without JS)."""
@@ -204,7 +207,10 @@ class ActionForm(MoveForm):
             payload["delivery_method"] = self._fields["delivery_method"].data
             if self._fields["delivery_ref"].data:
                 payload["delivery_ref"] = self._fields["delivery_ref"].data
-        elif move is Action.REJECT:
+        if "lateness_code" in self._fields:
+            payload["lateness_code"] = self._fields["lateness_code"].data
+            payload["lateness_note"] = self._fields["lateness_note"].data or ""
+        if move is Action.REJECT:
             if self._fields["competent_office_hint"].data:
                 payload["competent_office_hint"] = self._fields["competent_office_hint"].data
             payload["appeal_rights"] = self._fields["appeal_rights"].data or DEFAULT_APPEAL_RIGHTS
@@ -229,6 +235,23 @@ def _delivery_method(form: ActionForm, field: ChoiceField) -> None:
 def _ref_when_posted(form: ActionForm, field: LineField) -> None:
     if form._fields["delivery_method"].data == DeliveryMethod.POST and not field.data:
         raise ValidationError(_("邮寄送达请填写快递单号"))
+
+
+def _lateness_code(form: ActionForm, field: ChoiceField) -> None:
+    if field.data is None:
+        raise ValidationError(_("已超过承诺办结日期，请选择逾期原因"))
+
+
+def _lateness_note(form: ActionForm, field: TextField) -> None:
+    if form._fields["lateness_code"].data == "other" and not field.data:
+        raise ValidationError(_("逾期原因为“其他”时，请写明具体原因"))
+
+
+def _lateness_fields() -> dict[str, Field]:
+    return {
+        "lateness_code": ChoiceField(choices=tuple(LATENESS_REASONS), validators=[_lateness_code]),
+        "lateness_note": TextField(limit=LATENESS_NOTE_MAX, validators=[_lateness_note]),
+    }
 
 
 def _move_fields(
@@ -263,6 +286,7 @@ def action_form(
     canned: Mapping[int, str],
     cooperation_count: int,
     statutory_days: int,
+    late: bool = False,
 ) -> ActionForm:
     """The posted form of ``move`` on a case: its fields depend on the case's service (the
     materials one may ask for, the cooperating roles) and on the office's canned notes."""
@@ -272,7 +296,9 @@ def action_form(
         "material_codes": tuple(material_codes),
         "cooperation_count": cooperation_count,
         "statutory_days": statutory_days,
+        "late": late,
         **_move_fields(move, material_codes, cooperation_count),
+        **(_lateness_fields() if late and move in DECISION_ACTIONS else {}),
     }
     form_class = type(f"{move.name.title().replace('_', '')}Form", (ActionForm,), attrs)
     return form_class()  # type: ignore[no-any-return]

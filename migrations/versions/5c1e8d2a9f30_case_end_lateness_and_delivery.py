@@ -1,0 +1,35 @@
+"""case end: the due date an extension was asked under, the lateness reason of a late
+decision, the delivery's status and pickup code, the result document
+
+Revision ID: 5c1e8d2a9f30
+Revises: a7c3e1f0b2d4
+Create Date: 2026-12-01 04:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '5c1e8d2a9f30'
+down_revision = 'a7c3e1f0b2d4'
+branch_labels = None
+depends_on = None
+
+COLUMNS = (
+    ('extension_due_on', sa.Date()),
+    ('lateness_code', sa.String(length=16)),
+    ('lateness_note', sa.String(length=500)),
+)
+
+
+def upgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        for name, type_ in COLUMNS:
+            batch_op.add_column(sa.Column(name, type_, nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        for name, _ in reversed(COLUMNS):
+            batch_op.drop_column(name)
