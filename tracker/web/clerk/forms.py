@@ -20,8 +20,8 @@ from wtforms import Field, ValidationError
 
 from ...domain.lateness import LATENESS_NOTE_MAX, LATENESS_REASONS
 from ...domain.states import CaseStatus, DeliveryMethod
-from ...domain.throughput import DECISION_ACTIONS
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
+from ...domain.throughput import DECISION_ACTIONS
 from ...domain.workflow import CASE_ACTIONS, Action
 from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
