@@ -83,6 +83,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "supervisor.extensions": SUPERVISORS,
     "supervisor.decide_extension": SUPERVISORS,
     "supervisor.workload": SUPERVISORS,
+    "supervisor.case": SUPERVISORS,
     "supervisor.open_data": SUPERVISORS,
     # Open311 GeoReport v2 (/open311/v2): guarded by API keys, not by the session. Every role
     # reaches the catalogue; keyed endpoints answer 401 to anyone without a key (the key ×

@@ -375,14 +375,15 @@ def test_late_completions_of_an_office_with_their_reasons(app):
 
 
 def extension_case() -> Case:
+    """Asked for on 19 Nov, due 23 Nov: still decidable at ``NOW`` (20 Nov)."""
     cd = clerk("510100-hf")
     case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
-    ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
+    ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 18, 3, tzinfo=UTC))
     return ops.act(
         case.id,
         Action.REQUEST_EXTENSION,
         cd,
-        datetime(2026, 11, 3, 3, tzinfo=UTC),
+        datetime(2026, 11, 19, 3, tzinfo=UTC),
         reason="需跨省核对缴存记录",
         payload={"days": 2},
     )
@@ -512,3 +513,75 @@ def test_queries_per_page_are_few_and_do_not_grow_with_the_data(app):
         case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
         ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
     assert counts() == before
+
+
+# ---- lateness: reasons and working days on the office's lists -------------------------------
+
+
+def late_and_overdue_cases() -> tuple[Case, Case]:
+    """Two cases accepted Mon 2 Nov (due Thu 5 Nov): one decided Mon 16 Nov with its lateness
+    reason (7 working days late, 11 calendar days), one still open at ``NOW`` (Fri 20 Nov: 11
+    working days overdue, 15 calendar days)."""
+    cd = clerk("510100-hf")
+    cases = []
+    for _ in range(2):
+        case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
+        case = ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
+        assert case.due_on == date(2026, 11, 5)
+        cases.append(case)
+    done = ops.act(
+        cases[0].id,
+        Action.APPROVE,
+        cd,
+        datetime(2026, 11, 16, 3, tzinfo=UTC),
+        payload={"lateness_code": "coordination", "lateness_note": "等待转出地回函"},
+    )
+    return done, cases[1]
+
+
+def row_of(rows: list[list[str]], tracking_number: str) -> list[str]:
+    return next(r for r in rows if r and r[0] == tracking_number)
+
+
+def test_the_office_lists_count_working_days_and_show_the_lateness_reason(app):
+    done, open_case = late_and_overdue_cases()
+    client = signed_in(app, supervisor("510000"))
+    base = f"/supervisor/offices/{office_id('510100-hf')}?from=2026-11-16&to=2026-11-16"
+    late = csv_rows(client.get(base + "&format=csv&table=late"))
+    assert "超期工作日" in late[0] and "逾期原因" in late[0]
+    row = row_of(late, done.tracking_number)
+    assert row[late[0].index("超期工作日")] == "7"
+    assert "等待其他部门协查或回复" in row[late[0].index("逾期原因")]
+    assert "等待转出地回函" in row[late[0].index("逾期原因")]
+    overdue = csv_rows(client.get(base + "&format=csv&table=overdue"))
+    assert "逾期工作日" in overdue[0]
+    assert row_of(overdue, open_case.tracking_number)[overdue[0].index("逾期工作日")] == "11"
+    page = html(client.get(base))
+    section = page.split('id="late-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/supervisor/cases/{done.tracking_number}"' in section
+    section = page.split('id="overdue-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/supervisor/cases/{open_case.tracking_number}"' in section
+
+
+def test_a_supervisor_opens_a_case_in_scope_read_only_with_the_applicant_masked(app):
+    done, _open = late_and_overdue_cases()
+    client = signed_in(app, supervisor("510000"))
+    response = client.get(f"/supervisor/cases/{done.tracking_number}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = html(response)
+    db.session.rollback()
+    applicant = db.session.get(User, done.applicant_id)
+    assert applicant.real_name not in page and applicant.phone not in page
+    assert "等待其他部门协查或回复" in page and "等待转出地回函" in page  # the reason
+    assert "2026-11-05" in page  # the clock: the due date
+    assert 'name="action"' not in page and "/clerk/" not in page  # read-only: no moves
+    # outside the scope, or not a case: the same 404
+    chongqing = signed_in(app, supervisor("500000"))
+    assert chongqing.get(f"/supervisor/cases/{done.tracking_number}").status_code == 404
+    assert client.get("/supervisor/cases/510000000000000").status_code == 404
+    assert (
+        signed_in(app, clerk("510100-hf"))
+        .get(f"/supervisor/cases/{done.tracking_number}")
+        .status_code
+        == 403
+    )

@@ -242,7 +242,12 @@ def register_domain_rules(app: Flask) -> None:
         stage_label=stage_label,
         lateness_label=lateness_label,
     )
+    from ..domain.citizen_view import is_visible, pending_due_words, step_words
+
+    app.jinja_env.tests.update(citizen_visible=is_visible)
     app.jinja_env.globals.update(
+        citizen_step=step_words,
+        pending_due_words=pending_due_words,
         delivery_methods=tuple(DeliveryMethod),
         rating_scores=SCORES,
         rectification_stages=STAGE_ORDER,
