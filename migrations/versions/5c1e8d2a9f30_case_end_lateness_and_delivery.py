@@ -20,6 +20,7 @@ COLUMNS = (
     ('extension_due_on', sa.Date()),
     ('lateness_code', sa.String(length=16)),
     ('lateness_note', sa.String(length=500)),
+    ('delivery_status', sa.String(length=16)),
 )
 
 

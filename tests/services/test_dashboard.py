@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.builders import clerk, supervisor
+from tests.builders import citizen, clerk, submit, supervisor
 from tests.conftest import seeded_copy
 from tracker.domain import clock
 from tracker.domain import throughput as tp
 from tracker.domain.errors import DomainError
 from tracker.domain.states import COMPLETED_STATES, OPEN_STATES, CaseStatus
+from tracker.domain.workflow import Action
 from tracker.extensions import db
 from tracker.models import AuditEntry, Case, ClockPause, Office, Rating, Rectification, User
 from tracker.services import cases as case_ops
@@ -221,7 +222,11 @@ def test_overdue_and_at_risk_equal_counts_from_the_cases(app, today):
     assert sorted(line.tracking_number for line in lines) == sorted(
         c.tracking_number for c in open_here if c.act_by < today
     )
-    assert all(line.days == (today - line.act_by).days > 0 for line in lines)
+    # in working days, as the queue counts them (not calendar days)
+    calendar = get_calendar()
+    assert all(line.act_by < today for line in lines)
+    assert all(line.days == calendar.working_days_between(line.act_by, today) for line in lines)
+    assert any(line.days != (today - line.act_by).days for line in lines) or not lines
 
 
 @pytest.mark.parametrize("today", [TODAY, TODAY + timedelta(days=10), TODAY + timedelta(days=40)])
@@ -544,3 +549,38 @@ def test_open_data_for_a_scope_has_only_its_regions(app, tmp_path):
     finally:
         conn.close()
     assert regions and all(code.startswith("50") for code in regions)
+
+
+def test_the_rectification_summary_counts_the_period_only(app):
+    """差评 n, followed up m, overdue k: all three of the items opened in the range; an old
+    item still open past its deadline belongs to the period it was opened in."""
+    db.session.rollback()
+    scope = dash.load_scope("510000")
+    cd = clerk("510100-hf")
+    case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
+    case_ops.act(case.id, Action.ACCEPT, cd, NOW - timedelta(days=2))
+    case_ops.act(case.id, Action.APPROVE, cd, NOW - timedelta(days=2))
+    case_ops.rate(case.id, db.session.get(User, case.applicant_id), 1, "太慢", NOW)
+    items = [
+        r
+        for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
+        if r.office_id in scope.offices
+    ]
+    assert len(items) >= 2
+    old, recent = items[0], items[-1]
+    start = TODAY - timedelta(days=10)
+    old.created_at = datetime(2026, 9, 1, 3, tzinfo=UTC)  # before the range
+    old.due_on = date(2026, 9, 10)  # long overdue, never moved
+    recent.created_at = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=3)
+    recent.due_on = TODAY - timedelta(days=1)  # overdue, opened in the range
+    db.session.commit()
+    sel = dash.Selection.of(scope.office_ids(), None, start, TODAY)
+    lo, hi = sel.utc_bounds
+    in_range = [r for r in items if lo <= r.created_at.replace(tzinfo=UTC) < hi]
+    summary = dash.rectification_summary(scope.office_ids(), sel, TODAY)
+    assert summary.total == len(in_range)
+    expected_overdue = [
+        r for r in in_range if r.stage != "closed" and r.due_on is not None and r.due_on < TODAY
+    ]
+    assert recent in expected_overdue and old not in in_range
+    assert summary.overdue_open == len(expected_overdue)

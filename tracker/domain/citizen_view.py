@@ -56,6 +56,8 @@ CITIZEN_STEPS: dict[Action, tuple[Text, Text]] = {
         N_("如有异议，可依法申请行政复议或提起行政诉讼。"),
     ),
     Action.DELIVER: (N_("办理结果已送出"), N_("请按送达方式查收结果。")),
+    Action.MARK_DELIVERED: (N_("邮件已签收"), N_("送达完成。")),
+    Action.MARK_COLLECTED: (N_("结果已在窗口领取"), N_("送达完成。")),
     Action.WITHDRAW: (N_("您撤回了申请"), N_("办件已结束。")),
     Action.CANCEL: (N_("部门撤销了办件"), N_("如有疑问请联系办理部门或拨打12345。")),
     Action.RATE: (N_("您评价了本次服务"), N_("感谢您的评价。")),

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from . import clock
+from .delivery import clean_waybill, first_status
 from .errors import DomainError, UnknownCalendarYear
 from .lateness import check_extension_approval, check_extension_request, is_late, lateness_values
 from .states import DELIVERY_METHODS, CaseStatus, DeliveryMethod, HandlingMode, is_paused
@@ -234,8 +235,16 @@ def _payload_values(
         method = payload.get("delivery_method", DeliveryMethod.ONLINE.value)
         if method not in DELIVERY_METHODS:
             raise DomainError(N_("送达方式须为网上、邮寄或窗口领取"), code="delivery_method")
-        ref = str(payload.get("delivery_ref", ""))[:DELIVERY_REF_MAX] or None
-        return {"delivery_method": method, "delivery_ref": ref}, {}
+        if method == DeliveryMethod.POST.value:
+            ref: str | None = clean_waybill(payload.get("delivery_ref"))
+        elif method == DeliveryMethod.COUNTER.value:
+            ref = str(payload.get("pickup_code") or "") or None  # made by the services
+        else:
+            ref = str(payload.get("delivery_ref", ""))[:DELIVERY_REF_MAX] or None
+        status = first_status(str(method))
+        return {"delivery_method": method, "delivery_ref": ref, "delivery_status": status}, {
+            "delivery_status": status
+        }
     return {}, {}
 
 

@@ -98,7 +98,8 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_method: Mapped[str | None] = mapped_column(sa.String(16))
-    delivery_ref: Mapped[str | None] = mapped_column(sa.String(64))
+    delivery_ref: Mapped[str | None] = mapped_column(sa.String(64))  # waybill or pickup code
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(16))  # domain/delivery.py
     applicant_phone_last4: Mapped[str] = mapped_column(sa.String(4))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     idempotency_hash: Mapped[str | None] = mapped_column(sa.String(64))  # of the request body

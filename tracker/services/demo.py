@@ -259,7 +259,11 @@ class _Runner:
                 Action.DELIVER,
                 competent,
                 at,
-                payload={"delivery_method": rng.choice([m.value for m in DeliveryMethod])},
+                payload={
+                    "delivery_method": rng.choice([m.value for m in DeliveryMethod]),
+                    # an EMS-shaped waybill (not drawn from rng: the demo's sequence stays)
+                    "delivery_ref": f"EA{case.id:09d}CN",
+                },
             )
         at = self.later(at)
         if rng.random() < 0.55 and at < self.now:

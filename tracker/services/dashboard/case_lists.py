@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ...domain.calendar import WorkingCalendar
 from ...domain.errors import UnknownCalendarYear
 from ...domain.states import COMPLETED_STATES, CaseStatus
 from ...domain.workflow import Action
@@ -64,11 +65,11 @@ class CaseLine:
     lateness_note: str | None = None
 
 
-def working_days_past(due: date, day: date) -> int | None:
+def working_days_past(due: date, day: date, calendar: WorkingCalendar) -> int | None:
     """Working days ``d`` with ``due < d <= day``: how late ``day`` is against ``due``, counted
     like the queue counts (None when a year's calendar is missing)."""
     try:
-        return get_calendar().working_days_between(due, day)
+        return calendar.working_days_between(due, day)
     except UnknownCalendarYear:
         return None
 
@@ -130,6 +131,7 @@ def overdue_cases(
     )
     if service_ids is not None:
         stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    calendar = get_calendar()  # read once, whether or not a row needs it (a steady query count)
     rows = db.session.execute(stmt).all()
     trails = _trails([r.id for r in rows], {r.id: r.real_name for r in rows})
     return [
@@ -143,7 +145,7 @@ def overdue_cases(
             r.act_by,
             r.due_on,
             r.completed_at,
-            working_days_past(r.act_by, today),
+            working_days_past(r.act_by, today, calendar),
             tuple(trails.get(r.id, ())),
         )
         for r in rows
@@ -172,6 +174,7 @@ def late_completions(
     )
     if service_ids is not None:
         stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    calendar = get_calendar()
     rows = db.session.execute(stmt).all()
     trails = _trails([r.id for r in rows], {r.id: r.real_name for r in rows})
     return [
@@ -185,7 +188,7 @@ def late_completions(
             r.act_by,
             r.due_on,
             r.completed_at,
-            working_days_past(r.due_on, local_date(r.completed_at)),
+            working_days_past(r.due_on, local_date(r.completed_at), calendar),
             tuple(trails.get(r.id, ())),
             r.lateness_code,
             redact(r.lateness_note, [r.real_name]) if r.lateness_note else None,
