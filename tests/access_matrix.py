@@ -68,6 +68,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "clerk.reveal": CLERKS,
     "clerk.download": CLERKS,
     "clerk.subtask_act": CLERKS,
+    "clerk.delivery": CLERKS,
     "clerk.notes": CLERKS,
     "clerk.delete_note": CLERKS,
     "clerk.webhooks": CLERKS,

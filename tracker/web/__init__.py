@@ -217,6 +217,14 @@ def lateness_label(code: str | None) -> str:
     return say(words) if words is not None else (code or "")
 
 
+def delivery_status_label(status: str | None) -> str:
+    """``case.delivery_status`` in words ("" when none)."""
+    from ..domain.delivery import STATUS_WORDS
+
+    words = STATUS_WORDS.get(status or "")
+    return say(words) if words is not None else ""
+
+
 def score_label(score: int) -> str:
     return _pick(score_label_zh(score), score_label_en(score))
 
@@ -241,6 +249,7 @@ def register_domain_rules(app: Flask) -> None:
         score_label=score_label,
         stage_label=stage_label,
         lateness_label=lateness_label,
+        delivery_status_label=delivery_status_label,
     )
     from ..domain.citizen_view import is_visible, pending_due_words, step_words
 

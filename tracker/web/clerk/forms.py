@@ -310,6 +310,13 @@ class AssignForm(FlaskForm):
     assignee = LineField(limit=16)
 
 
+class DeliveryUpdateForm(FlaskForm):
+    """A posted result signed for, or a counter result collected (with the pickup code)."""
+
+    version = VersionField()
+    code = LineField(limit=16)
+
+
 class RevealForm(FlaskForm):
     reason = TextField(limit=REVEAL_REASON_MAX)
 
