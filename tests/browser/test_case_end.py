@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.browser.test_clerk_journeys import (  # noqa: F401  (fixtures)
-    click_and_wait,
-    clock,
-    open_move,
-    person,
-)
+from tests.browser import test_clerk_journeys as journeys
 from tests.builders import PASSWORD, citizen, clerk, submit, supervisor
 from tracker.domain.workflow import Action
 from tracker.extensions import db
 from tracker.models import Case
 from tracker.services import cases as ops
+
+# The clerk journeys' fixtures (a frozen business clock, one logged-in context per person).
+clock = journeys.clock
+person = journeys.person
+click_and_wait, open_move = journeys.click_and_wait, journeys.open_move
 
 AHDT = "hf-retirement-withdrawal"
 CD_HF = "510100-hf"
