@@ -56,6 +56,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "citizen.supplement": CITIZENS,
     "citizen.withdraw": CITIZENS,
     "citizen.rate": CITIZENS,
+    "citizen.follow_up": CITIZENS,
     "citizen.notifications": CITIZENS,
     "citizen.notifications_read": CITIZENS,
     # clerk (/clerk)
@@ -69,6 +70,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "clerk.download": CLERKS,
     "clerk.subtask_act": CLERKS,
     "clerk.delivery": CLERKS,
+    "clerk.rectifications": CLERKS,
+    "clerk.rectification": CLERKS,
     "clerk.notes": CLERKS,
     "clerk.delete_note": CLERKS,
     "clerk.webhooks": CLERKS,

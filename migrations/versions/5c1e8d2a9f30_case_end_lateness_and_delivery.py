@@ -1,5 +1,5 @@
 """case end: the due date an extension was asked under, the lateness reason of a late
-decision, the delivery's status and pickup code, the result document
+decision, the delivery's status; a rating's follow-up (追评)
 
 Revision ID: 5c1e8d2a9f30
 Revises: a7c3e1f0b2d4
@@ -24,13 +24,26 @@ COLUMNS = (
 )
 
 
+RATING_COLUMNS = (
+    ('follow_up_score', sa.Integer()),
+    ('follow_up_comment', sa.Text()),
+    ('follow_up_at', sa.DateTime(timezone=True)),
+)
+
+
 def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         for name, type_ in COLUMNS:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        for name, type_ in RATING_COLUMNS:
+            batch_op.add_column(sa.Column(name, type_, nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        for name, _ in reversed(RATING_COLUMNS):
+            batch_op.drop_column(name)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         for name, _ in reversed(COLUMNS):
             batch_op.drop_column(name)

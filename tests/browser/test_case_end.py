@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from tests.browser import test_clerk_journeys as journeys
 from tests.builders import PASSWORD, citizen, clerk, submit, supervisor
 from tracker.domain.workflow import Action
 from tracker.extensions import db
-from tracker.models import Case
+from tracker.models import Case, Rectification
 from tracker.services import cases as ops
 
 # The clerk journeys' fixtures (a frozen business clock, one logged-in context per person).
@@ -152,3 +154,64 @@ def test_a_late_completion_asks_for_its_reason_and_shows_on_the_supervisors_list
         shoot(sp, "supervisor-case")
     finally:
         s.close()
+
+
+def test_a_bad_rating_goes_through_the_office_and_the_supervisor_and_the_applicant_gets_the_reply(
+    app, page, person, clock
+):
+    owner, cd = citizen(), clerk(CD_HF)
+    case = submit(AHDT, owner, CD_HF, CD_HF)
+    ops.act(case.id, Action.ACCEPT, cd, clock.now)
+    ops.act(case.id, Action.APPROVE, cd, clock.now)
+    a = person(owner)
+    a.goto(a.base + f"/cases/{case.tracking_number}")
+    a.locator("label[for=score-1]").click()
+    a.locator("#comment").fill("排队两个小时，没人解释")
+    click_and_wait(a, a.get_by_role("button", name="提交评价"))
+    assert a.locator("form.rate-form").count() == 0  # the form is gone, the rating shown
+    assert a.get_by_text("非常不满意").first.is_visible()
+
+    # the rated office: 核实, 整改, 反馈 (the reply reaches the applicant)
+    c = person(cd)
+    c.goto(c.base + "/clerk/")
+    click_and_wait(c, c.get_by_role("link", name="差评整改"))
+    click_and_wait(c, c.get_by_role("link", name=case.tracking_number))
+    reply = "您好，已增开一个窗口并安排专人解答，今后等候时间会明显缩短。"
+    for note in ("核实：当日排队确实过长", "整改：增开一个窗口", reply):
+        c.locator("#note").fill(note)
+        click_and_wait(c, c.get_by_role("button", name="保存并进入", exact=False))
+    assert c.locator(".sv-steps [aria-current=step]").inner_text().strip() == "回访"
+    shoot(c, "clerk-rectification")
+
+    # the supervisor: 回访, then 复核 sends it back; the office sees it again
+    sup = supervisor("510000")
+    s = page.context.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    sp = s.new_page()
+    sp.base = page.base
+    try:
+        log_in_supervisor(sp, sup.username)
+        db.session.rollback()
+        item = db.session.scalars(
+            sa.select(Rectification).where(Rectification.case_id == case.id)
+        ).one()
+        sp.goto(sp.base + f"/supervisor/rectifications/{item.id}")
+        sp.locator("#note").fill("回访：申请人认可")
+        click_and_wait(sp, sp.get_by_role("button", name="保存并进入“复核”"))
+        sp.locator("#note").fill("复核：整改措施未落实到排班表")
+        click_and_wait(sp, sp.get_by_role("button", name="退回整改"))
+        assert sp.locator(".sv-steps [aria-current=step]").inner_text().strip() == "整改"
+        shoot(sp, "supervisor-rectification")
+    finally:
+        s.close()
+    c.goto(c.base + "/clerk/rectifications")
+    assert c.get_by_role("link", name=case.tracking_number).is_visible()
+
+    # the applicant has the reply and adds a follow-up rating
+    a.goto(a.base + "/notifications")
+    assert a.get_by_text(reply, exact=False).first.is_visible()
+    a.goto(a.base + f"/cases/{case.tracking_number}")
+    assert a.locator(".office-reply").get_by_text(reply).is_visible()
+    a.locator("label[for=fscore-4]").click()
+    click_and_wait(a, a.get_by_role("button", name="提交追加评价"))
+    assert a.get_by_text("您的追加评价：").is_visible()
+    shoot(a, "citizen-follow-up")

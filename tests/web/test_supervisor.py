@@ -34,6 +34,7 @@ from tracker.models import (
 )
 from tracker.services import cases as ops
 from tracker.services.calendar import local_date
+from tracker.services.demo import DEMO_PASSWORD
 from tracker.web import wallclock
 
 TODAY = date(2026, 11, 20)
@@ -445,15 +446,26 @@ def test_extension_decisions_outside_the_scope_are_refused(app):
 # ---- rectification -------------------------------------------------------------------------
 
 
+def rated_office_clerk(item: Rectification) -> User:
+    return clerk(db.session.get(Office, item.office_id).code)
+
+
 def test_rectification_moves_with_a_note_and_shows_its_history(app):
     item = sichuan_item()
-    client = signed_in(app, supervisor("510000"))
-    empty = client.post(
-        f"/supervisor/rectifications/{item.id}", data={"note": "", "stage": "verify"}
+    sup = signed_in(app, supervisor("510000"))
+    # 核实 is the rated office's: the supervisor's page offers no form, a posted one is refused
+    assert 'name="note"' not in html(sup.get(f"/supervisor/rectifications/{item.id}"))
+    refused = sup.post(
+        f"/supervisor/rectifications/{item.id}",
+        data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
     )
+    assert refused.status_code == 422
+    client = signed_in(app, rated_office_clerk(item))
+    assert f"/clerk/rectifications/{item.id}" in html(client.get("/clerk/rectifications"))
+    empty = client.post(f"/clerk/rectifications/{item.id}", data={"note": "", "stage": "verify"})
     assert empty.status_code == 422 and "请填写本阶段的处理情况" in html(empty)
     moved = client.post(
-        f"/supervisor/rectifications/{item.id}",
+        f"/clerk/rectifications/{item.id}",
         data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
     )
     assert moved.status_code == 302
@@ -463,14 +475,80 @@ def test_rectification_moves_with_a_note_and_shows_its_history(app):
     assert db.session.get(Rectification, item.id).stage == "rectify"
     # The same form posted again (stale stage) moves nothing.
     again = client.post(
-        f"/supervisor/rectifications/{item.id}",
+        f"/clerk/rectifications/{item.id}",
         data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
     )
     assert again.status_code == 409
     db.session.rollback()
     assert db.session.get(Rectification, item.id).stage == "rectify"
-    rows = csv_rows(client.get("/supervisor/ratings?format=csv&table=stages&from=2026-09-01"))
+    assert "电话核实：排队时间过长属实" in html(sup.get(f"/supervisor/rectifications/{item.id}"))
+    rows = csv_rows(sup.get("/supervisor/ratings?format=csv&table=stages&from=2026-09-01"))
     assert ["整改", "1"] in rows
+    # another office's clerk: the same 404 as no item
+    other = signed_in(app, clerk("500112-hf"))
+    assert other.get(f"/clerk/rectifications/{item.id}").status_code == 404
+
+
+def test_the_office_replies_the_supervisor_follows_up_sends_back_and_the_applicant_rates_again(
+    app,
+):
+    item = sichuan_item()
+    office_client = signed_in(app, rated_office_clerk(item))
+    for stage, note in (("verify", "核实属实，排队过长"), ("rectify", "已增开一个窗口")):
+        assert (
+            office_client.post(
+                f"/clerk/rectifications/{item.id}", data={"note": note, "stage": stage}
+            ).status_code
+            == 302
+        )
+    page = html(office_client.get(f"/clerk/rectifications/{item.id}"))
+    assert "给申请人的答复" in page  # the 反馈 note is the reply
+    reply = "您好，我们已增开窗口，今后等候时间将明显缩短。"
+    assert (
+        office_client.post(
+            f"/clerk/rectifications/{item.id}", data={"note": reply, "stage": "reply"}
+        ).status_code
+        == 302
+    )
+    db.session.rollback()
+    case = db.session.get(Case, item.case_id)
+    applicant = db.session.get(User, case.applicant_id)
+    assert any(
+        reply in n.body
+        for n in db.session.scalars(
+            sa.select(Notification).where(Notification.user_id == applicant.id)
+        )
+    )
+    sup = signed_in(app, supervisor("510000"))
+    url = f"/supervisor/rectifications/{item.id}"
+    assert (
+        sup.post(url, data={"note": "回访：申请人表示认可", "stage": "follow_up"}).status_code
+        == 302
+    )
+    back = sup.post(
+        url, data={"note": "复核：整改未落实到位", "stage": "review", "op": "send_back"}
+    )
+    assert back.status_code == 302
+    db.session.rollback()
+    sent_back = db.session.get(Rectification, item.id)
+    assert sent_back.stage == "rectify" and sent_back.history[-1]["sent_back"] is True
+    assert "退回整改" in html(office_client.get(f"/clerk/rectifications/{item.id}"))
+    # the applicant saw the reply and rates again, once
+    citizen_client = app.test_client()
+    login_as(citizen_client, applicant, DEMO_PASSWORD)  # a demo applicant
+    own = html(citizen_client.get(f"/cases/{case.tracking_number}"))
+    assert reply in own, own.split('id="rate-title"', 1)[-1][:1500]
+    assert "follow-up-form" in own
+    assert (
+        citizen_client.post(
+            f"/cases/{case.tracking_number}/follow-up", data={"score": "4", "comment": "好多了"}
+        ).status_code
+        == 302
+    )
+    own = html(citizen_client.get(f"/cases/{case.tracking_number}"))
+    assert "follow-up-form" not in own and "您的追加评价" in own and "好多了" in own
+    db.session.rollback()
+    assert db.session.get(Rating, item.rating_id).follow_up_score == 4
 
 
 # ---- speed by design ------------------------------------------------------------------------

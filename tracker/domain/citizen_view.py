@@ -61,6 +61,7 @@ CITIZEN_STEPS: dict[Action, tuple[Text, Text]] = {
     Action.WITHDRAW: (N_("您撤回了申请"), N_("办件已结束。")),
     Action.CANCEL: (N_("部门撤销了办件"), N_("如有疑问请联系办理部门或拨打12345。")),
     Action.RATE: (N_("您评价了本次服务"), N_("感谢您的评价。")),
+    Action.FOLLOW_UP_RATE: (N_("您追加了评价"), N_("感谢您的评价。")),
 }
 
 

@@ -249,6 +249,10 @@ class Rating(db.Model):  # type: ignore[name-defined,misc]
     score: Mapped[int]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 追评: after the office's reply to a bad rating, once (services/ratings.follow_up)
+    follow_up_score: Mapped[int | None]
+    follow_up_comment: Mapped[str | None] = mapped_column(sa.Text)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Notification(db.Model):  # type: ignore[name-defined,misc]

@@ -63,6 +63,7 @@ from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts:
 )
 from .case_store import notify_applicant as _notify  # a module global: tests replace it
 from .deadlines import fill_pending_due_dates, refresh_act_by  # noqa: F401  (re-exported)
+from .ratings import follow_up as follow_up_rating  # noqa: F401  (re-exported)
 from .ratings import rate as rate  # re-exported: callers name it case_ops.rate
 
 if TYPE_CHECKING:

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from ...domain.citizen_view import next_step
 from ...domain.errors import DomainError
 from ...domain.forms import material_problems, validate_answers
+from ...domain.rectification import replied
 from ...domain.states import CaseStatus, HandlingMode, Role
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
@@ -259,8 +260,15 @@ def case(tracking_number: str) -> str:
     c = _own_case(tracking_number)
     today = local_date(wallclock.now())
     rating = queries.rating_of(c)
+    item = queries.rectification_of(c)
+    replies = [h for h in (item.history if item else []) or [] if h.get("stage") == "reply"]
     return render_template(
         "citizen/case.html",
+        rectification=item,
+        office_reply=replies[-1].get("note") if replies else None,
+        can_follow_up=bool(
+            rating and item and replied(item.history) and rating.follow_up_score is None
+        ),
         case=c,
         events=queries.timeline(c),
         clock=queries.case_clock(c, today, current_app.config["AT_RISK_WORKING_DAYS"]),
@@ -387,6 +395,22 @@ def rate(tracking_number: str) -> Response:
         flash(say(exc.message), "error")
     else:
         flash(_("感谢您的评价"), "success")
+    return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+
+
+@bp.post("/cases/<tracking_number>/follow-up")
+def follow_up(tracking_number: str) -> Response:
+    """追评: after the office replied to a bad rating."""
+    c = _own_case(tracking_number)
+    form = forms.RateForm()
+    try:
+        case_ops.follow_up_rating(
+            c.id, current_user, form.score.data or 0, form.comment.data or "", wallclock.now()
+        )
+    except DomainError as exc:
+        flash(say(exc.message), "error")
+    else:
+        flash(_("感谢您的追加评价"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
 
 
