@@ -92,6 +92,14 @@ def test_a_completion_with_a_result_document_and_postal_delivery_reaches_the_cit
     a.goto(a.base + "/notifications")
     assert a.get_by_text("EA123456789CN").first.is_visible()
     assert a.get_by_text("寄给您的办理结果已签收").first.is_visible()
+    # the public tracker: the plain timeline, no waybill, no reasons
+    a.goto(a.base + "/track")
+    a.locator("#number").fill(case.tracking_number)
+    a.locator("#last4").fill((owner.phone or "")[-4:])
+    click_and_wait(a, a.get_by_role("button", name="查询", exact=True))
+    assert a.get_by_text("邮件已签收").first.is_visible()
+    assert a.get_by_text("EA123456789CN").count() == 0
+    shoot(a, "track")
 
 
 def log_in_supervisor(p, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -205,6 +213,7 @@ def test_a_bad_rating_goes_through_the_office_and_the_supervisor_and_the_applica
         s.close()
     c.goto(c.base + "/clerk/rectifications")
     assert c.get_by_role("link", name=case.tracking_number).is_visible()
+    shoot(c, "clerk-rectifications")
 
     # the applicant has the reply and adds a follow-up rating
     a.goto(a.base + "/notifications")

@@ -74,6 +74,9 @@ SKIPPED = {
     "citizen.download": "the applicant's own file, returned as uploaded",
     "clerk.download": "the applicant's own file, returned as uploaded",
     "supervisor.open_data": "a CSV/JSON export (its headers are checked in test_supervisor*)",
+    "clerk.rectification": "an item of the clerk's own office: the move form and history are "
+    "the shared partials the supervisor's rectification page (opened here) renders; the "
+    "office's list (clerk.rectifications) is opened",
     **{
         endpoint: "Open311 GeoReport v2, a machine interface (its names follow ?lang=en, "
         "tests/web/test_open311.py)"
@@ -151,6 +154,8 @@ REDIRECTED = {
 # with a page listed in FORM_ANSWERS).
 NOT_GET = {
     "citizen.notifications_read",
+    "citizen.follow_up",
+    "clerk.delivery",
     "citizen.rate",
     "citizen.withdraw",
     "clerk.act",
@@ -281,6 +286,10 @@ class World:
             values["code"] = page.variant
         if page.endpoint == "supervisor.office":
             values["office_id"] = self.busiest_office().id
+        if page.endpoint == "supervisor.case":
+            values["tracking_number"] = db.session.scalars(
+                sa.select(Case.tracking_number).where(Case.completed_at.is_not(None))
+            ).first()
         if page.endpoint == "supervisor.rectification_item":
             values["item_id"] = db.session.scalars(
                 sa.select(Rectification.id).order_by(Rectification.id)

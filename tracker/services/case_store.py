@@ -23,7 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.messages import applicant_message
 from ..domain.regions import region_lineage
 from ..domain.states import CaseStatus, Role
-from ..domain.text import N_
+from ..domain.text import N_, Text
 from ..domain.workflow import Action, ActorFacts, CaseFacts, SubTaskFacts
 from ..models import (
     Attachment,
@@ -149,7 +149,7 @@ def notify_applicant(
     )
     if msg is None:
         return
-    params = {
+    params: dict[str, Any] = {
         "action": action.value,
         "service_zh": case.service.name_zh,
         "service_en": case.service.name_en,
@@ -157,6 +157,10 @@ def notify_applicant(
         "reason": reason,
         "due_on": case.due_on.isoformat() if case.due_on is not None else None,
     }
+    if isinstance(reason, Text):  # a note made by the domain (N_): re-made in English
+        params["reason_msgid"] = reason.msgid
+        params["reason_params"] = {k: str(v) for k, v in reason.params.items()}
+
     note = Notification(
         user_id=case.applicant_id,
         case_id=case.id,

@@ -179,7 +179,9 @@ class _Runner:
                 return at
             if exc.code != "lateness_code":
                 raise
-            late = {"lateness_code": self.rng.choice(DEMO_LATENESS), "lateness_note": "演示数据"}
+            # not drawn from rng: the demo's random sequence stays what it was
+            code = DEMO_LATENESS[case.id % len(DEMO_LATENESS)]
+            late = {"lateness_code": code, "lateness_note": "演示数据"}
             payload = {**dict(kw.pop("payload", None) or {}), **late}  # type: ignore[call-overload]
             case_op = case_ops.act(case.id, action, actor, at, payload=payload, **kw)  # type: ignore[arg-type]
         case.status = case_op.status

@@ -144,7 +144,7 @@ def notice(note: Any) -> tuple[str, str]:
     """A notification's title and body in the page's language: made again from what it was
     made from (``params``) when kept, else as stored (the title by itself as the msgid)."""
     from ..domain.messages import applicant_notice
-    from ..domain.text import Named
+    from ..domain.text import Named, Text
 
     params = note.params or {}
     try:
@@ -154,7 +154,11 @@ def notice(note: Any) -> tuple[str, str]:
             action,
             service_name=Named(params.get("service_zh") or "", params.get("service_en") or ""),
             tracking_number=str(params.get("tracking_number") or ""),
-            reason=params.get("reason"),
+            reason=(
+                Text(str(params["reason_msgid"]), dict(params.get("reason_params") or {}))
+                if params.get("reason_msgid")
+                else params.get("reason")
+            ),
             due_on=date.fromisoformat(due) if due else None,
         )
     except (ValueError, TypeError):
