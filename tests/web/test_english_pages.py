@@ -388,7 +388,10 @@ def data_without_english() -> list[str]:
 
     rows = db.session.execute
     # Names people registered with (applicants, clerks, supervisors: "四川省政务服务中心 督查").
-    add(*db.session.scalars(sa.select(User.real_name)))
+    names = list(db.session.scalars(sa.select(User.real_name)))
+    add(*names)
+    # ... and masked on supervision pages ("张*": the applicant hidden, tracker/services/dashboard)
+    add(*(n[0] + "*" * (len(n) - 1) for n in names if n and len(n) >= 2))
     # What people typed: form answers (names, addresses…), reasons, comments, notes, file names.
     for (form,) in rows(sa.select(Case.form_data)):
         add(form)
@@ -401,6 +404,8 @@ def data_without_english() -> list[str]:
     for reason, items in rows(sa.select(ClockPause.reason, ClockPause.items)):
         add(reason, items)
     add(*db.session.scalars(sa.select(Rating.comment)))
+    add(*db.session.scalars(sa.select(Rating.follow_up_comment)))
+    add(*db.session.scalars(sa.select(Case.lateness_note)))  # why a late decision was late
     for (history,) in rows(sa.select(Rectification.history)):
         add([entry.get("note") for entry in history or ()])
     add(*db.session.scalars(sa.select(CannedNote.text)))

@@ -60,8 +60,8 @@ CITIZEN_STEPS: dict[Action, tuple[Text, Text]] = {
     Action.MARK_COLLECTED: (N_("结果已在窗口领取"), N_("送达完成。")),
     Action.WITHDRAW: (N_("您撤回了申请"), N_("办件已结束。")),
     Action.CANCEL: (N_("部门撤销了办件"), N_("如有疑问请联系办理部门或拨打12345。")),
-    Action.RATE: (N_("您评价了本次服务"), N_("感谢您的评价。")),
-    Action.FOLLOW_UP_RATE: (N_("您追加了评价"), N_("感谢您的评价。")),
+    Action.RATE: (N_("您评价了本次服务"), N_("如为差评，办理部门将核实整改并答复您。")),
+    Action.FOLLOW_UP_RATE: (N_("您追加了评价"), N_("追加评价已收到。")),
 }
 
 
@@ -92,7 +92,7 @@ def next_step(status: CaseStatus, *, accepted: bool, rated: bool, delivered: boo
             return N_("办件已办结，等待结果送达。")
         if not rated:
             return N_("办件已办结，结果已送出，欢迎对本次服务进行评价。")
-        return N_("办件已办结，感谢您的评价。")
+        return N_("办件已办结，您的评价已收到。")
     if status.is_closed:
         return N_("办件已结束。")
     if status is S.SPECIAL_PROCEDURE:
