@@ -275,6 +275,12 @@ def act(
             metrics=changes.metrics,
         )
         _notify(session, case, action, told, now)
+        # NOTICE HOOK (lane "notices", for the lead to wire): the written notice of this move
+        # is issued here, in the move's transaction — ACCEPT/DEEM_ACCEPTED 受理通知书,
+        # REQUEST_SUPPLEMENT 补正材料通知书, REJECT 不予受理决定书, APPROVE_EXTENSION
+        # 延长期限告知书, START_SPECIAL 特别程序告知书, APPROVE/APPROVE_TOLERATED/REFUSE 准予/
+        # 不予许可决定书 (the result document, if any, is ``payload["result_document"]``);
+        # DELIVER delivers the decision notice with ``case.delivery_method``.
         if via:
             audit_via(session, case, action, actor, now, ip, via)
     return case
