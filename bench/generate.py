@@ -832,7 +832,7 @@ def _replay(
             timing,
             at.astimezone(BEIJING).date(),
             workdays,
-            {"delivery_method": DeliveryMethod.ONLINE.value},
+            {"delivery_method": DeliveryMethod.ONLINE.value, "lateness_code": "workload"},
         )
         for name in changes.stamps:
             stamps.setdefault(name, at)

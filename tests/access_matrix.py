@@ -59,6 +59,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "citizen.supplement": CITIZENS,
     "citizen.withdraw": CITIZENS,
     "citizen.rate": CITIZENS,
+    "citizen.follow_up": CITIZENS,
     "citizen.notifications": CITIZENS,
     "citizen.notifications_read": CITIZENS,
     # clerk (/clerk)
@@ -72,6 +73,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "clerk.reveal": CLERKS,
     "clerk.download": CLERKS,
     "clerk.subtask_act": CLERKS,
+    "clerk.delivery": CLERKS,
+    "clerk.rectifications": CLERKS,
+    "clerk.rectification": CLERKS,
     "clerk.notes": CLERKS,
     "clerk.delete_note": CLERKS,
     "clerk.webhooks": CLERKS,
@@ -87,6 +91,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "supervisor.extensions": SUPERVISORS,
     "supervisor.decide_extension": SUPERVISORS,
     "supervisor.workload": SUPERVISORS,
+    "supervisor.case": SUPERVISORS,
     "supervisor.open_data": SUPERVISORS,
     # Open311 GeoReport v2 (/open311/v2): guarded by API keys, not by the session. Every role
     # reaches the catalogue; keyed endpoints answer 401 to anyone without a key (the key ×

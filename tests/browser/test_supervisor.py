@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.builders import PASSWORD, supervisor
+from tests.builders import PASSWORD, clerk, supervisor
 from tests.conftest import seeded_copy
 from tracker.extensions import db
 from tracker.models import Office, Rectification
+from tracker.services import rectification
 from tracker.web import wallclock
 
 TODAY = date(2026, 11, 20)
@@ -89,25 +90,29 @@ def test_rectification_moves_one_stage_with_a_note(page, app):
         for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
         if db.session.get(Office, r.office_id).region_code.startswith("51")
     )
+    # 核实, 整改 and 反馈 are the rated office's (tests/browser/test_case_end.py clicks them)
+    office_clerk = clerk(db.session.get(Office, item.office_id).code)
+    for stage in ("verify", "rectify", "reply"):
+        rectification.advance(item.id, office_clerk, "本部门已处理完毕", NOW, expected_stage=stage)
     sup = supervisor("510000")
     log_in(page, sup.username)
     page.goto(page.base + "/supervisor/ratings")
     assert page.get_by_role("heading", name="差评整改（未办结）").is_visible()
     page.locator(f"a[href^='/supervisor/rectifications/{item.id}?']").click()
     page.wait_for_url(f"**/supervisor/rectifications/{item.id}**")
-    assert page.locator(".sv-steps [aria-current=step]").inner_text().strip() == "核实"
+    assert page.locator(".sv-steps [aria-current=step]").inner_text().strip() == "回访"
 
-    page.get_by_role("button", name="保存并进入“整改”").click()  # empty: the browser asks first
+    page.get_by_role("button", name="保存并进入“复核”").click()  # empty: the browser asks first
     assert page.url.split("?")[0].endswith(f"/rectifications/{item.id}")
-    page.get_by_label("本阶段做了什么").fill("已电话核实：办理等待时间过长属实")
-    page.get_by_role("button", name="保存并进入“整改”").click()
+    page.get_by_label("本阶段做了什么").fill("已电话回访：申请人认可整改")
+    page.get_by_role("button", name="保存并进入“复核”").click()
     page.wait_for_load_state()
-    assert page.get_by_text("整改事项进入“整改”阶段").is_visible()
-    assert page.locator(".sv-steps [aria-current=step]").inner_text().strip() == "整改"
+    assert page.get_by_text("整改事项进入“复核”阶段").is_visible()
+    assert page.locator(".sv-steps [aria-current=step]").inner_text().strip() == "复核"
     history = page.locator(".sv-history")
-    assert history.get_by_text("已电话核实：办理等待时间过长属实").is_visible()
+    assert history.get_by_text("已电话回访：申请人认可整改").is_visible()
     assert history.get_by_text(sup.username).is_visible()
     db.session.rollback()
     fresh = db.session.get(Rectification, item.id)
-    assert fresh is not None and fresh.stage == "rectify" and len(fresh.history) == 1
+    assert fresh is not None and fresh.stage == "review" and len(fresh.history) == 4
     assert page.problems == [], page.problems

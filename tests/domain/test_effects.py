@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -172,5 +173,46 @@ def test_a_decision_counts_on_time_working_days_and_paused_days():
     )
     c = completion_facts(t, date(2026, 10, 30), CAL)
     assert (c.on_time, c.working_days, c.paused_days) == (True, 7, 2)
-    ch = effects(A.APPROVE, facts(S.PROCESSING, accepted=True), t, date(2026, 11, 3), CAL)
+    late = {"lateness_code": "workload"}
+    ch = effects(A.APPROVE, facts(S.PROCESSING, accepted=True), t, date(2026, 11, 3), CAL, late)
     assert ch.metrics[tp.LATE] == 1 and ch.metrics[tp.APPROVED] == 1
+
+
+def test_a_late_decision_needs_a_lateness_reason_and_records_it():
+    t = timing(clock_start_on=date(2026, 10, 19), due_on=date(2026, 11, 2))
+    case = facts(S.PROCESSING, accepted=True)
+    for payload, code in (
+        ({}, "lateness_code"),
+        ({"lateness_code": "not-a-code"}, "lateness_code"),
+        ({"lateness_code": "other", "lateness_note": "  "}, "lateness_note"),
+    ):
+        with pytest.raises(DomainError) as exc:
+            effects(A.REFUSE, case, t, date(2026, 11, 3), CAL, payload)
+        assert exc.value.code == code
+    ch = effects(
+        A.REFUSE,
+        case,
+        t,
+        date(2026, 11, 3),
+        CAL,
+        {"lateness_code": "other", "lateness_note": "停电"},
+    )
+    assert ch.values["lateness_code"] == "other" and ch.record["lateness_note"] == "停电"
+    on_time = effects(A.REFUSE, case, t, date(2026, 11, 2), CAL)
+    assert "lateness_code" not in on_time.values
+
+
+def test_an_extension_is_asked_and_approved_no_later_than_the_due_date():
+    t = timing(clock_start_on=date(2026, 10, 19), due_on=date(2026, 11, 2))
+    case = facts(S.PROCESSING, accepted=True)
+    with pytest.raises(DomainError) as exc:
+        effects(A.REQUEST_EXTENSION, case, t, date(2026, 11, 3), CAL, {"days": 2})
+    assert exc.value.code == "extension_too_late"
+    asked = effects(A.REQUEST_EXTENSION, case, t, date(2026, 11, 2), CAL, {"days": 2})
+    assert asked.values["extension_due_on"] == date(2026, 11, 2)
+    pending = replace(asked.timing)
+    waiting = replace(case, extension_pending=True)
+    with pytest.raises(DomainError):
+        effects(A.APPROVE_EXTENSION, waiting, pending, date(2026, 11, 3), CAL)
+    granted = effects(A.APPROVE_EXTENSION, waiting, pending, date(2026, 11, 2), CAL)
+    assert granted.timing.due_on is not None and granted.timing.due_on > date(2026, 11, 2)

@@ -54,10 +54,22 @@ STAGES = [
     ("closed", "已办结", "Closed", None),
 ]
 OPEN = [R(value) for value, *_ in STAGES[:-1]]
+OFFICE_STAGES = [R.VERIFY, R.RECTIFY, R.REPLY]  # the rated office: 核实, 整改, 反馈
+SUPERVISOR_STAGES = [R.FOLLOW_UP, R.REVIEW]  # supervision: 回访, 复核
+RATED_OFFICE = 1
 
 
 def item(stage: RectificationStage, regions: frozenset[str] = CHENGDU_OFFICE) -> ItemFacts:
-    return ItemFacts(stage=stage, region_codes=regions)
+    return ItemFacts(stage=stage, region_codes=regions, office_id=RATED_OFFICE)
+
+
+def office_clerk(office_id: int = RATED_OFFICE) -> ActorFacts:
+    return ActorFacts(role=Role.CLERK, user_id=3, office_id=office_id)
+
+
+def mover(stage: RectificationStage) -> ActorFacts:
+    """Who moves ``stage`` on: the rated office's clerk, or a supervisor."""
+    return office_clerk() if stage in OFFICE_STAGES else supervisor(None)
 
 
 def supervisor(scope: str | None) -> ActorFacts:
@@ -93,9 +105,9 @@ def test_followed_up_means_moved_past_verification():
 # ---- who may move an item ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", OPEN)
+@pytest.mark.parametrize("stage", SUPERVISOR_STAGES)
 @pytest.mark.parametrize("scope", [None, "510000", "510100", "510104"])
-def test_a_supervisor_whose_region_covers_the_office_moves_every_open_stage(stage, scope):
+def test_a_supervisor_whose_region_covers_the_office_does_follow_up_and_review(stage, scope):
     actor = supervisor(scope)
     assert rules.may_see(item(stage), actor)
     assert rules.refusal(item(stage), actor) is None
@@ -104,23 +116,67 @@ def test_a_supervisor_whose_region_covers_the_office_moves_every_open_stage(stag
     assert move.closes is (move.target is R.CLOSED)
 
 
+@pytest.mark.parametrize("stage", OFFICE_STAGES)
+def test_the_rated_office_verifies_rectifies_and_replies(stage):
+    actor = office_clerk()
+    assert rules.may_see(item(stage), actor)
+    assert rules.refusal(item(stage), actor) is None
+    move, text = rules.check(item(stage), actor, NOTE)
+    assert (move.source, move.target, text) == (stage, rules.next_stage(stage), NOTE)
+    # the supervisor sees the item but waits for the office
+    assert rules.may_see(item(stage), supervisor(None))
+    with pytest.raises(TransitionNotAllowed):
+        rules.check(item(stage), supervisor(None), NOTE)
+
+
+@pytest.mark.parametrize("stage", SUPERVISOR_STAGES)
+def test_the_rated_office_does_not_do_supervisions_stages(stage):
+    with pytest.raises(TransitionNotAllowed):
+        rules.check(item(stage), office_clerk(), NOTE)
+
+
+@pytest.mark.parametrize("stage", SUPERVISOR_STAGES)
+def test_the_supervisor_may_send_an_item_back_to_rectification(stage):
+    move, text = rules.check(item(stage), supervisor("510000"), NOTE, send_back=True)
+    assert (move.source, move.target, text) == (stage, R.RECTIFY, NOTE)
+    assert not move.closes
+    with pytest.raises(TransitionNotAllowed):
+        rules.check(item(stage), office_clerk(), NOTE, send_back=True)
+    with pytest.raises(TransitionNotAllowed):
+        rules.check(item(stage), supervisor("500000"), NOTE, send_back=True)
+
+
+@pytest.mark.parametrize("stage", [*OFFICE_STAGES, R.CLOSED])
+def test_nothing_is_sent_back_from_the_offices_stages_or_closed(stage):
+    assert rules.refusal(item(stage), supervisor(None), send_back=True) is not None
+
+
 @pytest.mark.parametrize("stage", OPEN)
 @pytest.mark.parametrize("scope", ["500000", "500112", "510700"])
 def test_a_supervisor_of_another_region_may_neither_see_nor_move(stage, scope):
     actor = supervisor(scope)
     assert not rules.may_see(item(stage), actor)
-    assert rules.refusal(item(stage), actor) == "无权推进该整改事项"
+    assert rules.refusal(item(stage), actor) is not None
+    if stage in SUPERVISOR_STAGES:
+        assert rules.refusal(item(stage), actor) == "无权推进该整改事项"
     with pytest.raises(TransitionNotAllowed):
         rules.check(item(stage), actor, NOTE)
 
 
 @pytest.mark.parametrize("stage", OPEN)
-@pytest.mark.parametrize("role", [Role.CITIZEN, Role.CLERK, Role.ADMIN, Role.SYSTEM])
-def test_nobody_but_a_supervisor_moves_an_item(stage, role):
-    actor = ActorFacts(role=role, user_id=1, office_id=1)
+@pytest.mark.parametrize(
+    "actor",
+    [
+        ActorFacts(role=Role.CITIZEN, user_id=1, office_id=RATED_OFFICE),
+        ActorFacts(role=Role.ADMIN, user_id=1, office_id=RATED_OFFICE),
+        ActorFacts(role=Role.SYSTEM, user_id=1, office_id=RATED_OFFICE),
+        office_clerk(2),  # a clerk of another office
+    ],
+)
+def test_nobody_but_the_rated_office_and_a_supervisor_moves_an_item(stage, actor):
     assert not rules.may_see(item(stage), actor)
     why = rules.refusal(item(stage), actor)
-    assert why is not None and stage.label_zh in why
+    assert why is not None
     with pytest.raises(TransitionNotAllowed) as exc:
         rules.check(item(stage), actor, NOTE)
     assert exc.value.code == "transition_not_allowed"
@@ -140,7 +196,7 @@ def test_nobody_but_a_supervisor_moves_an_item(stage, role):
     ],
 )
 def test_a_note_of_4_to_1000_characters_is_recorded_cleaned(stage, note, recorded):
-    _, text = rules.check(item(stage), supervisor(None), note)
+    _, text = rules.check(item(stage), mover(stage), note)
     assert text == recorded
 
 
@@ -148,7 +204,7 @@ def test_a_note_of_4_to_1000_characters_is_recorded_cleaned(stage, note, recorde
 @pytest.mark.parametrize("note", [None, "", "   ", "核实了", " 核 实 \n", "\x00\x01\x02\x03"])
 def test_a_note_shorter_than_4_characters_is_refused(stage, note):
     with pytest.raises(NoteRequired) as exc:
-        rules.check(item(stage), supervisor(None), note)
+        rules.check(item(stage), mover(stage), note)
     assert exc.value.code == "note_required"
     assert exc.value.message == "请填写本阶段的处理情况（至少4个字）"
 
@@ -156,7 +212,7 @@ def test_a_note_shorter_than_4_characters_is_refused(stage, note):
 @pytest.mark.parametrize("stage", OPEN)
 def test_a_note_longer_than_1000_characters_is_refused(stage):
     with pytest.raises(NoteTooLong) as exc:
-        rules.check(item(stage), supervisor(None), "字" * 1001)
+        rules.check(item(stage), mover(stage), "字" * 1001)
     assert exc.value.code == "note_too_long"
     assert exc.value.message == "处理情况不超过1000个字"
 
@@ -165,7 +221,9 @@ def test_every_move_records_a_note_of_the_same_bounds():
     assert [(m.source, m.note_min, m.note_max) for m in rules.MOVES] == [
         (stage, 4, 1000) for stage in OPEN
     ]
-    assert all(m.roles == {Role.SUPERVISOR} for m in rules.MOVES)
+    assert [m.roles for m in rules.MOVES] == [
+        {Role.CLERK} if m.source in OFFICE_STAGES else {Role.SUPERVISOR} for m in rules.MOVES
+    ]
 
 
 def test_a_move_appends_what_was_done_by_whom_and_when():

@@ -15,14 +15,24 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.builders import clerk, supervisor
+from tests.builders import citizen, clerk, submit, supervisor
 from tests.conftest import seeded_copy
 from tracker.domain import clock
 from tracker.domain import throughput as tp
 from tracker.domain.errors import DomainError
 from tracker.domain.states import COMPLETED_STATES, OPEN_STATES, CaseStatus
+from tracker.domain.workflow import Action
 from tracker.extensions import db
-from tracker.models import AuditEntry, Case, ClockPause, Office, Rating, Rectification, User
+from tracker.models import (
+    AuditEntry,
+    Case,
+    ClockPause,
+    Notification,
+    Office,
+    Rating,
+    Rectification,
+    User,
+)
 from tracker.services import cases as case_ops
 from tracker.services import dashboard as dash
 from tracker.services import rectification, workqueue
@@ -221,7 +231,11 @@ def test_overdue_and_at_risk_equal_counts_from_the_cases(app, today):
     assert sorted(line.tracking_number for line in lines) == sorted(
         c.tracking_number for c in open_here if c.act_by < today
     )
-    assert all(line.days == (today - line.act_by).days > 0 for line in lines)
+    # in working days, as the queue counts them (not calendar days)
+    calendar = get_calendar()
+    assert all(line.act_by < today for line in lines)
+    assert all(line.days == calendar.working_days_between(line.act_by, today) for line in lines)
+    assert any(line.days != (today - line.act_by).days for line in lines) or not lines
 
 
 @pytest.mark.parametrize("today", [TODAY, TODAY + timedelta(days=10), TODAY + timedelta(days=40)])
@@ -410,22 +424,23 @@ def test_rectification_rate_and_moving_an_item_through_every_stage(app):
     assert summary.total == len(bad) and summary.followed_up == 0 and summary.rate == 0
     item = dash.rectifications(scope.office_ids(), sel, TODAY)[0]
     sup = supervisor("510000")
+    office_clerk = clerk(db.session.get(Office, item.office_id).code)  # the rated office
 
     moved = rectification.advance(
-        item.id, sup, "已电话核实：等待时间确实较长", NOW, expected_stage="verify"
+        item.id, office_clerk, "已电话核实：等待时间确实较长", NOW, expected_stage="verify"
     )
     assert moved.stage == "rectify"
     summary = dash.rectification_summary(scope.office_ids(), sel, TODAY)
     assert summary.followed_up == 1
     assert summary.rate == pytest.approx(1 / len(bad))
 
-    for stage, note in (
-        ("rectify", "已调整窗口排班"),
-        ("reply", "已向申请人反馈整改情况"),
-        ("follow_up", "回访申请人，表示认可"),
-        ("review", "复核无误，同意办结"),
+    for stage, note, who in (
+        ("rectify", "已调整窗口排班", office_clerk),
+        ("reply", "已向申请人反馈整改情况", office_clerk),
+        ("follow_up", "回访申请人，表示认可", sup),
+        ("review", "复核无误，同意办结", sup),
     ):
-        moved = rectification.advance(item.id, sup, note, NOW, expected_stage=stage)
+        moved = rectification.advance(item.id, who, note, NOW, expected_stage=stage)
     assert moved.stage == "closed" and moved.closed_at == NOW
     assert [h["stage"] for h in moved.history] == [
         "verify",
@@ -435,15 +450,45 @@ def test_rectification_rate_and_moving_an_item_through_every_stage(app):
         "review",
     ]
     assert moved.history[-1]["note"] == "复核无误，同意办结"
-    assert moved.history[0]["by"] == sup.username
+    assert moved.history[0]["by"] == office_clerk.username
+    assert moved.history[-1]["by"] == sup.username
     with pytest.raises(DomainError):
         rectification.advance(item.id, sup, "再推进一次", NOW)
-    audited = db.session.scalar(
-        sa.select(sa.func.count(AuditEntry.id)).where(
-            AuditEntry.action == "rectification_move", AuditEntry.user_id == sup.id
+    audited = {
+        who.id: db.session.scalar(
+            sa.select(sa.func.count(AuditEntry.id)).where(
+                AuditEntry.action == "rectification_move", AuditEntry.user_id == who.id
+            )
         )
+        for who in (office_clerk, sup)
+    }
+    assert audited == {office_clerk.id: 3, sup.id: 2}
+    # the office's reply reached the applicant
+    case = db.session.get(Case, moved.case_id)
+    replies = db.session.scalars(
+        sa.select(Notification.body).where(
+            Notification.user_id == case.applicant_id, Notification.case_id == case.id
+        )
+    ).all()
+    assert any("已向申请人反馈整改情况" in body for body in replies)
+
+
+def test_the_supervisor_sends_an_item_back_to_the_office_with_a_new_deadline(app):
+    db.session.rollback()
+    scope = dash.load_scope("510000")
+    sel = dash.Selection.of(scope.office_ids(), None, FIRST, TODAY)
+    item = dash.rectifications(scope.office_ids(), sel, TODAY)[0]
+    office_clerk = clerk(db.session.get(Office, item.office_id).code)
+    for stage in ("verify", "rectify", "reply"):
+        rectification.advance(item.id, office_clerk, "本部门已处理完毕", NOW, expected_stage=stage)
+    with pytest.raises(DomainError):  # the office does not do supervision's follow-up call
+        rectification.advance(item.id, office_clerk, "自己回访自己", NOW)
+    later = NOW + timedelta(days=3)
+    back = rectification.advance(
+        item.id, supervisor("510000"), "回访：申请人仍不满意", later, send_back=True
     )
-    assert audited == 5
+    assert back.stage == "rectify" and back.history[-1]["sent_back"] is True
+    assert back.due_on == get_calendar().add_working_days(local_date(later), 5)
 
 
 def test_rectification_moves_need_a_note_the_right_scope_and_the_current_stage(app):
@@ -452,7 +497,9 @@ def test_rectification_moves_need_a_note_the_right_scope_and_the_current_stage(a
     sel = dash.Selection.of(scope.office_ids(), None, FIRST, TODAY)
     item = dash.rectifications(scope.office_ids(), sel, TODAY)[0]
     with pytest.raises(DomainError) as exc:
-        rectification.advance(item.id, supervisor("510000"), "  ", NOW)
+        rectification.advance(
+            item.id, clerk(db.session.get(Office, item.office_id).code), "  ", NOW
+        )
     assert exc.value.code == "note_required"
     outsider = supervisor("500000")
     with pytest.raises(rectification.RectificationNotFound):
@@ -544,3 +591,38 @@ def test_open_data_for_a_scope_has_only_its_regions(app, tmp_path):
     finally:
         conn.close()
     assert regions and all(code.startswith("50") for code in regions)
+
+
+def test_the_rectification_summary_counts_the_period_only(app):
+    """差评 n, followed up m, overdue k: all three of the items opened in the range; an old
+    item still open past its deadline belongs to the period it was opened in."""
+    db.session.rollback()
+    scope = dash.load_scope("510000")
+    cd = clerk("510100-hf")
+    case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
+    case_ops.act(case.id, Action.ACCEPT, cd, NOW - timedelta(days=2))
+    case_ops.act(case.id, Action.APPROVE, cd, NOW - timedelta(days=2))
+    case_ops.rate(case.id, db.session.get(User, case.applicant_id), 1, "太慢", NOW)
+    items = [
+        r
+        for r in db.session.scalars(sa.select(Rectification).order_by(Rectification.id))
+        if r.office_id in scope.offices
+    ]
+    assert len(items) >= 2
+    old, recent = items[0], items[-1]
+    start = TODAY - timedelta(days=10)
+    old.created_at = datetime(2026, 9, 1, 3, tzinfo=UTC)  # before the range
+    old.due_on = date(2026, 9, 10)  # long overdue, never moved
+    recent.created_at = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=3)
+    recent.due_on = TODAY - timedelta(days=1)  # overdue, opened in the range
+    db.session.commit()
+    sel = dash.Selection.of(scope.office_ids(), None, start, TODAY)
+    lo, hi = sel.utc_bounds
+    in_range = [r for r in items if lo <= r.created_at.replace(tzinfo=UTC) < hi]
+    summary = dash.rectification_summary(scope.office_ids(), sel, TODAY)
+    assert summary.total == len(in_range)
+    expected_overdue = [
+        r for r in in_range if r.stage != "closed" and r.due_on is not None and r.due_on < TODAY
+    ]
+    assert recent in expected_overdue and old not in in_range
+    assert summary.overdue_open == len(expected_overdue)

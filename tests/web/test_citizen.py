@@ -170,3 +170,64 @@ def test_notifications_list_and_mark_read(client, two_citizens):
         )
         == 0
     )
+
+
+# ---- the timeline in plain language -------------------------------------------------------
+
+
+def test_the_timeline_hides_internal_steps_and_a_supplement_answered_waits_for_acceptance(
+    client,
+):
+    owner = citizen()
+    cd = clerk("510100-hf")
+    case = submit("hf-retirement-withdrawal", owner, "510100-hf", "510100-hf")
+    ops.assign(case.id, cd, cd, NOW)  # claim: internal
+    ops.act(
+        case.id,
+        Action.REQUEST_SUPPLEMENT,
+        cd,
+        NOW,
+        reason="请补充银行卡复印件",
+        payload={"items": [{"material": "id_card", "note": "复印件不清晰"}]},
+    )
+    ops.act(case.id, Action.SUBMIT_SUPPLEMENT, owner, NOW)
+    login_as(client, owner)
+    page = client.get(f"/cases/{case.tracking_number}").get_data(as_text=True)
+    assert "等待受理" in page and "部门正在办理" not in page
+    timeline = page.split('id="timeline-title"', 1)[1].split("</section>", 1)[0]
+    assert 'data-step="claim"' not in timeline and "认领" not in timeline
+    assert (
+        'data-step="request_supplement"' in timeline and 'data-step="submit_supplement"' in timeline
+    )
+    assert "部门请您补正材料" in timeline and "下一步：等待部门审核补正材料" in timeline
+    assert timeline.count('class="timeline-next"') == 3  # submit, request, answer
+
+
+def test_a_due_date_pending_its_calendar_says_so_in_words_on_the_case_page_and_track(client):
+    owner = citizen()
+    cd = clerk("510100-hf")
+    case = submit("hf-retirement-withdrawal", owner, "510100-hf", "510100-hf")
+    ops.act(case.id, Action.ACCEPT, cd, NOW)
+    db.session.execute(
+        sa.update(Case).where(Case.id == case.id).values(due_on=None, due_pending_year=2031)
+    )
+    db.session.commit()
+    words = "2031 年法定节假日安排尚未公布"
+    login_as(client, owner)
+    assert words in client.get(f"/cases/{case.tracking_number}").get_data(as_text=True)
+    client.post("/logout")
+    tracked = client.post(
+        "/track", data={"number": case.tracking_number, "last4": owner.phone[-4:]}
+    ).get_data(as_text=True)
+    assert words in tracked and "认领" not in tracked
+
+
+def test_once_rated_the_form_is_gone_and_the_rating_shown(client, two_citizens):
+    owner, _other, case, _attachment = two_citizens
+    login_as(client, owner)
+    page = client.get(f"/cases/{case.tracking_number}").get_data(as_text=True)
+    assert 'class="rate-form"' in page
+    client.post(f"/cases/{case.tracking_number}/rate", data={"score": "5", "comment": "很快"})
+    page = client.get(f"/cases/{case.tracking_number}").get_data(as_text=True)
+    assert 'class="rate-form"' not in page and "非常满意" in page and "很快" in page
+    assert "欢迎对本次服务进行评价" not in page

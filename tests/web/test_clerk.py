@@ -854,3 +854,170 @@ def test_joint_case_subtask_from_letter_to_completion(app):
     assert (
         stranger.post(sub_url, data={"action": "subtask_accept", "version": "3"}).status_code == 404
     )
+
+
+# ---- a late decision says why -----------------------------------------------------------------
+
+
+def test_a_late_completion_asks_for_its_reason_beside_the_field(app, monkeypatch):
+    case = submit(AHDT, citizen(), CD_HF, CD_HF)
+    me = clerk(CD_HF)
+    case = ops.act(case.id, Action.ACCEPT, me, NOW)
+    due = case.due_on
+    assert due is not None
+    later = at(date(due.year, due.month, due.day + 3))
+    monkeypatch.setattr(wallclock, "now", lambda: later)
+    client = signed_in(app, me)
+    page = html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+    assert 'name="lateness_code"' in page and "request_extension" not in case_actions(page)
+    url = f"/clerk/cases/{case.tracking_number}/act"
+    before = footprint(case)
+    response = client.post(url, data={"action": "approve", "version": "2", "lateness_note": "积压"})
+    assert response.status_code == 422
+    assert "请选择逾期原因" in html_of(response) and "积压" in html_of(response)
+    response = client.post(
+        url, data={"action": "approve", "version": "2", "lateness_code": "other"}
+    )
+    assert response.status_code == 422 and "请写明具体原因" in html_of(response)
+    assert footprint(case) == before
+    response = client.post(
+        url,
+        data={
+            "action": "approve",
+            "version": "2",
+            "lateness_code": "coordination",
+            "lateness_note": "等待转出地回函",
+        },
+    )
+    assert response.status_code == 302
+    done = fresh(case)
+    assert (done.lateness_code, done.lateness_note) == ("coordination", "等待转出地回函")
+    assert "等待其他部门协查或回复" in html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+
+
+def test_an_on_time_completion_asks_nothing(app):
+    case = submit(AHDT, citizen(), CD_HF, CD_HF)
+    me = clerk(CD_HF)
+    ops.act(case.id, Action.ACCEPT, me, NOW)
+    client = signed_in(app, me)
+    assert 'name="lateness_code"' not in html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act", data={"action": "approve", "version": "2"}
+    )
+    assert response.status_code == 302 and fresh(case).lateness_code is None
+
+
+# ---- results and delivery ----------------------------------------------------------------------
+
+RESULT_PDF = b"%PDF-1.4\n% result\n%%EOF\n"
+
+
+def test_a_completion_with_a_result_document_and_postal_delivery_reaches_the_applicant(
+    app, tmp_path
+):
+    files = tmp_path / "files"
+    app.config["UPLOAD_FOLDER"] = str(files)
+    owner = citizen()
+    case = submit(AHDT, owner, CD_HF, CD_HF)
+    me = clerk(CD_HF)
+    ops.act(case.id, Action.ACCEPT, me, NOW)
+    client = signed_in(app, me)
+    url = f"/clerk/cases/{case.tracking_number}/act"
+    page = html_of(client.get(f"/clerk/cases/{case.tracking_number}"))
+    assert 'enctype="multipart/form-data"' in page and 'name="result"' in page
+    # a file that is not a PDF/JPG/PNG: refused beside the field, nothing written or kept
+    before = footprint(case)
+    bad = client.post(
+        url,
+        data={"action": "approve", "version": "2", "result": (io.BytesIO(b"MZ\x90\x00"), "x.exe")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and 'id="result-error"' in html_of(bad)
+    assert footprint(case) == before and not (files.exists() and list(files.iterdir()))
+    done = client.post(
+        url,
+        data={
+            "action": "approve",
+            "version": "2",
+            "result": (io.BytesIO(RESULT_PDF), "准予提取决定书.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    result = db.session.scalars(
+        sa.select(Attachment).where(
+            Attachment.case_id == case.id, Attachment.material_code == "_result"
+        )
+    ).one()
+    assert result.original_name == "准予提取决定书.pdf" and result.uploaded_by_id == me.id
+    sent = client.post(
+        url,
+        data={
+            "action": "deliver",
+            "version": "3",
+            "delivery_method": "post",
+            "delivery_ref": "ea 123456789 cn",
+        },
+    )
+    assert sent.status_code == 302
+    assert (fresh(case).delivery_ref, fresh(case).delivery_status) == ("EA123456789CN", "sent")
+    # the delivery is a written notice too (送达告知书), naming the waybill
+    from tracker.services.notices import notices_of
+
+    kinds = [(n.kind, n.facts.get("delivery_ref")) for n in notices_of(case.id)]
+    assert ("delivery", "EA123456789CN") in kinds, kinds
+    applicant = app.test_client()
+    login_as(applicant, owner)
+    mine = html_of(applicant.get(f"/cases/{case.tracking_number}"))
+    section = mine.split('id="result-title"', 1)[1].split("</section>", 1)[0]
+    assert "准予提取决定书.pdf" in section and "EA123456789CN" in section and "已寄出" in section
+    assert "<a" not in section.split("EA123456789CN", 1)[0].rsplit("<tr>", 1)[1]  # plain text
+    download = applicant.get(f"/cases/{case.tracking_number}/files/{result.id}")
+    body = download.get_data()
+    download.close()
+    assert download.status_code == 200 and body == RESULT_PDF
+    # the clerk records the signature; the applicant hears of each step
+    signed = client.post(f"/clerk/cases/{case.tracking_number}/delivery", data={"version": "4"})
+    assert signed.status_code == 302 and fresh(case).delivery_status == "delivered"
+    assert "已签收" in html_of(applicant.get(f"/cases/{case.tracking_number}"))
+    notes = db.session.scalars(
+        sa.select(Notification.body).where(Notification.case_id == case.id)
+    ).all()
+    assert any("EA123456789CN" in body for body in notes)
+    assert any("寄给您的办理结果已签收" in body for body in notes)
+    again = client.post(f"/clerk/cases/{case.tracking_number}/delivery", data={"version": "5"})
+    assert again.status_code == 422 and "无需更新" in html_of(again)
+
+
+def test_collection_at_the_counter_checks_the_pickup_code(app):
+    owner = citizen()
+    case = submit(AHDT, owner, CD_HF, CD_HF)
+    me = clerk(CD_HF)
+    ops.act(case.id, Action.ACCEPT, me, NOW)
+    ops.act(case.id, Action.APPROVE, me, NOW)
+    client = signed_in(app, me)
+    response = client.post(
+        f"/clerk/cases/{case.tracking_number}/act",
+        data={"action": "deliver", "version": "3", "delivery_method": "counter"},
+    )
+    assert response.status_code == 302
+    code = fresh(case).delivery_ref
+    assert code and len(code) == 6 and code.isdigit()
+    assert fresh(case).delivery_status == "awaiting_pickup"
+    deliver_event = db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "deliver")
+    ).one()
+    assert code not in str(deliver_event.payload)  # the code is not on the history
+    applicant = app.test_client()
+    login_as(applicant, owner)
+    assert code in html_of(applicant.get(f"/cases/{case.tracking_number}"))
+    url = f"/clerk/cases/{case.tracking_number}/delivery"
+    wrong = "000000" if code != "000000" else "111111"
+    refused = client.post(url, data={"version": "4", "code": wrong})
+    assert refused.status_code == 422 and "领取码不正确" in html_of(refused)
+    assert wrong in html_of(refused)  # what was typed stays
+    assert fresh(case).delivery_status == "awaiting_pickup"
+    assert client.post(url, data={"version": "4", "code": code}).status_code == 302
+    assert fresh(case).delivery_status == "collected"
+    page = html_of(applicant.get(f"/cases/{case.tracking_number}"))
+    assert "已领取" in page and code not in page

@@ -34,6 +34,7 @@ from tracker.models import (
 )
 from tracker.services import cases as ops
 from tracker.services.calendar import local_date
+from tracker.services.demo import DEMO_PASSWORD
 from tracker.web import wallclock
 
 TODAY = date(2026, 11, 20)
@@ -375,14 +376,15 @@ def test_late_completions_of_an_office_with_their_reasons(app):
 
 
 def extension_case() -> Case:
+    """Asked for on 19 Nov, due 23 Nov: still decidable at ``NOW`` (20 Nov)."""
     cd = clerk("510100-hf")
     case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
-    ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
+    ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 18, 3, tzinfo=UTC))
     return ops.act(
         case.id,
         Action.REQUEST_EXTENSION,
         cd,
-        datetime(2026, 11, 3, 3, tzinfo=UTC),
+        datetime(2026, 11, 19, 3, tzinfo=UTC),
         reason="需跨省核对缴存记录",
         payload={"days": 2},
     )
@@ -444,15 +446,26 @@ def test_extension_decisions_outside_the_scope_are_refused(app):
 # ---- rectification -------------------------------------------------------------------------
 
 
+def rated_office_clerk(item: Rectification) -> User:
+    return clerk(db.session.get(Office, item.office_id).code)
+
+
 def test_rectification_moves_with_a_note_and_shows_its_history(app):
     item = sichuan_item()
-    client = signed_in(app, supervisor("510000"))
-    empty = client.post(
-        f"/supervisor/rectifications/{item.id}", data={"note": "", "stage": "verify"}
+    sup = signed_in(app, supervisor("510000"))
+    # 核实 is the rated office's: the supervisor's page offers no form, a posted one is refused
+    assert 'name="note"' not in html(sup.get(f"/supervisor/rectifications/{item.id}"))
+    refused = sup.post(
+        f"/supervisor/rectifications/{item.id}",
+        data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
     )
+    assert refused.status_code == 422
+    client = signed_in(app, rated_office_clerk(item))
+    assert f"/clerk/rectifications/{item.id}" in html(client.get("/clerk/rectifications"))
+    empty = client.post(f"/clerk/rectifications/{item.id}", data={"note": "", "stage": "verify"})
     assert empty.status_code == 422 and "请填写本阶段的处理情况" in html(empty)
     moved = client.post(
-        f"/supervisor/rectifications/{item.id}",
+        f"/clerk/rectifications/{item.id}",
         data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
     )
     assert moved.status_code == 302
@@ -462,14 +475,80 @@ def test_rectification_moves_with_a_note_and_shows_its_history(app):
     assert db.session.get(Rectification, item.id).stage == "rectify"
     # The same form posted again (stale stage) moves nothing.
     again = client.post(
-        f"/supervisor/rectifications/{item.id}",
+        f"/clerk/rectifications/{item.id}",
         data={"note": "电话核实：排队时间过长属实", "stage": "verify"},
     )
     assert again.status_code == 409
     db.session.rollback()
     assert db.session.get(Rectification, item.id).stage == "rectify"
-    rows = csv_rows(client.get("/supervisor/ratings?format=csv&table=stages&from=2026-09-01"))
+    assert "电话核实：排队时间过长属实" in html(sup.get(f"/supervisor/rectifications/{item.id}"))
+    rows = csv_rows(sup.get("/supervisor/ratings?format=csv&table=stages&from=2026-09-01"))
     assert ["整改", "1"] in rows
+    # another office's clerk: the same 404 as no item
+    other = signed_in(app, clerk("500112-hf"))
+    assert other.get(f"/clerk/rectifications/{item.id}").status_code == 404
+
+
+def test_the_office_replies_the_supervisor_follows_up_sends_back_and_the_applicant_rates_again(
+    app,
+):
+    item = sichuan_item()
+    office_client = signed_in(app, rated_office_clerk(item))
+    for stage, note in (("verify", "核实属实，排队过长"), ("rectify", "已增开一个窗口")):
+        assert (
+            office_client.post(
+                f"/clerk/rectifications/{item.id}", data={"note": note, "stage": stage}
+            ).status_code
+            == 302
+        )
+    page = html(office_client.get(f"/clerk/rectifications/{item.id}"))
+    assert "给申请人的答复" in page  # the 反馈 note is the reply
+    reply = "您好，我们已增开窗口，今后等候时间将明显缩短。"
+    assert (
+        office_client.post(
+            f"/clerk/rectifications/{item.id}", data={"note": reply, "stage": "reply"}
+        ).status_code
+        == 302
+    )
+    db.session.rollback()
+    case = db.session.get(Case, item.case_id)
+    applicant = db.session.get(User, case.applicant_id)
+    assert any(
+        reply in n.body
+        for n in db.session.scalars(
+            sa.select(Notification).where(Notification.user_id == applicant.id)
+        )
+    )
+    sup = signed_in(app, supervisor("510000"))
+    url = f"/supervisor/rectifications/{item.id}"
+    assert (
+        sup.post(url, data={"note": "回访：申请人表示认可", "stage": "follow_up"}).status_code
+        == 302
+    )
+    back = sup.post(
+        url, data={"note": "复核：整改未落实到位", "stage": "review", "op": "send_back"}
+    )
+    assert back.status_code == 302
+    db.session.rollback()
+    sent_back = db.session.get(Rectification, item.id)
+    assert sent_back.stage == "rectify" and sent_back.history[-1]["sent_back"] is True
+    assert "退回整改" in html(office_client.get(f"/clerk/rectifications/{item.id}"))
+    # the applicant saw the reply and rates again, once
+    citizen_client = app.test_client()
+    login_as(citizen_client, applicant, DEMO_PASSWORD)  # a demo applicant
+    own = html(citizen_client.get(f"/cases/{case.tracking_number}"))
+    assert reply in own, own.split('id="rate-title"', 1)[-1][:1500]
+    assert "follow-up-form" in own
+    assert (
+        citizen_client.post(
+            f"/cases/{case.tracking_number}/follow-up", data={"score": "4", "comment": "好多了"}
+        ).status_code
+        == 302
+    )
+    own = html(citizen_client.get(f"/cases/{case.tracking_number}"))
+    assert "follow-up-form" not in own and "您的追加评价" in own and "好多了" in own
+    db.session.rollback()
+    assert db.session.get(Rating, item.rating_id).follow_up_score == 4
 
 
 # ---- speed by design ------------------------------------------------------------------------
@@ -502,6 +581,9 @@ def test_queries_per_page_are_few_and_do_not_grow_with_the_data(app):
         return out
 
     extension_case()  # one request pending, so that the extension page reads the reasons
+    # one case overdue at the office, so that its overdue list reads the reasons' trail
+    overdue = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
+    ops.act(overdue.id, Action.ACCEPT, clerk("510100-hf"), datetime(2026, 11, 2, 3, tzinfo=UTC))
     counts()  # warm-up: the working-day calendar is loaded once per process
     before = counts()
     assert max(before.values()) <= 20, before
@@ -512,3 +594,75 @@ def test_queries_per_page_are_few_and_do_not_grow_with_the_data(app):
         case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
         ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
     assert counts() == before
+
+
+# ---- lateness: reasons and working days on the office's lists -------------------------------
+
+
+def late_and_overdue_cases() -> tuple[Case, Case]:
+    """Two cases accepted Mon 2 Nov (due Thu 5 Nov): one decided Mon 16 Nov with its lateness
+    reason (7 working days late, 11 calendar days), one still open at ``NOW`` (Fri 20 Nov: 11
+    working days overdue, 15 calendar days)."""
+    cd = clerk("510100-hf")
+    cases = []
+    for _ in range(2):
+        case = submit("hf-retirement-withdrawal", citizen(), "510100-hf", "510100-hf")
+        case = ops.act(case.id, Action.ACCEPT, cd, datetime(2026, 11, 2, 3, tzinfo=UTC))
+        assert case.due_on == date(2026, 11, 5)
+        cases.append(case)
+    done = ops.act(
+        cases[0].id,
+        Action.APPROVE,
+        cd,
+        datetime(2026, 11, 16, 3, tzinfo=UTC),
+        payload={"lateness_code": "coordination", "lateness_note": "等待转出地回函"},
+    )
+    return done, cases[1]
+
+
+def row_of(rows: list[list[str]], tracking_number: str) -> list[str]:
+    return next(r for r in rows if r and r[0] == tracking_number)
+
+
+def test_the_office_lists_count_working_days_and_show_the_lateness_reason(app):
+    done, open_case = late_and_overdue_cases()
+    client = signed_in(app, supervisor("510000"))
+    base = f"/supervisor/offices/{office_id('510100-hf')}?from=2026-11-16&to=2026-11-16"
+    late = csv_rows(client.get(base + "&format=csv&table=late"))
+    assert "超期工作日" in late[0] and "逾期原因" in late[0]
+    row = row_of(late, done.tracking_number)
+    assert row[late[0].index("超期工作日")] == "7"
+    assert "等待其他部门协查或回复" in row[late[0].index("逾期原因")]
+    assert "等待转出地回函" in row[late[0].index("逾期原因")]
+    overdue = csv_rows(client.get(base + "&format=csv&table=overdue"))
+    assert "逾期工作日" in overdue[0]
+    assert row_of(overdue, open_case.tracking_number)[overdue[0].index("逾期工作日")] == "11"
+    page = html(client.get(base))
+    section = page.split('id="late-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/supervisor/cases/{done.tracking_number}"' in section
+    section = page.split('id="overdue-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/supervisor/cases/{open_case.tracking_number}"' in section
+
+
+def test_a_supervisor_opens_a_case_in_scope_read_only_with_the_applicant_masked(app):
+    done, _open = late_and_overdue_cases()
+    client = signed_in(app, supervisor("510000"))
+    response = client.get(f"/supervisor/cases/{done.tracking_number}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = html(response)
+    db.session.rollback()
+    applicant = db.session.get(User, done.applicant_id)
+    assert applicant.real_name not in page and applicant.phone not in page
+    assert "等待其他部门协查或回复" in page and "等待转出地回函" in page  # the reason
+    assert "2026-11-05" in page  # the clock: the due date
+    assert 'name="action"' not in page and "/clerk/" not in page  # read-only: no moves
+    # outside the scope, or not a case: the same 404
+    chongqing = signed_in(app, supervisor("500000"))
+    assert chongqing.get(f"/supervisor/cases/{done.tracking_number}").status_code == 404
+    assert client.get("/supervisor/cases/510000000000000").status_code == 404
+    assert (
+        signed_in(app, clerk("510100-hf"))
+        .get(f"/supervisor/cases/{done.tracking_number}")
+        .status_code
+        == 403
+    )

@@ -42,6 +42,11 @@ class Action(StrEnum):
     ASSIGN = "assign"
     RELEASE = "release"
     RATE = "rate"
+    # The delivery's second step (not state changes): a posted result signed for, a counter
+    # result collected (tracker/domain/delivery.py)
+    MARK_DELIVERED = "mark_delivered"
+    MARK_COLLECTED = "mark_collected"
+    FOLLOW_UP_RATE = "follow_up_rate"  # 追评 after the office's reply to a bad rating
 
     @property
     def label_zh(self) -> str:
@@ -85,4 +90,7 @@ ACTION_LABELS: dict[Action, tuple[str, str]] = {
     Action.ASSIGN: ("分派", "Assign"),
     Action.RELEASE: ("释放", "Release"),
     Action.RATE: ("评价", "Rate"),
+    Action.MARK_DELIVERED: ("邮件已签收", "Mark as signed for"),
+    Action.MARK_COLLECTED: ("窗口已领取", "Mark as collected"),
+    Action.FOLLOW_UP_RATE: ("追加评价", "Follow-up rating"),
 }

@@ -22,7 +22,9 @@ from datetime import date
 from typing import Any
 
 from . import clock
+from .delivery import clean_waybill, first_status
 from .errors import DomainError, UnknownCalendarYear
+from .lateness import check_extension_approval, check_extension_request, is_late, lateness_values
 from .states import DELIVERY_METHODS, CaseStatus, DeliveryMethod, HandlingMode, is_paused
 from .states import SubTaskStatus as T
 from .text import N_
@@ -66,6 +68,7 @@ class Timing:
     clock_start_on: date | None = None
     extension_days: int = 0
     extension_requested_days: int | None = None
+    extension_due_on: date | None = None  # the due date when the pending extension was asked
     due_on: date | None = None
     due_pending_year: int | None = None
     pauses: tuple[clock.Pause, ...] = ()  # every pause of the case, the open one included
@@ -201,27 +204,47 @@ def _whole_days(payload: Mapping[str, Any], limit: int) -> int:
 
 
 def _payload_values(
-    action: Action, case: CaseFacts, timing: Timing, payload: Mapping[str, Any]
+    action: Action, case: CaseFacts, timing: Timing, payload: Mapping[str, Any], today: date
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The columns a move sets from what the clerk gave (and what the event records)."""
     if action is Action.FORWARD:
         return {"custody_office_id": case.competent_office_id, "assignee_id": None}, {}
     if action is Action.REQUEST_EXTENSION:
-        return {"extension_requested_days": _whole_days(payload, timing.statutory_days)}, {}
+        check_extension_request(today, timing.due_on)
+        return {
+            "extension_requested_days": _whole_days(payload, timing.statutory_days),
+            "extension_due_on": timing.due_on,
+        }, {"due_at_request": timing.due_on.isoformat() if timing.due_on else None}
     if action is Action.APPROVE_EXTENSION:
+        check_extension_approval(today, timing.extension_due_on)
         granted = timing.extension_requested_days or 0
         return (
-            {"extension_days": timing.extension_days + granted, "extension_requested_days": None},
+            {
+                "extension_days": timing.extension_days + granted,
+                "extension_requested_days": None,
+                "extension_due_on": None,
+            },
             {"days": timing.extension_requested_days},
         )
     if action is Action.REFUSE_EXTENSION:
-        return {"extension_requested_days": None}, {}
+        return {"extension_requested_days": None, "extension_due_on": None}, {}
+    if action in DECISIONS and is_late(today, timing.due_on):
+        values = lateness_values(payload)
+        return values, dict(values)
     if action is Action.DELIVER:
         method = payload.get("delivery_method", DeliveryMethod.ONLINE.value)
         if method not in DELIVERY_METHODS:
             raise DomainError(N_("送达方式须为网上、邮寄或窗口领取"), code="delivery_method")
-        ref = str(payload.get("delivery_ref", ""))[:DELIVERY_REF_MAX] or None
-        return {"delivery_method": method, "delivery_ref": ref}, {}
+        if method == DeliveryMethod.POST.value:
+            ref: str | None = clean_waybill(payload.get("delivery_ref"))
+        elif method == DeliveryMethod.COUNTER.value:
+            ref = str(payload.get("pickup_code") or "") or None  # made by the services
+        else:
+            ref = str(payload.get("delivery_ref", ""))[:DELIVERY_REF_MAX] or None
+        status = first_status(str(method))
+        return {"delivery_method": method, "delivery_ref": ref, "delivery_status": status}, {
+            "delivery_status": status
+        }
     return {}, {}
 
 
@@ -274,7 +297,7 @@ def effects(
     payload = payload or {}
     status = next_status(action, case)
     closing = status.is_closed and status is not case.status
-    values, record = _payload_values(action, case, timing, payload)
+    values, record = _payload_values(action, case, timing, payload, today)
     stamps = {_STAMPED_BY[action]} if action in _STAMPED_BY else set()
     if closing:
         stamps.add("completed_at")
@@ -289,6 +312,7 @@ def effects(
         extension_requested_days=values.get(
             "extension_requested_days", timing.extension_requested_days
         ),
+        extension_due_on=values.get("extension_due_on", timing.extension_due_on),
     )
     if action in _RECOUNTS_DUE:
         due_on, pending = due(start, after.promised_days, after.extension_days, pauses, calendar)

@@ -52,6 +52,8 @@ _NEXT: dict[Action, tuple[Text, Text]] = {
         ),
     ),
     Action.DELIVER: (N_("结果已送达"), N_("办理结果已送达，请注意查收。")),
+    Action.MARK_DELIVERED: (N_("邮件已签收"), N_("寄给您的办理结果已签收。")),
+    Action.MARK_COLLECTED: (N_("结果已领取"), N_("办理结果已在窗口领取。")),
     Action.WITHDRAW: (N_("申请已撤回"), N_("您已撤回申请，办件结束。")),
     Action.CANCEL: (
         N_("办件已撤销"),

@@ -5,9 +5,11 @@ A bad rating (:func:`tracker.domain.ratings.is_bad`) opens one item for the rate
 verify (核实) → rectify (整改) → reply (反馈) → follow-up call (回访) → review (复核) → closed.
 
 Each row of :data:`MOVES` says where a stage goes, who may move it (role, and which party:
-a supervisor whose regions cover the rated office) and what must be recorded: a note of what
-was done in the stage just finished, between ``note_min`` and ``note_max`` characters after
-:func:`clean_note`. ``check``, ``refusal`` and ``next_stage`` read only this table, like the case
+the rated office's clerks do 核实, 整改 and 反馈 — the 反馈 note is the reply the applicant
+receives — and a supervisor whose regions cover the rated office does 回访 and 复核) and what
+must be recorded: a note of what was done in the stage just finished, between ``note_min`` and
+``note_max`` characters after :func:`clean_note`. At 回访 or 复核 the supervisor may send the
+item back to 整改 (:data:`SEND_BACK`), with a note and a new deadline in working days. ``check``, ``refusal`` and ``next_stage`` read only this table, like the case
 workflow (:mod:`tracker.domain.workflow`); the closed stage has no row, so it is final.
 """
 
@@ -79,15 +81,27 @@ def _m(source: RectificationStage, target: RectificationStage) -> StageMove:
     return StageMove(source, target, frozenset({Role.SUPERVISOR}), Party.SUPERVISOR)
 
 
+def _o(source: RectificationStage, target: RectificationStage) -> StageMove:
+    return StageMove(source, target, frozenset({Role.CLERK}), Party.RATED_OFFICE)
+
+
 R = RectificationStage
 MOVES: tuple[StageMove, ...] = (
-    _m(R.VERIFY, R.RECTIFY),
-    _m(R.RECTIFY, R.REPLY),
-    _m(R.REPLY, R.FOLLOW_UP),
+    _o(R.VERIFY, R.RECTIFY),
+    _o(R.RECTIFY, R.REPLY),
+    _o(R.REPLY, R.FOLLOW_UP),  # the note is the reply to the applicant
     _m(R.FOLLOW_UP, R.REVIEW),
     _m(R.REVIEW, R.CLOSED),
 )
 MOVES_BY_SOURCE: dict[RectificationStage, StageMove] = {m.source: m for m in MOVES}
+# The supervisor sends an item back to the office's 整改 from 回访 or 复核.
+SEND_BACK: dict[RectificationStage, StageMove] = {
+    s: _m(s, R.RECTIFY) for s in (R.FOLLOW_UP, R.REVIEW)
+}
+REPLY_STAGE = R.REPLY  # the office's note at this stage is sent to the applicant
+OFFICE_STAGES: frozenset[RectificationStage] = frozenset(
+    m.source for m in MOVES if m.party is Party.RATED_OFFICE
+)
 # The stages from first to last, following the table (what a progress bar shows).
 STAGE_ORDER: tuple[RectificationStage, ...] = (
     FIRST_STAGE,
@@ -116,11 +130,18 @@ class ItemFacts:
 
     stage: RectificationStage
     region_codes: frozenset[str]  # the rated office's region with its ancestors
+    office_id: int | None = None  # the rated office
 
 
 def next_stage(stage: RectificationStage | str) -> RectificationStage | None:
     move = MOVES_BY_SOURCE.get(RectificationStage(stage))
     return None if move is None else move.target
+
+
+def replied(history: list[dict[str, Any]] | None) -> bool:
+    """The office's 反馈 has reached the applicant (at least once, even if the item was sent
+    back since): the applicant may then add a follow-up rating."""
+    return any(h.get("stage") == REPLY_STAGE.value for h in history or [])
 
 
 def is_open(stage: RectificationStage | str) -> bool:
@@ -141,16 +162,28 @@ def clean_note(note: str | None) -> str:
 def _party_holds(party: Party, item: ItemFacts, actor: ActorFacts) -> bool:
     if party is Party.SUPERVISOR:
         return actor.region_codes is None or bool(actor.region_codes & item.region_codes)
+    if party is Party.RATED_OFFICE:
+        return actor.office_id is not None and actor.office_id == item.office_id
     return False
 
 
 def may_see(item: ItemFacts, actor: ActorFacts) -> bool:
-    """A supervisor whose regions cover the rated office; anyone else is told nothing."""
+    """A supervisor whose regions cover the rated office, or a clerk of that office; anyone
+    else is told nothing."""
+    if actor.role is Role.CLERK:
+        return _party_holds(Party.RATED_OFFICE, item, actor)
     return actor.role is Role.SUPERVISOR and _party_holds(Party.SUPERVISOR, item, actor)
 
 
-def refusal(item: ItemFacts, actor: ActorFacts) -> str | None:
-    """Why ``actor`` may not move ``item`` on now (Chinese), or None when allowed."""
+def refusal(item: ItemFacts, actor: ActorFacts, *, send_back: bool = False) -> str | None:
+    """Why ``actor`` may not move ``item`` on (or send it back) now (Chinese), or None."""
+    if send_back:
+        back = SEND_BACK.get(item.stage)
+        if back is None:
+            return N_("当前阶段不能退回整改")
+        if actor.role not in back.roles or not _party_holds(back.party, item, actor):
+            return N_("无权退回该整改事项")
+        return None
     move = MOVES_BY_SOURCE.get(item.stage)
     if move is None:
         return N_("该整改事项已办结")
@@ -164,14 +197,17 @@ def refusal(item: ItemFacts, actor: ActorFacts) -> str | None:
     return None
 
 
-def check(item: ItemFacts, actor: ActorFacts, note: str | None) -> tuple[StageMove, str]:
-    """The move and the cleaned note to record, or a domain error that says why not."""
-    why = refusal(item, actor)
+def check(
+    item: ItemFacts, actor: ActorFacts, note: str | None, *, send_back: bool = False
+) -> tuple[StageMove, str]:
+    """The move (or the send-back) and the cleaned note to record, or a domain error that
+    says why not."""
+    why = refusal(item, actor, send_back=send_back)
     if why is not None:
         if item.stage.is_final:
             raise RectificationClosed(why)
         raise TransitionNotAllowed(why)
-    move = MOVES_BY_SOURCE[item.stage]
+    move = SEND_BACK[item.stage] if send_back else MOVES_BY_SOURCE[item.stage]
     text = clean_note(note)
     if len(text) < move.note_min:
         raise NoteRequired(N_("请填写本阶段的处理情况（至少%(n)s个字）", n=move.note_min))

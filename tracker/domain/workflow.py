@@ -42,6 +42,7 @@ class Party(StrEnum):
     COOPERATING_OFFICE = "cooperating_office"  # the office a sub-task was sent to
     LEAD_OFFICE = "lead_office"  # the office that sent the sub-task (holds the case)
     SUPERVISOR = "supervisor"  # a supervisor whose regions cover the case
+    RATED_OFFICE = "rated_office"  # a clerk of the office a bad rating was given to
     SYSTEM = "system"
 
 

@@ -94,11 +94,15 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_days: Mapped[int] = mapped_column(default=0)
     extension_requested_days: Mapped[int | None]  # a request awaiting a supervisor
+    extension_due_on: Mapped[date | None]  # the due date when that request was made
+    lateness_code: Mapped[str | None] = mapped_column(sa.String(16))  # decided late: why
+    lateness_note: Mapped[str | None] = mapped_column(sa.String(500))
     formal_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_method: Mapped[str | None] = mapped_column(sa.String(16))
-    delivery_ref: Mapped[str | None] = mapped_column(sa.String(64))
+    delivery_ref: Mapped[str | None] = mapped_column(sa.String(64))  # waybill or pickup code
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(16))  # domain/delivery.py
     applicant_phone_last4: Mapped[str] = mapped_column(sa.String(4))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     idempotency_hash: Mapped[str | None] = mapped_column(sa.String(64))  # of the request body
@@ -266,6 +270,10 @@ class Rating(db.Model):  # type: ignore[name-defined,misc]
     score: Mapped[int]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 追评: after the office's reply to a bad rating, once (services/ratings.follow_up)
+    follow_up_score: Mapped[int | None]
+    follow_up_comment: Mapped[str | None] = mapped_column(sa.Text)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Notification(db.Model):  # type: ignore[name-defined,misc]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.rectification import FIRST_STAGE, RectificationStage
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .case import Case, Rating
 
 _STAGE_SQL = ", ".join(f"'{s.value}'" for s in RectificationStage)
 
@@ -49,3 +52,6 @@ class Rectification(db.Model):  # type: ignore[name-defined,misc]
     history: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id], viewonly=True)
+    rating: Mapped[Rating] = relationship(foreign_keys=[rating_id], viewonly=True)

@@ -23,7 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.messages import applicant_message, applicant_notice
 from ..domain.regions import region_lineage
 from ..domain.states import CaseStatus, Role
-from ..domain.text import N_, Named
+from ..domain.text import N_, Named, Text
 from ..domain.workflow import Action, ActorFacts, CaseFacts, SubTaskFacts
 from ..models import (
     Attachment,
@@ -131,6 +131,7 @@ def timing_of(case: Case, pauses: Sequence[ClockPause]) -> Timing:
         clock_start_on=case.clock_start_on,
         extension_days=case.extension_days,
         extension_requested_days=case.extension_requested_days,
+        extension_due_on=case.extension_due_on,
         due_on=case.due_on,
         due_pending_year=case.due_pending_year,
         pauses=spans_of(pauses),
@@ -149,7 +150,7 @@ def notify_applicant(
     )
     if msg is None:
         return None
-    params = {
+    params: dict[str, Any] = {
         "action": action.value,
         "service_zh": case.service.name_zh,
         "service_en": case.service.name_en,
@@ -157,6 +158,10 @@ def notify_applicant(
         "reason": reason,
         "due_on": case.due_on.isoformat() if case.due_on is not None else None,
     }
+    if isinstance(reason, Text):  # a note made by the domain (N_): re-made in English
+        params["reason_msgid"] = reason.msgid
+        params["reason_params"] = {k: str(v) for k, v in reason.params.items()}
+
     note = Notification(
         user_id=case.applicant_id,
         case_id=case.id,

@@ -8,6 +8,7 @@ raises ``StaleCase`` (HTTP 409) and writes nothing.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,13 +18,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..database import write_transaction
+from ..domain.delivery import RESULT_MATERIAL, delivery_words, pickup_code_from
+from ..domain.delivery import next_status as next_delivery_status
 from ..domain.effects import (
+    DECISIONS,
     CaseChanges,
     act_by,
     effects,
 )
 from ..domain.errors import DomainError
 from ..domain.identifiers import make_tracking_number, phone_last4
+from ..domain.notices import NoticeKind
 from ..domain.offices import OfficeFacts, check_office_choice
 from ..domain.states import (
     CaseStatus,
@@ -61,6 +66,7 @@ from .case_store import (  # noqa: F401  (StaleCase, CaseNotFound and the facts:
 )
 from .case_store import notify_applicant as _notify  # a module global: tests replace it
 from .deadlines import fill_pending_due_dates, refresh_act_by  # noqa: F401  (re-exported)
+from .ratings import follow_up as follow_up_rating  # noqa: F401  (re-exported)
 from .ratings import rate as rate  # re-exported: callers name it case_ops.rate
 
 if TYPE_CHECKING:
@@ -217,10 +223,13 @@ def act(
     files: Sequence[tuple[str, StoredFile]] = (),
     licences: Mapping[str, str] | None = None,
     via: Mapping[str, Any] | None = None,
+    result: StoredFile | None = None,
 ) -> Case:
     """Make one workflow move. ``actor=None`` is the system (the Art. 32 sweep).
 
-    ``files``/``licences`` are materials filed with the move (the applicant's supplements).
+    ``files``/``licences`` are materials filed with the move (the applicant's supplements);
+    ``result`` is the result document (certificate, licence, letter) a decision attaches,
+    already written by ``uploads.store_upload`` (the caller discards it if this raises).
 
     ``payload`` carries what a move needs: ``items`` (补正 list), ``days`` (extension),
     ``cooperating_offices`` (joint: office ids, one per cooperation role, when processing
@@ -228,6 +237,7 @@ def act(
     (rejection: the office that is competent if not us).
     """
     payload = dict(payload or {})
+    payload.pop("pickup_code", None)  # made here, never taken from a caller
     reason = (reason or "").strip() or None
     with write_transaction() as session:
         case = load_for_update(session, case_id)
@@ -236,15 +246,27 @@ def act(
         facts = case_facts(case)
         check(action, facts, actor_facts(actor), reason)
         notices.check_move(action, reason, payload)  # a notice's facts: before any write
+        if result is not None and (action not in DECISIONS or actor is None):
+            raise DomainError(N_("只有办结时可以附上办理结果"), code="result")
         from_status, today = case.status, local_date(now)
         pauses = pauses_of(case.id, session)
-        changes = effects(action, facts, timing_of(case, pauses), today, get_calendar(), payload)
+        given = {**payload, "pickup_code": new_pickup_code()}
+        changes = effects(action, facts, timing_of(case, pauses), today, get_calendar(), given)
         _persist(session, case, changes, pauses, now, reason, payload)
         if files or licences:
             if actor is None:
                 raise DomainError(N_("只有申请人可以提交材料"), code="not_applicant")
             attach_materials(session, case, actor, now, files, licences or {})
             payload["materials"] = sorted({c for c, _ in files} | set(licences or {}))
+        if result is not None and actor is not None:
+            attach_materials(session, case, actor, now, [(RESULT_MATERIAL, result)], {})
+            payload["result_document"] = result.original_name
+        told = reason
+        if action is Action.DELIVER:
+            # The applicant is told how the result comes: the waybill, or the pickup code.
+            told = delivery_words(str(case.delivery_method), case.delivery_ref)
+            if case.delivery_method == "counter":
+                payload.pop("delivery_ref", None)  # the pickup code stays off the history
         record_event(
             session,
             case,
@@ -258,9 +280,67 @@ def act(
             metrics=changes.metrics,
         )
         notice = notices.issue_for_move(session, case, action, actor, reason, payload, now)
-        link_notice(_notify(session, case, action, reason, now), notice)
+        if action is Action.DELIVER and case.delivery_method:
+            # 送达告知书: how the result comes (the waybill for post; the pickup code stays off
+            # the notice as it stays off the history, the case page shows it to the applicant).
+            method = str(case.delivery_method)
+            notice = notices.issue(
+                session,
+                case,
+                NoticeKind.DELIVERY,
+                notices.delivery_facts(
+                    method, case.delivery_ref if method == "post" else None, today, []
+                ),
+                now,
+                actor=actor,
+                action=action,
+            )
+        link_notice(_notify(session, case, action, told, now), notice)
         if via:
             audit_via(session, case, action, actor, now, ip, via)
+    return case
+
+
+def new_pickup_code() -> str:
+    """Random digits for a counter pickup code (domain/delivery.py keeps the format)."""
+    return pickup_code_from("".join(secrets.choice("0123456789") for _ in range(8)))
+
+
+def update_delivery(
+    case_id: int,
+    actor: User,
+    now: datetime,
+    *,
+    code: str = "",
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> Case:
+    """The delivery's second step, by a clerk of the receiving or the deciding office: a
+    posted result signed for, or a counter result collected (the applicant's pickup code
+    checked). An event on the timeline and a notice to the applicant."""
+    with write_transaction() as session:
+        case = load_for_update(session, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise StaleCase(case)
+        offices = (case.receiving_office_id, case.competent_office_id)
+        if actor.role is not Role.CLERK or actor.office_id not in offices:
+            raise DomainError(N_("只有收件或办理部门的经办人员可以更新送达"), code="not_office")
+        status = next_delivery_status(
+            case.delivery_method, case.delivery_status, code=code, stored=case.delivery_ref or ""
+        )
+        action = Action.MARK_COLLECTED if status == "collected" else Action.MARK_DELIVERED
+        write_case(session, case, {"delivery_status": status, "updated_at": now})
+        record_event(
+            session,
+            case,
+            action,
+            actor,
+            case.status,
+            now,
+            payload={"delivery_status": status},
+            ip=ip,
+        )
+        _notify(session, case, action, None, now)
     return case
 
 

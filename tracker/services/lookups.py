@@ -7,6 +7,8 @@ Nothing here writes; the larger reads the pages share stay in ``queries.py``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -78,3 +80,22 @@ def database_ready() -> bool:
         db.session.rollback()
         return False
     return True
+
+
+def supervised_case(office_ids: Collection[int], tracking_number: str) -> Case | None:
+    """A case a supervisor may open read-only: received, decided or held by an office in
+    their scope (``office_ids``); else None, exactly like a number that does not exist."""
+    number = tracking_number.strip().upper()
+    if not number or len(number) > TRACKING_NUMBER_MAX:
+        return None
+    ids = list(office_ids)
+    return db.session.scalars(
+        sa.select(Case).where(
+            Case.tracking_number == number,
+            sa.or_(
+                Case.custody_office_id.in_(ids),
+                Case.competent_office_id.in_(ids),
+                Case.receiving_office_id.in_(ids),
+            ),
+        )
+    ).one_or_none()

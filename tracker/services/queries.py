@@ -24,6 +24,7 @@ from ..models import (
     Notification,
     Office,
     Rating,
+    Rectification,
     Region,
     Service,
     User,
@@ -189,6 +190,13 @@ def open_supplement(case: Case) -> ClockPause | None:
             ClockPause.ended_on.is_(None),
         )
     ).first()
+
+
+def rectification_of(case: Case) -> Rectification | None:
+    """The rectification a bad rating of the case opened, if any."""
+    return db.session.scalars(
+        sa.select(Rectification).where(Rectification.case_id == case.id)
+    ).one_or_none()
 
 
 def rating_of(case: Case) -> Rating | None:

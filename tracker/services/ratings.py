@@ -75,3 +75,35 @@ def rate(
             session, case, Action.RATE, applicant, case.status, now, payload={"score": int(score)}
         )
     return rating
+
+
+def follow_up(case_id: int, applicant: User, score: int, comment: str, now: datetime) -> Rating:
+    """追评: after the office replied to a bad rating, the applicant rates once more."""
+    with write_transaction() as session:
+        case = load_for_update(session, case_id)
+        if case.applicant_id != applicant.id:
+            raise CaseNotFound(N_("办件不存在"))
+        rating = session.scalars(sa.select(Rating).where(Rating.case_id == case.id)).one_or_none()
+        item = session.scalars(
+            sa.select(Rectification).where(Rectification.case_id == case.id)
+        ).one_or_none()
+        if rating is None or item is None or not rectification.replied(item.history):
+            raise DomainError(N_("办理部门反馈后才能追加评价"), code="not_replied")
+        if rating.follow_up_score is not None:
+            raise DomainError(N_("已追加评价"), code="already_rated")
+        if not is_valid_score(int(score)):
+            raise DomainError(N_("评价须为1至5分"), code="score_range")
+        rating.follow_up_score = int(score)
+        rating.follow_up_comment = comment.strip()[:500]
+        rating.follow_up_at = now
+        write_case(session, case, {"updated_at": now})
+        record_event(
+            session,
+            case,
+            Action.FOLLOW_UP_RATE,
+            applicant,
+            case.status,
+            now,
+            payload={"score": int(score)},
+        )
+    return rating

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from ..database import write_transaction
 from ..domain import rectification as rules
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, UnknownCalendarYear
 from ..domain.regions import region_lineage
 from ..domain.text import N_
-from ..models import Office, Rectification, User
+from ..extensions import db
+from ..models import Case, Notification, Office, Rectification, User
 from . import audit
+from .calendar import get_calendar, local_date
 from .case_store import actor_facts
 
 
@@ -49,14 +51,24 @@ def _move(
     now: datetime,
     expected_stage: str | None,
     ip: str | None,
+    send_back: bool = False,
 ) -> None:
     if expected_stage is not None and item.stage != expected_stage:
         raise _stale()
-    move, text = rules.check(facts, actor_facts(supervisor), note)
+    move, text = rules.check(facts, actor_facts(supervisor), note, send_back=send_back)
     entry = rules.history_entry(move, text, supervisor.username or "", supervisor.id, now)
+    if send_back:
+        entry["sent_back"] = True
     values: dict[str, Any] = {"stage": move.target, "history": [*(item.history or []), entry]}
     if move.closes:
         values["closed_at"] = now
+    if send_back:  # the office has a new deadline, in working days
+        try:
+            values["due_on"] = rules.deadline(local_date(now), get_calendar())
+        except UnknownCalendarYear:
+            values["due_on"] = None
+    if move.source is rules.REPLY_STAGE and not send_back:
+        _tell_applicant(session, item, text, now)
     result = session.execute(
         sa.update(Rectification)
         .where(Rectification.id == item.id, Rectification.stage == move.source)
@@ -73,10 +85,28 @@ def _move(
         success=True,
         ip=ip,
         target=f"rectification:{item.id}",
-        detail={"from": move.source.value, "to": move.target.value},
+        detail={"from": move.source.value, "to": move.target.value, "sent_back": send_back},
     )
     session.flush()
     session.refresh(item)
+
+
+def _tell_applicant(session: Session, item: Rectification, reply: str, now: datetime) -> None:
+    """The office's 反馈 reaches the applicant as a notice (with the case's number)."""
+    case = session.get(Case, item.case_id)
+    if case is None:
+        return
+    title = N_("差评整改反馈")
+    body = N_(
+        "办件 %(number)s：办理部门对您的评价作出反馈：%(reply)s 您可以在办件页面追加评价。",
+        number=case.tracking_number,
+        reply=reply,
+    )
+    session.add(
+        Notification(
+            user_id=case.applicant_id, case_id=case.id, created_at=now, title=title, body=body
+        )
+    )
 
 
 def advance(
@@ -87,11 +117,15 @@ def advance(
     *,
     expected_stage: str | None = None,
     ip: str | None = None,
+    send_back: bool = False,
 ) -> Rectification:
-    """Finish the item's current stage with ``note`` (what was done) and move it to the next.
+    """Finish the item's current stage with ``note`` (what was done) and move it to the next;
+    ``send_back``: the supervisor returns it to the office's 整改 (a new deadline).
 
-    ``expected_stage`` is the stage the supervisor's page showed: if someone moved the item
-    since, :class:`StaleRectification` is raised and nothing is written.
+    ``supervisor`` is whoever moves it: a clerk of the rated office for 核实, 整改 and 反馈
+    (the 反馈 note is sent to the applicant), a supervisor for 回访 and 复核.
+    ``expected_stage`` is the stage the page showed: if someone moved the item since,
+    :class:`StaleRectification` is raised and nothing is written.
     """
     with write_transaction() as session:
         item = session.get(Rectification, item_id, with_for_update=True, populate_existing=True)
@@ -99,7 +133,11 @@ def advance(
         facts = (
             None
             if item is None or office is None
-            else rules.ItemFacts(stage=item.stage, region_codes=region_lineage(office.region_code))
+            else rules.ItemFacts(
+                stage=item.stage,
+                region_codes=region_lineage(office.region_code),
+                office_id=office.id,
+            )
         )
         if item is None or facts is None or not rules.may_see(facts, actor_facts(supervisor)):
             # The refusal is recorded (this transaction commits only the audit row).
@@ -115,7 +153,21 @@ def advance(
             )
             item = None
         else:
-            _move(session, item, facts, supervisor, note, now, expected_stage, ip)
+            _move(session, item, facts, supervisor, note, now, expected_stage, ip, send_back)
     if item is None:
         raise RectificationNotFound(N_("整改事项不存在"))
     return item
+
+
+def office_items(office_id: int, *, open_only: bool = True) -> list[Rectification]:
+    """The rated office's items (its clerks' workbench), by deadline."""
+    stmt = sa.select(Rectification).where(Rectification.office_id == office_id)
+    if open_only:
+        stmt = stmt.where(Rectification.stage.in_(sorted(s.value for s in rules.OPEN_STAGES)))
+    return list(db.session.scalars(stmt.order_by(Rectification.due_on, Rectification.id)).all())
+
+
+def office_item(office_id: int, item_id: int) -> Rectification | None:
+    """One item of the rated office, or None (another office's answers like none)."""
+    item = db.session.get(Rectification, item_id)
+    return item if item is not None and item.office_id == office_id else None

@@ -169,7 +169,7 @@ def notice(note: Any) -> tuple[str, str]:
     """A notification's title and body in the page's language: made again from what it was
     made from (``params``) when kept, else as stored (the title by itself as the msgid)."""
     from ..domain.messages import DUE_DATE_FIXED, applicant_notice, due_date_fixed_notice
-    from ..domain.text import Named
+    from ..domain.text import Named, Text
 
     params = note.params or {}
     if params.get("notice") == DUE_DATE_FIXED:
@@ -190,7 +190,11 @@ def notice(note: Any) -> tuple[str, str]:
             action,
             service_name=Named(params.get("service_zh") or "", params.get("service_en") or ""),
             tracking_number=str(params.get("tracking_number") or ""),
-            reason=params.get("reason"),
+            reason=(
+                Text(str(params["reason_msgid"]), dict(params.get("reason_params") or {}))
+                if params.get("reason_msgid")
+                else params.get("reason")
+            ),
             due_on=date.fromisoformat(due) if due else None,
         )
     except (ValueError, TypeError):
@@ -249,6 +253,22 @@ def delivery_label(value: str | None) -> str:
     return _pick(method.label_zh, method.label_en)
 
 
+def lateness_label(code: str | None) -> str:
+    """A lateness reason code as a person reads it; an unknown code is shown as it is."""
+    from ..domain.lateness import LATENESS_REASONS
+
+    words = LATENESS_REASONS.get(code or "")
+    return say(words) if words is not None else (code or "")
+
+
+def delivery_status_label(status: str | None) -> str:
+    """``case.delivery_status`` in words ("" when none)."""
+    from ..domain.delivery import STATUS_WORDS
+
+    words = STATUS_WORDS.get(status or "")
+    return say(words) if words is not None else ""
+
+
 def score_label(score: int) -> str:
     return _pick(score_label_zh(score), score_label_en(score))
 
@@ -297,10 +317,17 @@ def register_domain_rules(app: Flask) -> None:
         stage_label=stage_label,
         notice_label=notice_label,
         reject_ground_label=reject_ground_label,
+        lateness_label=lateness_label,
+        delivery_status_label=delivery_status_label,
     )
     app.jinja_env.globals["reject_grounds"] = tuple(RejectGround)
     app.jinja_env.globals["notice_words"] = notice_words
+    from ..domain.citizen_view import is_visible, pending_due_words, step_words
+
+    app.jinja_env.tests.update(citizen_visible=is_visible)
     app.jinja_env.globals.update(
+        citizen_step=step_words,
+        pending_due_words=pending_due_words,
         delivery_methods=tuple(DeliveryMethod),
         rating_scores=SCORES,
         rectification_stages=STAGE_ORDER,

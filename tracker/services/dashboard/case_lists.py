@@ -11,11 +11,13 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ...domain.calendar import WorkingCalendar
+from ...domain.errors import UnknownCalendarYear
 from ...domain.states import COMPLETED_STATES, CaseStatus
 from ...domain.workflow import Action
 from ...extensions import db
 from ...models import Case, CaseEvent, User
-from ..calendar import local_date
+from ..calendar import get_calendar, local_date
 from ._sql import local_day_sql, open_status, redact
 from .grain import Selection
 
@@ -57,8 +59,19 @@ class CaseLine:
     act_by: date | None
     due_on: date | None
     completed_at: datetime | None
-    days: int | None  # calendar days overdue (open) or late (completed)
+    days: int | None  # working days overdue (open) or late (completed); None: calendar unknown
     trail: tuple[TrailEntry, ...] = ()
+    lateness_code: str | None = None  # why it was decided late (completed)
+    lateness_note: str | None = None
+
+
+def working_days_past(due: date, day: date, calendar: WorkingCalendar) -> int | None:
+    """Working days ``d`` with ``due < d <= day``: how late ``day`` is against ``due``, counted
+    like the queue counts (None when a year's calendar is missing)."""
+    try:
+        return calendar.working_days_between(due, day)
+    except UnknownCalendarYear:
+        return None
 
 
 def _trails(case_ids: Collection[int], names: Mapping[int, str]) -> dict[int, list[TrailEntry]]:
@@ -97,6 +110,8 @@ _CASE_COLUMNS = (
     Case.act_by,
     Case.due_on,
     Case.completed_at,
+    Case.lateness_code,
+    Case.lateness_note,
     User.real_name,
 )
 
@@ -116,6 +131,7 @@ def overdue_cases(
     )
     if service_ids is not None:
         stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    calendar = get_calendar()  # read once, whether or not a row needs it (a steady query count)
     rows = db.session.execute(stmt).all()
     trails = _trails([r.id for r in rows], {r.id: r.real_name for r in rows})
     return [
@@ -129,7 +145,7 @@ def overdue_cases(
             r.act_by,
             r.due_on,
             r.completed_at,
-            (today - r.act_by).days,
+            working_days_past(r.act_by, today, calendar),
             tuple(trails.get(r.id, ())),
         )
         for r in rows
@@ -158,6 +174,7 @@ def late_completions(
     )
     if service_ids is not None:
         stmt = stmt.where(Case.service_id.in_(list(service_ids)))
+    calendar = get_calendar()
     rows = db.session.execute(stmt).all()
     trails = _trails([r.id for r in rows], {r.id: r.real_name for r in rows})
     return [
@@ -171,8 +188,10 @@ def late_completions(
             r.act_by,
             r.due_on,
             r.completed_at,
-            (local_date(r.completed_at) - r.due_on).days,
+            working_days_past(r.due_on, local_date(r.completed_at), calendar),
             tuple(trails.get(r.id, ())),
+            r.lateness_code,
+            redact(r.lateness_note, [r.real_name]) if r.lateness_note else None,
         )
         for r in rows
     ]

@@ -25,7 +25,7 @@ class RectificationSummary:
     total: int  # bad ratings (1 or 2) in the range: each opened one item
     followed_up: int  # items moved past verification (or closed)
     by_stage: dict[str, int]
-    overdue_open: int  # not closed, past the deadline, whenever opened
+    overdue_open: int  # opened in the range, not closed, past the deadline today
 
     @property
     def rate(self) -> float | None:
@@ -35,7 +35,8 @@ class RectificationSummary:
 def rectification_summary(
     office_ids: Collection[int], sel: Selection, today: date
 ) -> RectificationSummary:
-    """Two queries: the items opened in the range by stage; the open items past deadline."""
+    """Two queries: the items opened in the range by stage; those of them still open past
+    their deadline (the period only, like every other figure beside it)."""
     lo, hi = sel.utc_bounds
     ids = list(office_ids)
     by_stage = {s.value: 0 for s in STAGE_ORDER}
@@ -53,6 +54,8 @@ def rectification_summary(
         db.session.scalar(
             sa.select(sa.func.count(Rectification.id)).where(
                 Rectification.office_id.in_(ids),
+                Rectification.created_at >= lo,
+                Rectification.created_at < hi,
                 Rectification.stage.in_(sorted(s.value for s in OPEN_STAGES)),
                 Rectification.due_on < today,
             )

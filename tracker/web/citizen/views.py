@@ -26,9 +26,11 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
+from ...domain.citizen_view import next_step
 from ...domain.errors import DomainError
 from ...domain.forms import material_problems, validate_answers
-from ...domain.states import CaseStatus, HandlingMode, Role, is_completed
+from ...domain.rectification import replied
+from ...domain.states import CaseStatus, HandlingMode, Role
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
 from ...services import cases as case_ops
@@ -261,31 +263,31 @@ def cases() -> str:
     )
 
 
-def _next_step(case: Case) -> str:
-    s = case.status
-    if s is CaseStatus.SUPPLEMENT_REQUESTED:
-        return _("请按补正通知补充或更正材料后重新提交，补正期间办理时限暂停。")
-    if s is CaseStatus.RECEIVED:
-        return _("等待部门受理，受理前您可以撤件。")
-    if is_completed(s):
-        return _("办件已办结，欢迎对本次服务进行评价。")
-    if s.is_closed:
-        return _("办件已结束。")
-    return _("部门正在办理，请留意通知。")
-
-
 @bp.get("/cases/<tracking_number>")
 def case(tracking_number: str) -> str:
     c = _own_case(tracking_number)
     today = local_date(wallclock.now())
+    rating = queries.rating_of(c)
+    item = queries.rectification_of(c)
+    replies = [h for h in (item.history if item else []) or [] if h.get("stage") == "reply"]
     return render_template(
         "citizen/case.html",
+        rectification=item,
+        office_reply=replies[-1].get("note") if replies else None,
+        can_follow_up=bool(
+            rating and item and replied(item.history) and rating.follow_up_score is None
+        ),
         case=c,
         events=queries.timeline(c),
         clock=queries.case_clock(c, today, current_app.config["AT_RISK_WORKING_DAYS"]),
         supplement=queries.open_supplement(c),
-        rating=queries.rating_of(c),
-        next_step=_next_step(c),
+        rating=rating,
+        next_step=next_step(
+            c.status,
+            accepted=c.accepted_at is not None,
+            rated=rating is not None,
+            delivered=c.delivered_at is not None,
+        ),
         can_retract=c.status
         in (CaseStatus.RECEIVED, CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
         and c.accepted_at is None,
@@ -410,6 +412,22 @@ def rate(tracking_number: str) -> Response:
         flash(say(exc.message), "error")
     else:
         flash(_("感谢您的评价"), "success")
+    return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+
+
+@bp.post("/cases/<tracking_number>/follow-up")
+def follow_up(tracking_number: str) -> Response:
+    """追评: after the office replied to a bad rating."""
+    c = _own_case(tracking_number)
+    form = forms.RateForm()
+    try:
+        case_ops.follow_up_rating(
+            c.id, current_user, form.score.data or 0, form.comment.data or "", wallclock.now()
+        )
+    except DomainError as exc:
+        flash(say(exc.message), "error")
+    else:
+        flash(_("感谢您的追加评价"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
 
 

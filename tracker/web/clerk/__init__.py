@@ -1,4 +1,4 @@
-from . import casepage, notes, queue, webhooks  # noqa: F401  (register the routes)
+from . import casepage, notes, queue, rectifications, webhooks  # noqa: F401  (register the routes)
 from .views import bp
 
 __all__ = ["bp"]

@@ -11,16 +11,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ...domain.delivery import NEXT_STATUS, RESULT_MATERIAL
+from ...domain.effects import DECISIONS
 from ...domain.errors import DomainError
 from ...domain.identifiers import mask_phone, mask_resident_id
+from ...domain.lateness import LATENESS_REASONS, is_late
 from ...domain.states import HandlingMode, SubTaskStatus
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION, available_subtask_actions
 from ...domain.workflow import TRANSITIONS_BY_ACTION, Action, available_actions
 from ...models import Case
 from ...services import cases as case_ops
-from ...services import lookups, notices, queries
+from ...services import lookups, notices, queries, uploads
 from ...services import office as office_ops
 from ...services.calendar import get_calendar, local_date
+from ...services.uploads import UploadLimits
 from .. import action_label, loc, wallclock
 from ..downloads import send_attachment
 from ..notice_files import send_notice
@@ -121,6 +125,7 @@ def _render_case(
     facts = case_ops.case_facts(case)
     actor = case_ops.actor_facts(me())
     notes = office_ops.canned_notes(mine)
+    late = is_late(today, case.due_on) and not case.status.is_closed
     actions = [
         OfferedMove(
             a,
@@ -129,6 +134,7 @@ def _render_case(
             [n for n in notes if n.kind == CANNED_KIND.get(a)],
         )
         for a in available_actions(facts, actor)
+        if not (late and a is Action.REQUEST_EXTENSION)  # too late to ask (lateness.py)
     ]
     subtasks = [
         (
@@ -153,7 +159,11 @@ def _render_case(
         cooperation_offices=_cooperation_offices(case, actions),
         materials=materials,
         form_rows=_form_rows(case),
-        other_attachments=[a for a in case.attachments if a.material_code not in materials],
+        other_attachments=[
+            a
+            for a in case.attachments
+            if a.material_code not in materials and a.material_code != RESULT_MATERIAL
+        ],
         phone_masked=mask_phone(case.applicant.phone or "") if case.applicant.phone else "",
         can_reveal=mine
         in (case.custody_office_id, case.receiving_office_id, case.competent_office_id),
@@ -173,6 +183,16 @@ def _render_case(
         appeal_default=forms.DEFAULT_APPEAL_RIGHTS,
         notices=notices.notices_of(case.id),
         delivery_methods=forms.DELIVERY_METHODS,
+        late=late,
+        lateness_reasons=LATENESS_REASONS,
+        results=[a for a in case.attachments if a.material_code == RESULT_MATERIAL],
+        delivery_step=(
+            NEXT_STATUS.get(case.delivery_method or "", ("", ""))[1]
+            if case.delivery_status == NEXT_STATUS.get(case.delivery_method or "", ("", ""))[0]
+            and mine in (case.receiving_office_id, case.competent_office_id)
+            else None
+        ),
+        upload_limits=UploadLimits(),
     )
     return html, status
 
@@ -211,10 +231,20 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
         canned=_canned_for(action),
         cooperation_count=len(case.service.cooperations),
         statutory_days=case.service.statutory_days,
+        late=is_late(local_date(wallclock.now()), case.due_on),
     )
     errors = form.field_errors()
     if errors:
         return _render_case(case, status=422, errors=errors, posted=posted)
+    result = None
+    upload = request.files.get("result") if action in DECISIONS else None
+    if upload is not None and upload.filename:
+        try:
+            result = uploads.store_upload(
+                upload.stream, upload.filename, folder=folder(), limits=UploadLimits()
+            )
+        except DomainError as exc:
+            return _render_case(case, status=422, errors={"result": exc.message}, posted=posted)
     try:
         case_ops.act(
             case.id,
@@ -225,18 +255,59 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
             reason=form.reason_text() or None,
             payload=form.payload(),
             ip=ip(),
+            result=result,
         )
     except case_ops.StaleCase:
+        _discard(result)
         return conflict(case.id, version, action_label(action.value))
     except notices.NoticeFactsMissing as exc:  # the notice's facts, beside their fields
         return _render_case(
             case_or_404(tracking_number), status=422, errors=dict(exc.fields), posted=posted
         )
     except DomainError as exc:
+        _discard(result)
         return _render_case(
             case_or_404(tracking_number), status=422, errors={"_action": exc.message}, posted=posted
         )
+    except BaseException:
+        _discard(result)
+        raise
     flash(_("已完成：%(action)s", action=action_label(action.value)), "success")
+    return redirect(url_for("clerk.case", tracking_number=case.tracking_number))
+
+
+def _discard(result: uploads.StoredFile | None) -> None:
+    if result is not None:
+        uploads.discard([result], folder())
+
+
+@bp.post("/cases/<tracking_number>/delivery")
+def delivery(tracking_number: str) -> tuple[str, int] | Response:
+    """The delivery's second step: a posted result signed for, a counter result collected."""
+    case = case_or_404(tracking_number)
+    form = forms.DeliveryUpdateForm()
+    version = version_or_400(form.version.data)
+    if version != case.version:
+        return conflict(case.id, version, _("更新送达"))
+    try:
+        case_ops.update_delivery(
+            case.id,
+            me(),
+            wallclock.now(),
+            code=form.code.data or "",
+            expected_version=version,
+            ip=ip(),
+        )
+    except case_ops.StaleCase:
+        return conflict(case.id, version, _("更新送达"))
+    except DomainError as exc:
+        return _render_case(
+            case_or_404(tracking_number),
+            status=422,
+            errors={"_delivery": exc.message},
+            posted=("_delivery", request.form),
+        )
+    flash(_("送达状态已更新"), "success")
     return redirect(url_for("clerk.case", tracking_number=case.tracking_number))
 
 

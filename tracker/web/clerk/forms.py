@@ -18,9 +18,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
+from ...domain.lateness import LATENESS_NOTE_MAX, LATENESS_REASONS
 from ...domain.notices import RejectGround
 from ...domain.states import CaseStatus, DeliveryMethod
 from ...domain.subtasks import SUBTASK_TRANSITIONS_BY_ACTION
+from ...domain.throughput import DECISION_ACTIONS
 from ...domain.workflow import CASE_ACTIONS, Action
 from ...services import notices
 from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
@@ -176,6 +178,7 @@ class ActionForm(MoveForm):
     material_codes: Sequence[str] = ()
     cooperation_count = 0
     statutory_days = 0
+    late = False  # a decision made after the due date: its lateness reason is asked
 
     def reason_text(self) -> str:
         """The typed reason, else the chosen canned note (the select works without JS)."""
@@ -204,7 +207,10 @@ class ActionForm(MoveForm):
             payload["delivery_method"] = self._fields["delivery_method"].data
             if self._fields["delivery_ref"].data:
                 payload["delivery_ref"] = self._fields["delivery_ref"].data
-        elif move is Action.REJECT:
+        if "lateness_code" in self._fields:
+            payload["lateness_code"] = self._fields["lateness_code"].data
+            payload["lateness_note"] = self._fields["lateness_note"].data or ""
+        if move is Action.REJECT:
             if self._fields["ground"].data:
                 payload["ground"] = self._fields["ground"].data
             if self._fields["competent_office_hint"].data:
@@ -236,6 +242,23 @@ def _ref_when_posted(form: ActionForm, field: LineField) -> None:
 def _competent_office_named(form: ActionForm, field: LineField) -> None:
     if form._fields["ground"].data == RejectGround.NOT_COMPETENT and not field.data:
         raise ValidationError(_("不属于本机关职权范围的，须告知申请人向哪个有权机关申请"))
+
+
+def _lateness_code(form: ActionForm, field: ChoiceField) -> None:
+    if field.data is None:
+        raise ValidationError(_("已超过承诺办结日期，请选择逾期原因"))
+
+
+def _lateness_note(form: ActionForm, field: TextField) -> None:
+    if form._fields["lateness_code"].data == "other" and not field.data:
+        raise ValidationError(_("逾期原因为“其他”时，请写明具体原因"))
+
+
+def _lateness_fields() -> dict[str, Field]:
+    return {
+        "lateness_code": ChoiceField(choices=tuple(LATENESS_REASONS), validators=[_lateness_code]),
+        "lateness_note": TextField(limit=LATENESS_NOTE_MAX, validators=[_lateness_note]),
+    }
 
 
 def _move_fields(
@@ -273,6 +296,7 @@ def action_form(
     canned: Mapping[int, str],
     cooperation_count: int,
     statutory_days: int,
+    late: bool = False,
 ) -> ActionForm:
     """The posted form of ``move`` on a case: its fields depend on the case's service (the
     materials one may ask for, the cooperating roles) and on the office's canned notes."""
@@ -282,7 +306,9 @@ def action_form(
         "material_codes": tuple(material_codes),
         "cooperation_count": cooperation_count,
         "statutory_days": statutory_days,
+        "late": late,
         **_move_fields(move, material_codes, cooperation_count),
+        **(_lateness_fields() if late and move in DECISION_ACTIONS else {}),
     }
     form_class = type(f"{move.name.title().replace('_', '')}Form", (ActionForm,), attrs)
     return form_class()  # type: ignore[no-any-return]
@@ -292,6 +318,13 @@ class AssignForm(FlaskForm):
     version = VersionField()
     op = ChoiceField(choices=("claim", "release", "assign"))
     assignee = LineField(limit=16)
+
+
+class DeliveryUpdateForm(FlaskForm):
+    """A posted result signed for, or a counter result collected (with the pickup code)."""
+
+    version = VersionField()
+    code = LineField(limit=16)
 
 
 class RevealForm(FlaskForm):

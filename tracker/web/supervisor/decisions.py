@@ -84,6 +84,7 @@ def rectification_item(item_id: int) -> Any:
                 wallclock.now(),
                 expected_stage=form.expected_stage(),
                 ip=request.remote_addr,
+                send_back=request.form.get("op") == "send_back",
             )
         except rectification.RectificationNotFound:
             g.denial_audited = True  # the service recorded the refusal with the move
@@ -110,6 +111,10 @@ def rectification_item(item_id: int) -> Any:
         service=scope.services[item.service_id],
         stage_flags=STAGE_FLAGS,
         next_stage=rules.next_stage(item.stage),
+        can_move=rules.is_open(item.stage)
+        and rules.RectificationStage(item.stage) not in rules.OFFICE_STAGES,
+        can_send_back=rules.RectificationStage(item.stage) in rules.SEND_BACK,
+        form_action=url_for("supervisor.rectification_item", item_id=item.id, **f.args()),
         rating_label=score_label(item.score),
         note_min=rules.NOTE_MIN,
         note_max=rules.NOTE_MAX,

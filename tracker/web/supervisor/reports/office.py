@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
+from flask import url_for
 from flask_babel import gettext as _
 
 from ....domain import throughput as tp
 from ....domain.states import CaseStatus
 from ....services import dashboard as dash
 from ....services.calendar import local_date
-from ... import action_label, loc, local_time
+from ... import action_label, lateness_label, loc, local_time
 from ..tables import Col, Flag, Lines, Link, Num, Pct, Table
 from .common import Links, by_code, name
 
@@ -78,6 +79,19 @@ def trail_lines(scope: dash.Scope, entries: tuple[dash.TrailEntry, ...]) -> Line
     return Lines(tuple(out))
 
 
+def case_link(tracking_number: str) -> Link:
+    """The tracking number, opening the case read-only (/supervisor/cases/<number>)."""
+    return Link(tracking_number, url_for("supervisor.case", tracking_number=tracking_number))
+
+
+def lateness_lines(line: dash.CaseLine) -> Lines:
+    """Why the office decided late: the reason's words and the clerk's note."""
+    if not line.lateness_code:
+        return Lines(())
+    words = lateness_label(line.lateness_code)
+    return Lines((words, line.lateness_note) if line.lateness_note else (words,))
+
+
 def status_flag(status: CaseStatus) -> Flag:
     return Flag(loc(status, "label"), f"badge-status status-{status.value}")
 
@@ -93,7 +107,7 @@ def overdue_table(
             Col(_("事项")),
             Col(_("状态")),
             Col(_("应办日期"), nowrap=True),
-            Col(_("逾期天数"), True),
+            Col(_("逾期工作日"), True),
             Col(_("原因记录（补正、特别程序、延期等）")),
         ],
         empty=_("当前没有逾期办件"),
@@ -106,7 +120,7 @@ def overdue_table(
     for line in lines:
         table.rows.append(
             [
-                line.tracking_number,
+                case_link(line.tracking_number),
                 name(scope.services[line.service_id]),
                 status_flag(line.status),
                 line.act_by,
@@ -127,7 +141,8 @@ def late_table(scope: dash.Scope, office_id: int, lines: list[dash.CaseLine], to
             Col(_("结果")),
             Col(_("应办结日期"), nowrap=True),
             Col(_("办结日期"), nowrap=True),
-            Col(_("超期天数"), True),
+            Col(_("超期工作日"), True),
+            Col(_("逾期原因")),
             Col(_("原因记录（补正、特别程序、延期等）")),
         ],
         empty=_("区间内没有超期办结的办件"),
@@ -140,12 +155,13 @@ def late_table(scope: dash.Scope, office_id: int, lines: list[dash.CaseLine], to
     for line in lines:
         table.rows.append(
             [
-                line.tracking_number,
+                case_link(line.tracking_number),
                 name(scope.services[line.service_id]),
                 status_flag(line.status),
                 line.due_on,
                 local_date(line.completed_at) if line.completed_at else None,
                 line.days,
+                lateness_lines(line),
                 trail_lines(scope, line.trail),
             ]
         )
