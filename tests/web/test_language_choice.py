@@ -225,3 +225,26 @@ def test_the_please_log_in_notice_is_in_the_chosen_language(client):
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert ENGLISH in html and "请先登录" not in html
     assert "Please log in" in html
+
+
+def switch_next_of(html: str) -> str:
+    found = re.search(r'name="next" value="([^"]*)"', html)
+    assert found, html[:2000]
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_after_a_form_s_errors_the_switch_goes_back_to_the_form_s_page(client):
+    """A form answered with its errors sits at the address it was posted to, which may take
+    no GET (405): the switch goes back to the page the form was on (the trial found a 405)."""
+    posted = client.post(
+        "/track",
+        data={"number": "x", "last4": "1"},
+        headers={"Referer": "http://localhost/track?from=home"},
+    )
+    assert switch_next_of(posted.get_data(as_text=True)) == "/track?from=home"
+    elsewhere = client.post(
+        "/track", data={"number": "x"}, headers={"Referer": "https://evil.example/track"}
+    )
+    assert switch_next_of(elsewhere.get_data(as_text=True)) == "/"
+    unknown = client.post("/track", data={"number": "x"})
+    assert switch_next_of(unknown.get_data(as_text=True)) == "/"

@@ -62,6 +62,20 @@ def without_lang(target: str) -> str:
     return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
+def switch_next() -> str:
+    """Where the header's switch comes back to: this address (path and query) for a page that
+    was opened (GET); for the answer to a form (a POST showing its errors, whose address takes
+    no GET) the page the form was on, when the browser says so and it is on this site, else
+    the home page."""
+    if request.method in ("GET", "HEAD"):
+        full = request.full_path
+        return full[:-1] if full.endswith("?") else full
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return urlunsplit(("", "", referrer.path, referrer.query, ""))
+    return "/"
+
+
 def switch(code: str, target: str) -> str:
     """The header's switch: remember ``code`` on the account (when signed in) and in the
     browser; the address to go back to. ``code`` was checked by the caller."""
@@ -89,6 +103,7 @@ def after_sign_in(user: User) -> None:
 
 def init_language(app: Flask) -> None:
     """Register after the session hooks (a timed-out session has ended by then)."""
+    app.jinja_env.globals["switch_next"] = switch_next
 
     @app.before_request
     def _account_language() -> None:
