@@ -59,7 +59,7 @@ def test_admin_adds_yunnan_and_a_new_clerk_accepts_a_case_there(page, app: Flask
     # ---- the admin, in the console ----
     _log_in(page, boss.username, PASSWORD)
     assert page.url.endswith("/admin/")
-    page.get_by_role("navigation", name="管理栏目").get_by_role("link", name="地区").click()
+    page.get_by_role("navigation", name="管理栏目").get_by_role("link", name="行政区划").click()
     page.get_by_role("link", name="新建地区").click()
     page.get_by_label("地区代码").fill("53000")  # a typo first: the error, nothing lost
     page.get_by_label("级别").select_option("province")

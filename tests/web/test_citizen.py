@@ -231,3 +231,22 @@ def test_once_rated_the_form_is_gone_and_the_rating_shown(client, two_citizens):
     page = client.get(f"/cases/{case.tracking_number}").get_data(as_text=True)
     assert 'class="rate-form"' not in page and "非常满意" in page and "很快" in page
     assert "欢迎对本次服务进行评价" not in page
+
+
+def test_a_case_refused_before_acceptance_shows_no_clock_badge(app, client):
+    """Found by a new-user trial: "不予受理" stood next to "尚未受理" (the clock badge of a
+    case never accepted), on the case page and in the list."""
+    owner = citizen()
+    case = submit("hf-retirement-withdrawal", owner, "510100-hf", "510100-hf")
+    ops.act(
+        case.id,
+        Action.REJECT,
+        clerk("510100-hf"),
+        NOW,
+        reason="材料不属于本机关受理范围",
+        payload={"competent_office_hint": "重庆市住房公积金管理中心"},
+    )
+    login_as(client, owner)
+    for path in (f"/cases/{case.tracking_number}", "/cases"):
+        html = client.get(path).get_data(as_text=True)
+        assert "不予受理" in html and "due-not_started" not in html, path

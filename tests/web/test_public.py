@@ -86,3 +86,20 @@ def test_unexpected_error_shows_an_error_id_and_no_traceback(app, client):
     assert response.status_code == 500
     assert "secret internals" not in html and "Traceback" not in html
     assert "错误编号" in html or "error" in html.lower()
+
+
+def test_staff_are_not_offered_links_that_refuse_them(app):
+    """Found by a new-user trial: a clerk, supervisor or admin on the home page was offered
+    "我的办件" (/cases) and on a service page "在线申请" (/services/<code>/apply), both 403."""
+    from tests.builders import admin, clerk, login_as, supervisor
+
+    for user in (clerk("510100-hf"), supervisor(None), admin()):
+        browser = app.test_client()
+        login_as(browser, user)
+        home = browser.get("/").get_data(as_text=True)
+        assert 'href="/cases"' not in home, user.role
+        page = browser.get("/services/hf-retirement-withdrawal").get_data(as_text=True)
+        assert "/services/hf-retirement-withdrawal/apply" not in page, user.role
+        assert "工作人员账号不能在线申请" in page
+    visitor = app.test_client().get("/services/hf-retirement-withdrawal").get_data(as_text=True)
+    assert "/services/hf-retirement-withdrawal/apply" in visitor

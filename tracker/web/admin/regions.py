@@ -17,7 +17,7 @@ from .views import bp, section
 
 section(
     "admin.regions",
-    N_("地区"),
+    N_("行政区划"),
     N_("省、地市、县区（GB/T 2260 代码）：新增、修改、停用。"),
     order=10,
 )
