@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +36,10 @@ def citizen(now: datetime = NOW, home: str = "500112") -> User:
         password=PASSWORD,
         now=now,
         phone=f"137{n:08d}",
-        resident_id=demo_resident_id("500112", "19900101", n),
+        # three serial digits per birth date: a long session (over 999 citizens) moves the date
+        resident_id=demo_resident_id(
+            "500112", (date(1990, 1, 1) + timedelta(days=n // 1000)).strftime("%Y%m%d"), n % 1000
+        ),
         home_region_code=home,
     )
 

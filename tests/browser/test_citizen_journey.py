@@ -105,7 +105,8 @@ def test_register_apply_supplement_complete_rate_and_track(page, app, tmp_path: 
     page.goto(page.base + "/cases")
     assert page.locator(".nav-count").inner_text().split()[0] == "3"  # submitted, forwarded, 补正
     page.get_by_role("link", name=number).click()
-    assert page.get_by_text("请上传清晰的身份证正反面").is_visible()
+    # (shown in the timeline and again in the 补正材料通知书 on the page)
+    assert page.get_by_text("请上传清晰的身份证正反面").first.is_visible()
     page.get_by_role("link", name="补正材料").click()
     page.locator("input[name=file_id_card]").set_input_files(str(scan))
     page.get_by_role("button", name="提交补正材料").click()
