@@ -72,3 +72,22 @@ def test_a_change_is_sealed_in_the_audit_log_with_before_and_after(app):
     assert first.change == "created" and first.before == {} and first.after["name_zh"] == "甲"
     assert newest.actor == user.username and str(newest.label) == "修改"
     assert audit.verify().ok
+
+
+def test_for_an_admin_case_and_applicant_pages_do_not_exist(app, client):
+    """Issue #11: an admin gets 404 on case and applicant pages (separation of duties)."""
+    from tests.builders import submit
+
+    owner = citizen()
+    case = submit("hf-retirement-withdrawal", owner, "510100-hf", "510100-hf")
+    login_as(client, admin())
+    number = case.tracking_number
+    for path in (
+        f"/cases/{number}",
+        "/cases",
+        f"/clerk/cases/{number}",
+        "/clerk/",
+        f"/supervisor/cases/{number}",
+        "/supervisor/",
+    ):
+        assert client.get(path).status_code == 404, path

@@ -50,7 +50,9 @@ bp = Blueprint("citizen", __name__)
 @login_required
 def _citizens_only() -> None:
     if current_user.role is not Role.CITIZEN:
-        abort(403)
+        # An admin configures and never reads cases or applicants (SECURITY.md, separation
+        # of duties): for them these pages do not exist.
+        abort(404 if current_user.role is Role.ADMIN else 403)
     g.personal_data = True
 
 

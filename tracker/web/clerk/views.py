@@ -53,7 +53,9 @@ def office_id() -> int:
 @login_required
 def _clerks_only() -> None:
     if current_user.role is not Role.CLERK or current_user.office_id is None:
-        abort(403)
+        # An admin configures and never reads cases or applicants (SECURITY.md, separation
+        # of duties): for them these pages do not exist.
+        abort(404 if current_user.role is Role.ADMIN else 403)
     g.personal_data = True
 
 

@@ -66,7 +66,9 @@ def _me() -> User:
 @login_required
 def _supervisors_only() -> None:
     if current_user.role is not Role.SUPERVISOR:
-        abort(403)
+        # An admin configures and never reads cases or applicants (SECURITY.md, separation
+        # of duties): for them these pages do not exist.
+        abort(404 if current_user.role is Role.ADMIN else 403)
     g.personal_data = True  # Cache-Control: no-store
     g.scope = dash.load_scope(current_user.scope_region_code)
 
