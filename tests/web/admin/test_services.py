@@ -181,3 +181,14 @@ def test_an_unknown_service_is_404(app, client):
     _signed_in(app, client)
     assert client.get("/admin/services/no-such").status_code == 404
     assert client.post("/admin/services/no-such/publish").status_code == 302
+
+
+def test_a_preview_shows_what_saving_would_refuse(app, client):
+    """Found by a new-user trial: a preview with promised > statutory said nothing; saving then
+    refused it. The preview shows the same errors beside the fields and saves nothing."""
+    _signed_in(app, client)
+    data = _form() | {"statutory_days": "10", "promised_days": "15"}
+    response = client.post(f"/admin/services/{CODE}", data=data | {"action": "preview"})
+    page = response.get_data(as_text=True)
+    assert 'id="promised_days-error"' in page and "承诺时限不能超过法定时限" in page
+    assert 'value="15"' in page and sv.draft(CODE) is None

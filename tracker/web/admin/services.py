@@ -165,6 +165,15 @@ def _render_editor(
     return html, status
 
 
+def _problems(doc: dict[str, Any]) -> dict[str, Any]:
+    """What saving would refuse, shown beside the fields of a preview too (nothing is saved)."""
+    try:
+        sv.check(doc)
+    except sv.DraftRefused as exc:
+        return exc.errors
+    return {}
+
+
 @bp.get("/services")
 def services() -> str:
     args = {k: request.args.get(k, "").strip()[:64] for k in ("q", "department", "mode", "status")}
@@ -184,7 +193,7 @@ def services_new() -> tuple[str, int] | Response:
         return _render_editor(sv.blank(request.args.get("department", "")), new=True)
     doc = document_from(request.form, None)
     if request.form.get("action") == "preview":
-        return _render_editor(doc, new=True)
+        return _render_editor(doc, errors=_problems(doc), new=True)
     try:
         sv.save_draft(actor=current_user, at=wallclock.now(), doc=doc, new=True, ip=_ip())
     except sv.DraftRefused as exc:
@@ -202,7 +211,7 @@ def services_edit(code: str) -> tuple[str, int] | Response:
         return _render_editor(doc)
     typed = document_from(request.form, code)
     if request.form.get("action") == "preview":
-        return _render_editor(typed)
+        return _render_editor(typed, errors=_problems(typed))
     try:
         sv.save_draft(actor=current_user, at=wallclock.now(), doc=typed, ip=_ip())
     except sv.DraftRefused as exc:
