@@ -100,3 +100,26 @@ def test_unknown_parent_region_is_refused(app, tmp_path):
     )
     with pytest.raises(CatalogueError, match="unknown parent"):
         load_catalogue(tmp_path)
+
+
+def test_a_required_material_s_help_never_says_it_need_not_be_uploaded():
+    """Issue #16 item 3: help texts consistent with required flags. "无需上传" under a material
+    marked 必要 read as "you may skip it"; an e-licence number stands in for the upload, and
+    the help says so, in both languages."""
+    import json
+    from pathlib import Path
+
+    data = json.loads(
+        (Path(__file__).parents[2] / "tracker/catalogue/data/services.json").read_text("utf-8")
+    )
+    services = data if isinstance(data, list) else data["services"]
+    for svc in services:
+        for m in svc.get("materials", []):
+            note = m.get("note_zh") or ""
+            if m.get("required"):
+                assert not any(w in note for w in ("无需", "免于", "不用")), (
+                    svc["code"],
+                    m["code"],
+                )
+            if note:
+                assert m.get("note_en"), (svc["code"], m["code"], "a help text without English")
