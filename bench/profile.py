@@ -61,6 +61,9 @@ def main() -> None:
     parser.add_argument("--pages", default="queue,case,track,dashboard")
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="the functions with the most own time (cProfile)"
+    )
     args = parser.parse_args()
 
     app = _app(args.cases)
@@ -129,6 +132,19 @@ def main() -> None:
                 fetch()
             profiler.stop()
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+        if args.cprofile:
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(args.n):
+                fetch()
+            profile.disable()
+            stats = pstats.Stats(profile).sort_stats("tottime")
+            stats.print_stats(25)
+            if os.environ.get("BENCH_CALLERS"):
+                stats.print_callers(os.environ["BENCH_CALLERS"])
 
 
 if __name__ == "__main__":

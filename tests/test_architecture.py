@@ -357,3 +357,34 @@ def test_each_role_is_refused_exactly_where_the_matrix_says(app, tmp_path, monke
                         "the matrix says refused"
                     )
     assert not wrong, "\n".join(wrong)
+
+
+def _subclasses_flaskform(source: str) -> bool:
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        bases: list[ast.expr] = []
+        if isinstance(node, ast.ClassDef):
+            bases = node.bases
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "type":
+            if len(node.args) > 1 and isinstance(node.args[1], ast.Tuple):
+                bases = node.args[1].elts
+        if any(getattr(b, "id", getattr(b, "attr", None)) == "FlaskForm" for b in bases):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (PACKAGE / "web").rglob("*.py") if p.name != "fields.py"),
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_forms_derive_from_the_project_form(path: Path):
+    """Every form derives from ``tracker.web.fields.Form`` (WTForms' messages read once per
+    language, not on each request: docs/performance.md)."""
+    assert not _subclasses_flaskform(path.read_text(encoding="utf-8"))
+
+
+def test_the_form_base_guard_can_fail():
+    assert _subclasses_flaskform("class A(FlaskForm):\n    pass\n")
+    assert _subclasses_flaskform("A = type('A', (FlaskForm,), {})\n")
+    assert not _subclasses_flaskform("class A(Form):\n    pass\n")

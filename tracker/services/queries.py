@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.clock import DueState
 from ..domain.states import (
@@ -204,11 +204,12 @@ def rating_of(case: Case) -> Rating | None:
 
 
 def tracked_case(tracking_number: str, phone_last4: str) -> Case | None:
-    """Public tracking: the number and the last four digits of the applicant's phone."""
+    """Public tracking: the number and the last four digits of the applicant's phone. The
+    service and the office holding it come in the same statement (the page shows both)."""
     return db.session.scalars(
-        sa.select(Case).where(
-            Case.tracking_number == tracking_number, Case.applicant_phone_last4 == phone_last4
-        )
+        sa.select(Case)
+        .where(Case.tracking_number == tracking_number, Case.applicant_phone_last4 == phone_last4)
+        .options(joinedload(Case.service), joinedload(Case.custody_office))
     ).one_or_none()
 
 

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from babel import support
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, StringField
+from wtforms.i18n import messages_path
 from wtforms.widgets import HiddenInput, TextInput
 
 from .inputs import INT_MAX, clean_text, one_line, parse_date, parse_int
@@ -21,6 +26,38 @@ from .inputs import INT_MAX, clean_text, one_line, parse_date, parse_int
 def _first(valuelist: Sequence[Any]) -> str | None:
     value = valuelist[0] if valuelist else None
     return value if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    """WTForms' own messages ("Not a valid integer value.") in one language, read once per
+    process: Flask-WTF re-reads and re-parses this .mo file on every request that builds a
+    form (about 0.5 ms, docs/performance.md)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _FormTranslations:
+    """WTForms' translations object for the request's language (``Meta.get_translations``)."""
+
+    def _catalogue(self) -> support.NullTranslations:
+        return _wtforms_catalogue(str(get_locale()) if has_request_context() else "zh")
+
+    def gettext(self, string: str) -> str:
+        return self._catalogue().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+_TRANSLATIONS = _FormTranslations()
+
+
+class Form(FlaskForm):
+    """Every form's base: Flask-WTF's, with WTForms' messages read once per language."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> _FormTranslations:
+            return _TRANSLATIONS
 
 
 class IntField(Field):
@@ -112,7 +149,7 @@ class ChoiceField(Field):
         self.data = value if value in self.allowed else None
 
 
-class QueryForm(FlaskForm):
+class QueryForm(Form):
     """A form read from the query string (GET): no CSRF token, never "submitted"."""
 
     class Meta:

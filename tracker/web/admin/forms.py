@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
+
+from ..fields import Form
 
 
 def _strip(value: Any) -> Any:
@@ -33,7 +34,7 @@ def _parent() -> SelectField:
     return SelectField(_l("上级地区"), validate_choice=False)
 
 
-class RegionEditForm(FlaskForm):
+class RegionEditForm(Form):
     """An existing region: its code (and so its level) stays."""
 
     parent_code = _parent()
@@ -63,7 +64,7 @@ def _office_fields() -> dict[str, Any]:
 
 
 # An existing office: its code stays.
-OfficeEditForm = type("OfficeEditForm", (FlaskForm,), _office_fields())
+OfficeEditForm = type("OfficeEditForm", (Form,), _office_fields())
 OfficeForm = type(
     "OfficeForm",
     (OfficeEditForm,),
@@ -92,7 +93,7 @@ def _role() -> SelectField:
     return SelectField(_l("角色"), validate_choice=False)
 
 
-StaffEditForm = type("StaffEditForm", (FlaskForm,), {"role": _role(), **_staff_fields()})
+StaffEditForm = type("StaffEditForm", (Form,), {"role": _role(), **_staff_fields()})
 StaffForm = type(
     "StaffForm",
     (StaffEditForm,),
@@ -105,9 +106,9 @@ StaffForm = type(
 )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = _text(_l("原因"), 200)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""

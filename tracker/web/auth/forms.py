@@ -13,12 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ...domain.passwords import MAX_LENGTH
-from ..fields import QueryForm
+from ..fields import Form, QueryForm
 
 
 def _strip(value: Any) -> Any:
@@ -37,7 +36,7 @@ def _password(label: Any, *, required: Any, policy: bool = False) -> PasswordFie
     return PasswordField(label, validators)
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     real_name = StringField(
         _l("姓名"),
         [
@@ -86,7 +85,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("注册"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         _l("手机号 / 身份证号 / 用户名"),
         [
@@ -99,11 +98,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("登录"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     submit = SubmitField(_l("退出登录"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     old = _password(_l("当前密码"), required=_l("请填写当前密码"))
     new = _password(_l("新密码"), required=_l("请设置新密码"), policy=True)
     confirm = PasswordField(

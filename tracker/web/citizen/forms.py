@@ -19,7 +19,7 @@ from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import Field, ValidationError
 
-from ..fields import IntField, LineField, QueryForm, TextField, VersionField
+from ..fields import Form, IntField, LineField, QueryForm, TextField, VersionField
 
 TOKEN_MAX = 64
 KEPT_TOKEN_MAX = 4000  # a signed description of one stored file
@@ -35,7 +35,7 @@ def _ticked(form: FlaskForm, field: LineField) -> None:
         raise ValidationError(_l("请阅读并勾选承诺"))
 
 
-class MaterialsForm(FlaskForm):
+class MaterialsForm(Form):
     """A file and, where allowed, an e-licence number per material (fields added per service)."""
 
     material_codes: Sequence[str] = ()
@@ -98,12 +98,12 @@ def supplement_form(material_codes: Sequence[str]) -> SupplementForm:
     return type("CaseSupplementForm", (SupplementForm,), attrs)()  # type: ignore[no-any-return]
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     version = VersionField(lo=0)
     reason = TextField(limit=REASON_MAX)
 
 
-class RateForm(FlaskForm):
+class RateForm(Form):
     # Any whole number reaches the service, which says what a score may be (1 to 5).
     score = IntField(lo=0)
     comment = TextField(limit=COMMENT_MAX)

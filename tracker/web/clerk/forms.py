@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms import Field, ValidationError
 
 from ...domain.lateness import LATENESS_NOTE_MAX, LATENESS_REASONS
@@ -29,6 +28,7 @@ from ...services.workqueue import DUE_FILTERS, QUEUE_PAGE, QueueFilters
 from ..fields import (
     ChoiceField,
     DateField,
+    Form,
     IntField,
     LineField,
     QueryForm,
@@ -130,7 +130,7 @@ def queue_args(args: Mapping[str, str], service_ids: set[int]) -> QueueArgs:
 # ---- bulk accept / assign --------------------------------------------------------------------
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     case = ListField(limit=TRACKING_NUMBER_MAX)
     op = ChoiceField(choices=("accept", "assign"))
     assignee = LineField(limit=16)
@@ -156,7 +156,7 @@ class BulkForm(FlaskForm):
 # ---- moves on one case -----------------------------------------------------------------------
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Which move, at which version of the case: read before the move's own fields."""
 
     action = ChoiceField(choices=tuple(a.value for a in CASE_ACTIONS))
@@ -314,24 +314,24 @@ def action_form(
     return form_class()  # type: ignore[no-any-return]
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     version = VersionField()
     op = ChoiceField(choices=("claim", "release", "assign"))
     assignee = LineField(limit=16)
 
 
-class DeliveryUpdateForm(FlaskForm):
+class DeliveryUpdateForm(Form):
     """A posted result signed for, or a counter result collected (with the pickup code)."""
 
     version = VersionField()
     code = LineField(limit=16)
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     reason = TextField(limit=REVEAL_REASON_MAX)
 
 
-class SubtaskForm(FlaskForm):
+class SubtaskForm(Form):
     action = ChoiceField(choices=tuple(a.value for a in SUBTASK_TRANSITIONS_BY_ACTION))
     version = VersionField()
     reason = TextField(limit=REASON_MAX)
@@ -340,14 +340,14 @@ class SubtaskForm(FlaskForm):
         return Action(self.action.data) if self.action.data else None
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """A canned note: which kind (the service refuses unknown kinds) and its text."""
 
     kind = LineField(limit=32, default="supplement")
     text = TextField(limit=CANNED_TEXT_MAX)
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     """A webhook endpoint: its URL and the event types (none chosen: every event)."""
 
     url = LineField(limit=600)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 
-from ..fields import LineField, QueryForm
+from ..fields import Form, LineField, QueryForm
 
 SEARCH_MAX = 50
 NUMBER_MAX = 40
@@ -24,7 +24,7 @@ def _four_digits(form: FlaskForm, field: LineField) -> None:
         raise ValidationError(_l("请输入申请人手机号的后四位数字"))
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     """Tracking number and the last four digits of the applicant's phone, as typed (kept to
     show back); the number's check character is the domain's business."""
 
@@ -32,7 +32,7 @@ class TrackForm(FlaskForm):
     last4 = LineField(limit=LAST4_MAX, validators=[_four_digits])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """A notice's verification code as typed (the services read its shape); the PDF, if any,
     is read from ``request.files``."""
 
