@@ -270,8 +270,12 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
     from tracker.services import wallet  # 我的材料: the applicant keeps the ID card
 
     wallet.keep(
-        user=applicant, case_id=case.id, files=[("id_card", stored)], licences={},
-        folder=folder, now=NOW,
+        user=applicant,
+        case_id=case.id,
+        files=[("id_card", stored)],
+        licences={},
+        folder=folder,
+        now=NOW,
     )
     material = wallet.items_of(applicant)[0]
     from tracker.database import write_transaction

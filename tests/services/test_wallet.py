@@ -31,8 +31,14 @@ def _upload(folder: Path, data: bytes = PDF, name: str = "身份证正反面.pdf
 def _filed_with_id_card(owner, folder: Path, data: bytes = PDF):  # type: ignore[no-untyped-def]
     stored = _upload(folder, data)
     case = submit(OFFSITE, owner, CD_MI, CD_MI, files=[("id_card", stored)])
-    wallet.keep(user=owner, case_id=case.id, files=[("id_card", stored)], licences={},
-                folder=folder, now=NOW)
+    wallet.keep(
+        user=owner,
+        case_id=case.id,
+        files=[("id_card", stored)],
+        licences={},
+        folder=folder,
+        now=NOW,
+    )
     return case, stored
 
 
@@ -44,7 +50,11 @@ def test_a_filed_upload_is_kept_with_kind_name_size_date_and_case_in_its_own_fil
     owner = citizen()
     case, stored = _filed_with_id_card(owner, tmp_path)
     (item,) = wallet.items_of(owner)
-    assert (item.material_code, item.original_name, item.size) == ("id_card", "身份证正反面.pdf", len(PDF))
+    assert (item.material_code, item.original_name, item.size) == (
+        "id_card",
+        "身份证正反面.pdf",
+        len(PDF),
+    )
     assert item.first_case_id == case.id and item.created_at == NOW
     # its own sealed file, not the case's: the two never share a name
     assert item.stored_name != stored.stored_name
@@ -60,8 +70,14 @@ def test_the_same_file_or_number_is_kept_once(app, tmp_path):
     assert len(wallet.items_of(owner)) == 1
     case = submit(OFFSITE, owner, CD_MI, CD_MI, licences={"id_card": "DZZZ-5101-0001"})
     for _ in range(2):
-        wallet.keep(user=owner, case_id=case.id, files=[], licences={"id_card": "DZZZ-5101-0001"},
-                    folder=tmp_path, now=NOW)
+        wallet.keep(
+            user=owner,
+            case_id=case.id,
+            files=[],
+            licences={"id_card": "DZZZ-5101-0001"},
+            folder=tmp_path,
+            now=NOW,
+        )
     assert wallet.remembered_licences(owner, ["id_card"]) == {"id_card": ["DZZZ-5101-0001"]}
     assert len(wallet.items_of(owner)) == 2
 
@@ -71,8 +87,17 @@ def test_no_more_than_the_limit_is_kept(app, tmp_path, monkeypatch):
     owner = citizen()
     case = submit(OFFSITE, owner, CD_MI, CD_MI, licences={"id_card": "DZZZ-5101-0001"})
     files = [("id_card", _upload(tmp_path, PDF + bytes([i]))) for i in range(3)]
-    assert wallet.keep(user=owner, case_id=case.id, files=files, licences={"id_card": "X-123456"},
-                       folder=tmp_path, now=NOW) == 2
+    assert (
+        wallet.keep(
+            user=owner,
+            case_id=case.id,
+            files=files,
+            licences={"id_card": "X-123456"},
+            folder=tmp_path,
+            now=NOW,
+        )
+        == 2
+    )
     assert len(wallet.items_of(owner)) == 2
 
 

@@ -35,10 +35,17 @@ def folder(app, tmp_path: Path) -> Path:
 
 def _saved_id_card(owner, folder: Path) -> WalletItem:  # type: ignore[no-untyped-def]
     stored = store_upload(io.BytesIO(PDF), "身份证正反面.pdf", folder=folder, limits=UploadLimits())
-    case = submit("mi-offsite-registration", owner, "510100-mi", "510100-mi",
-                  files=[("id_card", stored)])
-    wallet.keep(user=owner, case_id=case.id, files=[("id_card", stored)], licences={},
-                folder=folder, now=NOW)
+    case = submit(
+        "mi-offsite-registration", owner, "510100-mi", "510100-mi", files=[("id_card", stored)]
+    )
+    wallet.keep(
+        user=owner,
+        case_id=case.id,
+        files=[("id_card", stored)],
+        licences={},
+        folder=folder,
+        now=NOW,
+    )
     return wallet.items_of(owner)[0]
 
 
@@ -46,8 +53,12 @@ def _transfer_form(**extra: str) -> dict[str, object]:
     form: dict[str, object] = {
         k: str(v) for k, v in demo_form_data(service_by_code(TRANSFER), random.Random(5)).items()
     }
-    form.update(token=os.urandom(8).hex(), competent=str(office("510100-hf").id),
-                declaration="y", save_wallet="y")
+    form.update(
+        token=os.urandom(8).hex(),
+        competent=str(office("510100-hf").id),
+        declaration="y",
+        save_wallet="y",
+    )
     form.update(extra)
     return form
 
@@ -66,8 +77,9 @@ def test_the_apply_form_offers_the_saved_id_card_chosen_and_files_a_case_with_it
     assert radio and "checked" in radio.group(0)
     assert "身份证正反面.pdf" in page and 'name="save_wallet" value="y" checked' in page
 
-    response = client.post(f"/services/{TRANSFER}/apply", data=_transfer_form(
-        wallet_id_card=str(item.id)))
+    response = client.post(
+        f"/services/{TRANSFER}/apply", data=_transfer_form(wallet_id_card=str(item.id))
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     case = next(c for c in _cases(owner) if c.service.code == TRANSFER)
     (attachment,) = db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id))
@@ -106,8 +118,11 @@ def test_a_cited_e_licence_is_remembered_and_filled_in_next_time(client, folder)
     form = _transfer_form(licence_id_card="DZZZ-5101-0001")
     assert client.post(f"/services/{TRANSFER}/apply", data=form).status_code == 302
     page = client.get("/services/mi-offsite-registration/apply").get_data(as_text=True)
-    assert 'name="licence_id_card" maxlength="40" value="DZZZ-5101-0001" list="licences-id_card"' in page
-    assert '<option value="DZZZ-5101-0001">' in page
+    assert (
+        'name="licence_id_card" maxlength="40" value="DZZZ-5101-0001" list="licences-id_card"'
+        in page
+    )
+    assert '<option value="DZZZ-5101-0001">' in page and "已填入您在“我的材料”中保存的编号" in page
     assert "DZZZ-5101-0001" in client.get("/materials").get_data(as_text=True)
 
 
@@ -140,8 +155,9 @@ def test_a_saved_file_deleted_meanwhile_asks_for_an_upload_and_keeps_everything_
     form["file_id_card"] = (io.BytesIO(PNG), "身份证.png")
     assert client.post(f"/services/{TRANSFER}/apply", data=form).status_code == 302
     case = next(c for c in _cases(owner) if c.service.code == TRANSFER)
-    names = set(db.session.scalars(
-        sa.select(Attachment.original_name).where(Attachment.case_id == case.id)))
+    names = set(
+        db.session.scalars(sa.select(Attachment.original_name).where(Attachment.case_id == case.id))
+    )
     assert names == {"身份证.png", "封存证明.png"}
 
 
@@ -183,14 +199,20 @@ def test_another_citizen_s_item_is_a_404_audited_and_stays(client, folder):
         assert "身份证正反面" not in response.get_data(as_text=True)
         response.close()
     db.session.rollback()
-    denied = list(db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == "denied", AuditEntry.user_id == other.id)))
+    denied = list(
+        db.session.scalars(
+            sa.select(AuditEntry).where(
+                AuditEntry.action == "denied", AuditEntry.user_id == other.id
+            )
+        )
+    )
     assert len(denied) == 3 and all(d.detail["status"] == 404 for d in denied)
     assert (folder / (item.stored_name or "")).exists() and wallet.items_of(owner)
     assert "身份证正反面" not in client.get("/materials").get_data(as_text=True)
     # nor can the apply form reuse it: it counts as gone
-    response = client.post(f"/services/{TRANSFER}/apply",
-                           data=_transfer_form(wallet_id_card=str(item.id)))
+    response = client.post(
+        f"/services/{TRANSFER}/apply", data=_transfer_form(wallet_id_card=str(item.id))
+    )
     assert response.status_code == 422 and "已被删除" in response.get_data(as_text=True)
     assert _cases(other) == []
 

@@ -26,12 +26,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from .. import crypto
 from ..database import write_transaction
 from ..domain.errors import DomainError
+from ..domain.files import UploadLimits
 from ..extensions import db
 from ..models import Case, ServiceMaterial, User, WalletItem
 from . import audit
-from .uploads import STORED_NAME, StoredFile, UploadLimits, discard, opened, store_upload
+from .uploads import STORED_NAME, StoredFile, discard, opened, store_upload
 
 MAX_ITEMS = 50  # per citizen; beyond it new uploads are filed but not kept
 
@@ -78,7 +80,7 @@ def copy_file(folder: Path, stored_name: str, original_name: str) -> StoredFile 
             folder=folder,
             limits=UploadLimits(),
         )
-    except (FileNotFoundError, DomainError):
+    except (FileNotFoundError, DomainError, crypto.KeyError_):  # gone, refused or altered
         return None
 
 
@@ -121,7 +123,11 @@ def remembered_licences(user: User, codes: Sequence[str]) -> dict[str, list[str]
     found: dict[str, list[str]] = {}
     for item in items_of(user):
         number = item.e_licence_number
-        if item.material_code in codes and number and number not in found.get(item.material_code, []):
+        if (
+            item.material_code in codes
+            and number
+            and number not in found.get(item.material_code, [])
+        ):
             found.setdefault(item.material_code, []).append(number)
     return found
 
