@@ -62,6 +62,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "citizen.follow_up": CITIZENS,
     "citizen.notifications": CITIZENS,
     "citizen.notifications_read": CITIZENS,
+    "citizen.materials": CITIZENS,  # 我的材料 (issue #16 item 4)
+    "citizen.material_file": CITIZENS,
+    "citizen.delete_material": CITIZENS,
     # clerk (/clerk)
     "clerk.queue": CLERKS,
     "clerk.queue_search": CLERKS,

@@ -267,6 +267,17 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
     attachment = db.session.scalars(
         sa.select(Attachment).where(Attachment.case_id == case.id)
     ).one()
+    from tracker.services import wallet  # 我的材料: the applicant keeps the ID card
+
+    wallet.keep(
+        user=applicant,
+        case_id=case.id,
+        files=[("id_card", stored)],
+        licences={},
+        folder=folder,
+        now=NOW,
+    )
+    material = wallet.items_of(applicant)[0]
     from tracker.database import write_transaction
     from tracker.domain.notices import NoticeKind
     from tracker.services import notices
@@ -299,6 +310,7 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
         "code": AHDT,
         "tracking_number": case.tracking_number,
         "attachment_id": attachment.id,
+        "material_id": material.id,
         "notice_id": notice_id,
         "office_id": office(CD_HF).id,
         "item_id": item.id,

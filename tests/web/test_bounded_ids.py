@@ -79,6 +79,7 @@ def test_no_path_parameter_value_makes_a_500(app, world):  # type: ignore[no-unt
 FORM_CASES: list[tuple[str, str, str, dict[str, str]]] = [
     (CITIZEN, "GET", "citizen.cases", {"page": "{odd}"}),
     (CITIZEN, "POST", "citizen.apply", {"receiving": "{odd}", "competent": "{odd}"}),
+    (CITIZEN, "POST", "citizen.apply", {"wallet_id_card": "{odd}"}),
     (CITIZEN, "POST", "citizen.withdraw", {"version": "{odd}", "reason": "x"}),
     (CITIZEN, "POST", "citizen.rate", {"score": "{odd}"}),
     (CITIZEN, "POST", "citizen.supplement", {"version": "{odd}"}),

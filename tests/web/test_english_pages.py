@@ -52,6 +52,7 @@ from tracker.models import (
     ServiceField,
     ServiceMaterial,
     User,
+    WalletItem,
 )
 from tracker.services.demo import DEMO_PASSWORD
 from tracker.web import wallclock
@@ -73,6 +74,7 @@ SKIPPED = {
     "public.healthz": "a probe for the load balancer, not a page",
     "public.readyz": "a probe for the load balancer, not a page",
     "citizen.download": "the applicant's own file, returned as uploaded",
+    "citizen.material_file": "the applicant's own saved file (我的材料), returned as uploaded",
     "clerk.download": "the applicant's own file, returned as uploaded",
     "citizen.notice": "a notice's signed PDF (its English page: tests/services/test_notice_documents)",
     "clerk.notice": "a notice's signed PDF (its English page: tests/services/test_notice_documents)",
@@ -362,6 +364,8 @@ class World:
             values["tracking_number"] = db.session.scalars(
                 sa.select(Case.tracking_number).where(Case.completed_at.is_not(None))
             ).first()
+        if page.endpoint == "citizen.delete_material":
+            values["material_id"] = self.saved_material().id
         if page.endpoint == "supervisor.rectification_item":
             values["item_id"] = db.session.scalars(
                 sa.select(Rectification.id).order_by(Rectification.id)
@@ -415,6 +419,20 @@ class World:
 
     def demo_citizen(self) -> User:
         return self.one(User.phone == "13900000001")
+
+    def saved_material(self) -> WalletItem:
+        """An e-licence number the demo citizen keeps in 我的材料 (made on first use)."""
+        owner = self.demo_citizen()
+        item = db.session.scalars(
+            sa.select(WalletItem).where(WalletItem.user_id == owner.id).order_by(WalletItem.id)
+        ).first()
+        if item is None:
+            item = WalletItem(
+                user_id=owner.id, material_code="id_card", e_licence_number="ID-2026-000123"
+            )
+            db.session.add(item)
+            db.session.commit()
+        return item
 
     def any_service(self) -> Service:
         return db.session.scalars(

@@ -34,9 +34,11 @@ from .rating import Rectification
 from .rollup import AreaRollup, DailyRollup, OpenCaseDay
 from .upload_day import UploadDay
 from .user import User
+from .wallet import WalletItem
 from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "WalletItem",
     "PhoneCode",
     "Notice",
     "NoticeSequence",

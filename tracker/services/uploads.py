@@ -46,7 +46,7 @@ from ..domain.files import (
     sniff,
 )
 from ..extensions import db
-from ..models import Attachment, UploadDay
+from ..models import Attachment, UploadDay, WalletItem
 
 CHUNK = 64 * 1024
 TEMP_PREFIX = ".upload-"
@@ -193,16 +193,16 @@ def discard(stored: Sequence[StoredFile], folder: Path) -> None:
 
 
 def referenced_names(names: set[str]) -> set[str]:
-    """Those of ``names`` that an ``Attachment`` row refers to (needs an app context)."""
+    """Those of ``names`` that an ``Attachment`` row or a wallet item (``services/wallet``)
+    refers to (needs an app context)."""
     found: set[str] = set()
     ordered = sorted(names)
     for i in range(0, len(ordered), _QUERY_BATCH):
         batch = ordered[i : i + _QUERY_BATCH]
-        found.update(
-            db.session.scalars(
-                sa.select(Attachment.stored_name).where(Attachment.stored_name.in_(batch))
+        for column in (Attachment.stored_name, WalletItem.stored_name):
+            found.update(
+                n for n in db.session.scalars(sa.select(column).where(column.in_(batch))) if n
             )
-        )
     return found
 
 
@@ -213,7 +213,7 @@ def sweep_orphans(
     older_than: timedelta,
     now: datetime,
 ) -> list[str]:
-    """Delete stored files no ``Attachment`` refers to, and stale temp files, last modified
+    """Delete stored files no ``Attachment`` or wallet item refers to, and stale temp files, last modified
     before ``now - older_than`` (younger ones may belong to a transaction still in flight, so
     ``older_than`` must exceed the longest upload plus commit). Only names this module makes
     are touched. Returns the removed names, sorted."""
@@ -262,8 +262,8 @@ def opened(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def download_of(attachment: Attachment, folder: Path) -> Download | None:
-    """The stored file of ``attachment``, or None when the attachment has no file, names
+def download_of(attachment: Attachment | WalletItem, folder: Path) -> Download | None:
+    """The stored file of ``attachment`` (or of a wallet item), or None when the attachment has no file, names
     something this module did not make, or the file is gone. It is saved under the person's
     name with the extension of its sniffed type (``domain.files.download_name``): a PDF
     uploaded as ``证明材料.bat`` downloads as ``证明材料.pdf``."""

@@ -9,11 +9,11 @@ from urllib.parse import quote
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from ..models import Attachment
+from ..models import Attachment, WalletItem
 from ..services.uploads import download_of
 
 
-def send_attachment(attachment: Attachment, folder: Path) -> Response:
+def send_attachment(attachment: Attachment | WalletItem, folder: Path) -> Response:
     """The stored file as a download (never rendered inline), under the name ``download_of``
     gives it: the person's stem with the extension of the sniffed type, bidi and control
     characters stripped.

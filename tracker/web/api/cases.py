@@ -22,7 +22,7 @@ from ...domain.errors import DomainError
 from ...domain.files import UploadLimits
 from ...domain.workflow import Action
 from ...models import ApiToken, Case, User
-from ...services import api_reads, api_tokens, case_access, idempotency, uploads
+from ...services import api_reads, api_tokens, case_access, idempotency, uploads, wallet
 from ...services import cases as case_ops
 from ...services.calendar import local_date
 from ...services.filing import Application, FilingRefused, file_application
@@ -167,6 +167,8 @@ def create_case() -> Any:
     key = headers.idempotency_key
     body, incoming = _new_case()
     applicant, clerk = _filer(token, body)
+    if body.wallet and token.scope != "citizen":
+        raise ApiProblem(403, _("只有申请人本人的令牌可以使用“我的材料”"))
     files = _store(incoming, applicant)
     digest = idempotency.request_hash(
         {
@@ -186,6 +188,11 @@ def create_case() -> Any:
     if isinstance(outcome, idempotency.Replay):
         uploads.discard([s for _, s in files], _folder())
         return outcome.body, outcome.status, {"Idempotent-Replayed": "true"}
+    try:
+        files += _reused(body, applicant, {code for code, _ in files})
+    except BaseException:
+        _abandon(outcome, files)
+        raise
     try:
         case = file_application(
             applicant=applicant,
@@ -215,6 +222,26 @@ def create_case() -> Any:
     answer = present.case_out(fresh, token, api_reads.token_actor(token, clerk), local_date(now))
     idempotency.finish(outcome, 201, answer, now, case.id)
     return answer, 201, {"Location": f"{bp.url_prefix}/cases/{case.tracking_number}"}
+
+
+def _reused(body: NewCase, applicant: User, uploaded: set[str]) -> list[tuple[str, StoredFile]]:
+    """Copies of the 我的材料 files ``body.wallet`` names (an upload of the same material
+    wins), or a problem naming each one that is gone (deleted, or not the applicant's)."""
+    choices = {code: item for code, item in body.wallet.items() if code not in uploaded}
+    saved, gone = wallet.chosen(applicant, choices, _folder())
+    copies, went = wallet.reuse(saved, _folder()) if not gone else ([], set())
+    if gone or went:
+        uploads.discard([s for _, s in copies], _folder())
+        raise ApiProblem(
+            422,
+            _("请求参数不符合要求，见 fields"),
+            slug="filing-refused",
+            fields={
+                f"materials.{code}": _("您选择的已保存材料已被删除，请重新上传")
+                for code in sorted(gone | went)
+            },
+        )
+    return copies
 
 
 def _abandon(claim: idempotency.Claim, files: list[tuple[str, StoredFile]]) -> None:

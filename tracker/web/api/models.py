@@ -127,7 +127,9 @@ class ServiceList(Out):
 
 class NewCase(Strict):
     """A case to file. ``applicant_phone``: with an office token, the registered applicant
-    the case is filed for (a citizen token always files for its own holder)."""
+    the case is filed for (a citizen token always files for its own holder). ``wallet``: with
+    a citizen token, files saved in the holder's 我的材料 to file (each is copied for the
+    case), by material code, in place of an upload."""
 
     service: Code
     competent_office: Code
@@ -135,6 +137,8 @@ class NewCase(Strict):
     answers: dict[Code, Annotated[str, StringConstraints(max_length=2000)]] = {}
     licences: dict[Code, Annotated[str, StringConstraints(min_length=1, max_length=64)]] = {}
     applicant_phone: Annotated[str, StringConstraints(pattern=r"^1\d{10}$")] | None = None
+    # 我的材料: saved files (wallet item ids) filed by material code, citizen tokens only
+    wallet: dict[Code, Annotated[int, Field(ge=1, le=2_147_483_647)]] = {}
 
 
 class IdempotencyHeaders(BaseModel):

@@ -58,6 +58,7 @@ def _material_fields(codes: Sequence[str], *, kept: bool) -> dict[str, Field]:
         fields[f"licence_{code}"] = LineField(limit=LICENCE_MAX)
         if kept:
             fields[f"kept_{code}"] = LineField(limit=KEPT_TOKEN_MAX)
+            fields[f"wallet_{code}"] = IntField(lo=1)  # a saved file of 我的材料, by its id
     return fields
 
 
@@ -66,11 +67,20 @@ class ApplyForm(MaterialsForm):
     receiving = IntField()
     competent = IntField()
     declaration = LineField(limit=8, validators=[_ticked])
+    save_wallet = LineField(limit=8)  # keep this application's uploads in 我的材料
 
     def kept_tokens(self) -> dict[str, str]:
         """Signed tokens of files uploaded with an earlier, refused submit, by material code."""
         tokens = ((code, self._fields[f"kept_{code}"].data) for code in self.material_codes)
         return {code: token for code, token in tokens if token}
+
+    def wallet_choices(self) -> dict[str, int]:
+        """Saved files (wallet item ids) chosen instead of an upload, by material code."""
+        ids = ((code, self._fields[f"wallet_{code}"].data) for code in self.material_codes)
+        return {code: item_id for code, item_id in ids if item_id}
+
+    def save_to_wallet(self) -> bool:
+        return bool(self.save_wallet.data)
 
     def idempotency_key(self) -> str | None:
         return self.token.data or None
@@ -107,6 +117,10 @@ class RateForm(Form):
     # Any whole number reaches the service, which says what a score may be (1 to 5).
     score = IntField(lo=0)
     comment = TextField(limit=COMMENT_MAX)
+
+
+class WalletDeleteForm(FlaskForm):
+    """The confirmation of deleting a saved material (only the CSRF token)."""
 
 
 class CasesPageForm(QueryForm):

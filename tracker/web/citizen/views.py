@@ -6,6 +6,7 @@ tracking number answers 404, exactly like a number that does not exist.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from ...domain.states import CaseStatus, HandlingMode, Role
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
 from ...services import cases as case_ops
-from ...services import filing, lookups, notices, queries, uploads
+from ...services import filing, lookups, notices, queries, uploads, wallet
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
 from .. import loc, say, wallclock
@@ -150,6 +151,7 @@ def apply(code: str) -> str | Response:
             "token": uuid.uuid4().hex,
             "receiving": str(mine.id) if mine else "",
             "competent": str(here.id) if here and service.mode is HandlingMode.JOINT else "",
+            **_wallet_defaults(service),
         }
         return _render_apply(service, offices, regions, shown, {}, {})
 
@@ -163,6 +165,12 @@ def apply(code: str) -> str | Response:
     }
     new_files = _store_uploads(form, errors)
     kept.update(dict(new_files))
+    # 我的材料: a saved file chosen instead of an upload (a file chosen beside it wins)
+    saved, gone = wallet.chosen(
+        current_user,
+        {c: i for c, i in form.wallet_choices().items() if c not in kept},
+        _folder(),
+    )
 
     clean, field_errors = validate_answers(
         filing.field_specs(service),
@@ -175,14 +183,23 @@ def apply(code: str) -> str | Response:
     errors.update(
         {
             f"material_{k}": v
-            for k, v in material_problems(filing.material_specs(service), kept, licences).items()
+            for k, v in material_problems(
+                filing.material_specs(service), {*kept, *saved}, licences
+            ).items()
         }
     )
+    _wallet_gone(gone, errors)
     receiving, competent = _offices_for(service, offices, form, errors)
     form.validate()
     errors.update(errors_of(form))
     if errors or receiving is None or competent is None:
         return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
+    copies, gone = wallet.reuse(saved, _folder())
+    if gone:  # deleted between the check and the copy
+        uploads.discard([s for _, s in copies], _folder())
+        _wallet_gone(gone, errors)
+        return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
+    now = wallclock.now()
     try:
         case = case_ops.submit_case(
             applicant=current_user,
@@ -190,19 +207,58 @@ def apply(code: str) -> str | Response:
             receiving_office=receiving,
             competent_office=competent,
             form_data=clean,
-            now=wallclock.now(),
+            now=now,
             idempotency_key=form.idempotency_key(),
             ip=_client_ip(),
-            files=list(kept.items()),
+            files=[*kept.items(), *copies],
             licences=licences,
         )
     except DomainError as exc:
+        uploads.discard([s for _, s in copies], _folder())
         errors["_form"] = exc.message
         return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
     except Exception:
-        uploads.discard([s for _, s in new_files], _folder())
+        uploads.discard([s for _, s in [*new_files, *copies]], _folder())
         raise
+    if form.save_to_wallet():
+        _keep_in_wallet(case, list(kept.items()), licences, now)
     return redirect(url_for("citizen.receipt", tracking_number=case.tracking_number))
+
+
+def _wallet_defaults(service: Service) -> dict[str, str]:
+    """A new form's 我的材料 choices: the newest saved file of each material chosen, a
+    remembered e-licence number filled in where no file is saved, and keeping ticked."""
+    codes = [m.code for m in service.materials]
+    offered = wallet.offers(current_user, codes)
+    numbers = wallet.remembered_licences(current_user, codes)
+    shown = {f"wallet_{code}": str(items[0].id) for code, items in offered.items()}
+    for m in service.materials:
+        if m.e_licence and m.code in numbers and m.code not in offered:
+            shown[f"licence_{m.code}"] = numbers[m.code][0]
+    return {**shown, "save_wallet": "y"}
+
+
+def _wallet_gone(codes: set[str], errors: dict[str, str]) -> None:
+    for code in codes:
+        errors[f"material_{code}"] = _("您选择的已保存材料已被删除，请重新上传")
+
+
+def _keep_in_wallet(
+    case: Case, files: list[tuple[str, StoredFile]], licences: dict[str, str], now: Any
+) -> None:
+    """Keep the uploads and e-licence numbers of a filed case in 我的材料. The case is filed
+    whatever happens here: a failure is logged, never shown as a failed application."""
+    try:
+        wallet.keep(
+            user=current_user,
+            case_id=case.id,
+            files=files,
+            licences=licences,
+            folder=_folder(),
+            now=now,
+        )
+    except Exception:
+        logging.getLogger("tracker.errors").exception("could not keep materials of a case")
 
 
 def _offices_for(
@@ -244,6 +300,10 @@ def _render_apply(
         errors=errors,
         kept={code: (s, _kept_token(s)) for code, s in kept.items()},
         limits=UploadLimits(),
+        saved=wallet.offers(current_user, [m.code for m in service.materials]),
+        licence_offers=wallet.remembered_licences(
+            current_user, [m.code for m in service.materials if m.e_licence]
+        ),
     )
 
 
@@ -431,6 +491,52 @@ def follow_up(tracking_number: str) -> Response:
     else:
         flash(_("感谢您的追加评价"), "success")
     return redirect(url_for("citizen.case", tracking_number=c.tracking_number))
+
+
+# ---- my materials (我的材料) -----------------------------------------------------------------
+
+
+def _own_item(item_id: int) -> Any:
+    item = wallet.item_of(current_user, item_id)
+    if item is None:
+        abort(404)  # another person's item looks like no item; the refusal is audited
+    return item
+
+
+@bp.get("/materials")
+def materials() -> str:
+    items = wallet.items_of(current_user)
+    return render_template(
+        "citizen/materials.html",
+        items=items,
+        kinds=wallet.kinds([i.material_code for i in items]),
+        cases=wallet.case_numbers(current_user, {i.first_case_id for i in items}),
+        limit=wallet.MAX_ITEMS,
+    )
+
+
+@bp.get("/materials/<int:material_id>/file")
+def material_file(material_id: int) -> Response:
+    item = _own_item(material_id)
+    if item.stored_name is None:
+        abort(404)
+    return send_attachment(item, _folder())
+
+
+@bp.route("/materials/<int:material_id>/delete", methods=["GET", "POST"])
+def delete_material(material_id: int) -> str | Response:
+    item = _own_item(material_id)
+    form = forms.WalletDeleteForm()
+    if form.is_submitted():
+        form.validate()
+        wallet.delete(current_user, item.id, _folder(), wallclock.now(), _client_ip())
+        flash(_("已删除该材料"), "success")
+        return redirect(url_for("citizen.materials"))
+    return render_template(
+        "citizen/material_delete.html",
+        item=item,
+        kind=wallet.kinds([item.material_code]).get(item.material_code),
+    )
 
 
 # ---- notifications -------------------------------------------------------------------------
