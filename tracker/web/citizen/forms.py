@@ -119,7 +119,7 @@ class RateForm(Form):
     comment = TextField(limit=COMMENT_MAX)
 
 
-class WalletDeleteForm(FlaskForm):
+class WalletDeleteForm(Form):
     """The confirmation of deleting a saved material (only the CSRF token)."""
 
 
