@@ -72,7 +72,7 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # Only the benchmark turns it off (its load comes from one address): RATELIMIT_ENABLED=0.
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
-    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     TRACK_RATE_LIMIT = "30 per minute"
     OPEN311_RATE_LIMIT = "120 per minute"  # per API key (per address without one)
     # JSON API: per token (per address without one); Redis-backed with RATELIMIT_STORAGE_URI.

@@ -103,9 +103,9 @@ def test_a_write_inside_replica_reads_goes_to_the_primary(pair):
 
 def test_the_replica_connection_refuses_writes(pair):
     app, _ = pair
-    with app.extensions["sqlalchemy"].engines[REPLICA].connect() as conn:
-        with pytest.raises(sa.exc.OperationalError, match="readonly"):
-            conn.execute(sa.text("DELETE FROM cases"))
+    engine = app.extensions["sqlalchemy"].engines[REPLICA]
+    with engine.connect() as conn, pytest.raises(sa.exc.OperationalError, match="readonly"):
+        conn.execute(sa.text("DELETE FROM cases"))
 
 
 def test_dashboards_and_exports_read_the_replica_and_sign_in_reads_the_primary(pair):
