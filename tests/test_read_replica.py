@@ -156,3 +156,22 @@ def test_without_a_replica_everything_reads_the_primary(template_db, tmp_path):
         assert client.get("/supervisor/").status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def test_on_postgresql_the_replica_connection_refuses_writes(pg_url):
+    cfg = config_for(pg_url)
+    cfg.SQLALCHEMY_BINDS = {REPLICA: pg_url}  # the primary itself, opened as the replica
+    app = create_app(cfg)
+    with app.app_context():
+        engines = app.extensions["sqlalchemy"].engines
+        with replica_reads():
+            assert _count_cases() == 0
+        db.session.rollback()
+        with (
+            engines[REPLICA].connect() as conn,
+            pytest.raises(sa.exc.DBAPIError, match="read-only"),
+        ):
+            conn.execute(sa.text("DELETE FROM cases"))
+        db.session.remove()
+        for engine in engines.values():
+            engine.dispose()

@@ -110,11 +110,9 @@ def configure_replica(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _read_only(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
         if engine.dialect.name == "sqlite":
+            cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA query_only=ON")
+            cursor.close()
         elif engine.dialect.name == "postgresql":
-            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        cursor.close()
-        if engine.dialect.name == "postgresql":
-            dbapi_connection.commit()
+            dbapi_connection.read_only = True  # psycopg 3: every transaction BEGIN READ ONLY
