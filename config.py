@@ -88,7 +88,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
-    UPLOAD_FOLDER = str(INSTANCE / "uploads")
+    # Shared storage (NFS, an object-store mount) when several app servers run (docs/deploy.md).
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
     # What one applicant may store per Beijing day, all forms together (SECURITY.md #13).
     UPLOAD_DAILY_BYTES = int(os.environ.get("UPLOAD_DAILY_BYTES", str(100 * 1024 * 1024)))
     # Background jobs (docs/jobs.md): unset = SQLite queue in instance/jobs.sqlite;
