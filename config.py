@@ -22,12 +22,37 @@ def _database_url() -> str:
     return url
 
 
+def _replica_binds() -> dict[str, object]:
+    """``DATABASE_REPLICA_URL``: a streaming replica that dashboards and exports read from
+    (tracker/routing.py, docs/deploy.md); unset, they read the primary."""
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return {}
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    return {"replica": url}
+
+
+def _hops(name: str) -> int:
+    return int(os.environ.get(name, "0") or 0)
+
+
 class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     # Seals the audit log (docs/security.md); unset: derived from SECRET_KEY.
     AUDIT_KEY: str | None = os.environ.get("AUDIT_KEY") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": False}
+    SQLALCHEMY_BINDS: dict[str, object] = _replica_binds()
+    # Behind a reverse proxy (deploy/nginx/tongban.conf): how many proxies set each
+    # X-Forwarded-* header (werkzeug's ProxyFix). 0 = not trusted (the default): only turn
+    # them on when every request reaches the app through that proxy.
+    PROXY_FIX_X_FOR = _hops("PROXY_FIX_X_FOR")
+    PROXY_FIX_X_PROTO = _hops("PROXY_FIX_X_PROTO")
+    PROXY_FIX_X_HOST = _hops("PROXY_FIX_X_HOST")
+    PROXY_FIX_X_PORT = _hops("PROXY_FIX_X_PORT")
+    PROXY_FIX_X_PREFIX = _hops("PROXY_FIX_X_PREFIX")
     # (No session options here: Flask-SQLAlchemy 3.1 reads them only from SQLAlchemy(...)'s
     # arguments. A SQLALCHEMY_SESSION_OPTIONS line that sat here did nothing; sessions keep
     # SQLAlchemy's expire_on_commit=True, which the services are written and tested for.)
@@ -43,9 +68,11 @@ class Config:
     # several workers (the machine runs Redis on 6379).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Several installations (or a test) sharing one Redis keep their counters apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # Only the benchmark turns it off (its load comes from one address): RATELIMIT_ENABLED=0.
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
-    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute")
     TRACK_RATE_LIMIT = "30 per minute"
     OPEN311_RATE_LIMIT = "120 per minute"  # per API key (per address without one)
     # JSON API: per token (per address without one); Redis-backed with RATELIMIT_STORAGE_URI.
@@ -61,7 +88,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
-    UPLOAD_FOLDER = str(INSTANCE / "uploads")
+    # Shared storage (NFS, an object-store mount) when several app servers run (docs/deploy.md).
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
     # What one applicant may store per Beijing day, all forms together (SECURITY.md #13).
     UPLOAD_DAILY_BYTES = int(os.environ.get("UPLOAD_DAILY_BYTES", str(100 * 1024 * 1024)))
     # Background jobs (docs/jobs.md): unset = SQLite queue in instance/jobs.sqlite;
@@ -92,7 +120,7 @@ class Config:
         "RedisCache" if os.environ.get("CACHE_REDIS_URL") else "SimpleCache"
     )
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
-    CACHE_KEY_PREFIX = "tongban:"
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tongban:")
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
     CACHE_THRESHOLD = 2000  # SimpleCache: entries kept per process
     TESTING = False
@@ -110,6 +138,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_BINDS: dict[str, object] = {}  # a test names its replica itself
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     JOBS_URL = "memory://"  # nothing is consumed unless a test runs the jobs itself
@@ -126,6 +155,11 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     NOTICE_KEYS_AUTOCREATE = os.environ.get("NOTICE_KEYS_AUTOCREATE", "0") == "1"
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 86400)))
+    # TRUSTED_PROXIES=1: the app runs behind one reverse proxy (deploy/nginx/tongban.conf),
+    # which sets X-Forwarded-For, -Proto and -Host; a PROXY_FIX_X_* setting still overrides.
+    PROXY_FIX_X_FOR = Config.PROXY_FIX_X_FOR or _hops("TRUSTED_PROXIES")
+    PROXY_FIX_X_PROTO = Config.PROXY_FIX_X_PROTO or _hops("TRUSTED_PROXIES")
+    PROXY_FIX_X_HOST = Config.PROXY_FIX_X_HOST or _hops("TRUSTED_PROXIES")
 
     @classmethod
     def check(cls) -> None:

@@ -102,3 +102,33 @@ def _login_attempt(base: str) -> int:
         return int(opener.open(base + "/login", data=data, timeout=10).status)  # noqa: S310
     except urllib.error.HTTPError as exc:
         return int(exc.code)
+
+
+def _gunicorn_settings(monkeypatch, **env: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    import runpy
+
+    for name in ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "ACCESS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_gunicorn_workers_follow_the_cores_unless_told(monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    settings = _gunicorn_settings(monkeypatch)
+    assert settings["workers"] == 2 * cores
+    assert settings["timeout"] == 30 and settings["graceful_timeout"] == 30
+    assert settings["accesslog"] == "-" and settings["forwarded_allow_ips"] == ""
+    told = _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_TIMEOUT="60")
+    assert (told["workers"], told["timeout"]) == (3, 60)
+
+
+def test_nginx_refuses_uploads_exactly_above_the_apps_limit():
+    from config import Config
+
+    site = (ROOT / "deploy" / "nginx" / "tongban.conf").read_text()
+    sizes = re.findall(r"^\s*client_max_body_size\s+(\d+)m;", site, re.M)
+    assert sizes and all(int(m) * 1024 * 1024 == Config.MAX_CONTENT_LENGTH for m in sizes)
+    # POSTs are never passed on to a second server once sent.
+    assert "non_idempotent" not in re.sub(r"#.*", "", site)

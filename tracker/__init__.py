@@ -28,6 +28,7 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     )
     app.config.from_object(cfg)
     app.config.from_pyfile(str(Path(app.instance_path) / "settings.py"), silent=True)
+    _trust_proxy(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from .web.converters import BoundedInt
@@ -59,6 +60,24 @@ def create_app(config: type[Config] | str | None = None) -> Flask:
     return app
 
 
+PROXY_FIX_SETTINGS = ("for", "proto", "host", "port", "prefix")
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind a reverse proxy (deploy/nginx): ``PROXY_FIX_X_FOR=1`` … say how many proxies
+    set each ``X-Forwarded-*`` header. Off (all 0) by default: then those headers are the
+    client's words and nothing reads them (``remote_addr`` is the peer, the scheme is the
+    connection's) — a client reaching the app directly cannot pass for another address."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = {
+        f"x_{name}": int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
+        for name in PROXY_FIX_SETTINGS
+    }
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
+
+
 def _select_locale() -> str:
     from .web.language import select_locale
 
@@ -67,6 +86,7 @@ def _select_locale() -> str:
 
 def _init_extensions(app: Flask) -> None:
     from .database import configure_engine
+    from .routing import REPLICA, configure_replica
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -87,6 +107,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     with app.app_context():
         configure_engine(db.engine)
+        replica = db.engines.get(REPLICA)
+        if replica is not None:
+            configure_engine(replica)
+            configure_replica(replica)
 
     from . import models  # noqa: F401  (register tables)
     from .models import User

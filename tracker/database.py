@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -18,8 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .extensions import db
-
-_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+from .routing import note_write
+from .routing import write_intent as _write_intent
 
 
 def configure_engine(engine: Engine) -> None:
@@ -51,6 +50,7 @@ def write_transaction() -> Iterator[Session]:
         # End the request's read snapshot so the write starts fresh (and, on SQLite, IMMEDIATE).
         session.commit()
     token = _write_intent.set(True)
+    note_write()
     try:
         yield session
         session.commit()

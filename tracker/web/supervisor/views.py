@@ -8,7 +8,9 @@ that does not exist. Pages show aggregates and tracking numbers, never applicant
 Pages (this module; ratings, rectification and extensions in ``decisions.py``): the dashboard (throughput with a drill-down region → offices → one office), the legal
 clock, ratings and rectification, extension requests, clerk workload. Every table downloads
 as CSV from the same rows (``?format=csv&table=<key>``); the open-data file downloads from
-``/supervisor/open-data``.
+``/supervisor/open-data``. These pages and their exports only read: with
+``DATABASE_REPLICA_URL`` set they read the replica (``@reads_replica``, tracker/routing.py);
+the decision pages (``decisions.py``) read the primary they write to.
 
 The views only route: the filter form (``forms.py``) reads the query string, the figures come
 from ``tracker.services.dashboard`` (a bounded number of queries per page, none per row), the
@@ -33,6 +35,7 @@ from ...domain import throughput as tp
 from ...domain.csvsafe import content_disposition
 from ...domain.states import Role
 from ...models import User
+from ...routing import reads_replica
 from ...services import dashboard as dash
 from ...services import opendata
 from . import pages
@@ -120,6 +123,7 @@ def _overview(
 
 
 @bp.get("/")
+@reads_replica
 def dashboard() -> Any:
     f = pages.filters()
     where = scope_name(pages.scope())
@@ -152,6 +156,7 @@ def _breadcrumb_regions(code: str) -> list[dash.RegionRef]:
 
 
 @bp.get("/regions/<code>")
+@reads_replica
 def region(code: str) -> Any:
     scope = pages.scope()
     if len(code) != 6 or not code.isdigit() or not scope.covers_region(code):
@@ -179,6 +184,7 @@ def region(code: str) -> Any:
 
 
 @bp.get("/offices/<int:office_id>")
+@reads_replica
 def office(office_id: int) -> Any:
     scope = pages.scope()
     if office_id not in scope.offices:
@@ -238,6 +244,7 @@ def office(office_id: int) -> Any:
 
 
 @bp.get("/clock")
+@reads_replica
 def clock() -> Any:
     scope, f = pages.scope(), pages.filters()
     links = pages.links(f)
@@ -277,6 +284,7 @@ def _workload_table(f: Filters, office_ids: list[int], *, key: str, title: str) 
 
 
 @bp.get("/workload")
+@reads_replica
 def workload() -> Any:
     scope, f = pages.scope(), pages.filters()
     office_ids = pages.office_ids(f)
@@ -298,6 +306,7 @@ def workload() -> Any:
 
 
 @bp.get("/open-data")
+@reads_replica
 def open_data() -> Response:
     """The anonymised daily outcomes of the supervisor's scope as a SQLite file."""
     f = pages.filters()
