@@ -377,9 +377,13 @@ def _subclasses_flaskform(source: str) -> bool:
         bases: list[ast.expr] = []
         if isinstance(node, ast.ClassDef):
             bases = node.bases
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "type":
-            if len(node.args) > 1 and isinstance(node.args[1], ast.Tuple):
-                bases = node.args[1].elts
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "type"
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Tuple)
+        ):
+            bases = node.args[1].elts
         if any(getattr(b, "id", getattr(b, "attr", None)) == "FlaskForm" for b in bases):
             return True
     return False
