@@ -193,6 +193,7 @@ def case_facts(case: Case, office: Office) -> dict[str, Any]:
         "appeal_days": APPEAL_DAYS,
         "lawsuit_months": LAWSUIT_MONTHS,
         "result_zh": case.service.result_zh,
+        "result_en": case.service.result_en,
     }
 
 
