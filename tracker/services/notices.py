@@ -26,6 +26,7 @@ from typing import Any
 
 import jinja2
 import sqlalchemy as sa
+from babel.dates import format_date
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,20 +55,6 @@ from .calendar import local_date
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notices"
 PDF_PURPOSE = "notices.pdf"
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 class NoticeFactsMissing(DomainError):
@@ -84,14 +71,14 @@ def zh_date(value: str | date | None) -> str:
     if not value:
         return ""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d.year}年{d.month}月{d.day}日"
+    return str(format_date(d, "long", locale="zh"))  # 2026年11月2日 (Babel, as the pages)
 
 
 def en_date(value: str | date | None) -> str:
     if not value:
         return ""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return str(format_date(d, "long", locale="en"))  # November 2, 2026
 
 
 _env = jinja2.Environment(  # nosec B701  # plain text for a PDF; escaped where a page shows it
