@@ -123,3 +123,22 @@ def test_a_required_material_s_help_never_says_it_need_not_be_uploaded():
                 )
             if note:
                 assert m.get("note_en"), (svc["code"], m["code"], "a help text without English")
+
+
+def test_every_catalogue_text_has_its_english_and_it_is_loaded(app):
+    """Issue #14 item 1: the catalogue's legal basis, result and field help texts carry
+    English (``*_en`` beside each ``*_zh``), and loading the catalogue stores it."""
+    services = json.loads((DEFAULT_DIR / "services.json").read_text("utf-8"))
+    for svc in services:
+        for key in ("legal_basis", "result"):
+            assert svc.get(f"{key}_en"), (svc["code"], f"{key}_zh without English")
+        for f in svc.get("form_fields", []):
+            if f.get("help_zh"):
+                assert f.get("help_en"), (svc["code"], f["name"], "help_zh without English")
+    first = services[0]
+    stored = db.session.scalars(sa.select(Service).where(Service.code == first["code"])).one()
+    assert stored.legal_basis_en == first["legal_basis_en"]
+    assert stored.result_en == first["result_en"]
+    helped = next(f for f in first["form_fields"] if f.get("help_zh"))
+    field = next(f for f in stored.fields if f.name == helped["name"])
+    assert field.help_en == helped["help_en"]

@@ -56,7 +56,6 @@ from tracker.models import (
 )
 from tracker.services.demo import DEMO_PASSWORD
 from tracker.web import wallclock
-from tracker.web.clerk.forms import DEFAULT_APPEAL_RIGHTS
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
@@ -448,19 +447,19 @@ class World:
         return db.session.get(Office, office_id)
 
 
-# Catalogue columns shown as they are because the data has no English for them yet (the data
-# files, tracker/catalogue/data/services.json, carry only the Chinese). Laws' names and street
-# addresses are proper nouns; the result, material notes and field help texts (155 texts) are
-# not: they wait for ``*_en`` columns and translations in the data (issue 14, item 1).
+# Catalogue columns shown as they are because the data has no English for them: street
+# addresses (proper nouns, written as the post office reads them). Every other catalogue text
+# has its ``*_en`` twin (issue 14, item 1).
 # ``test_the_allow_list_names_only_columns_without_english`` fails once a twin exists.
 CATALOGUE_WITHOUT_ENGLISH = {
-    "Service.legal_basis_zh": Service.legal_basis_zh,
-    "Service.result_zh": Service.result_zh,
     "Office.address": Office.address,
 }
-# Columns whose English twin exists but is still empty in the shipped data (shown with loc(),
-# which falls back to the Chinese): their Chinese is allowed only on rows without English.
+# Columns whose English twin exists (shown with loc(), which falls back to the Chinese): their
+# Chinese is allowed only on rows whose English is empty (a service an admin published without
+# it). The shipped data fills every one (tests/services/test_catalogue.py).
 CATALOGUE_ENGLISH_PENDING = {
+    "Service.legal_basis_zh": (Service.legal_basis_zh, Service.legal_basis_en),
+    "Service.result_zh": (Service.result_zh, Service.result_en),
     "ServiceMaterial.note_zh": (ServiceMaterial.note_zh, ServiceMaterial.note_en),
     "ServiceField.help_zh": (ServiceField.help_zh, ServiceField.help_en),
 }
@@ -502,9 +501,6 @@ def data_without_english() -> list[str]:
     add(*db.session.scalars(sa.select(CaseEvent.reason)))
     for (payload,) in rows(sa.select(CaseEvent.payload)):  # a decision's appeal-rights text
         add((payload or {}).get("appeal_rights"))
-    # The appeal-rights notice a clerk edits before refusing a case: legal text sent to the
-    # applicant (in Chinese until the applicant's language is known, issue 14 item 3).
-    add(DEFAULT_APPEAL_RIGHTS)
     for reason, items in rows(sa.select(ClockPause.reason, ClockPause.items)):
         add(reason, items)
     add(*db.session.scalars(sa.select(Rating.comment)))

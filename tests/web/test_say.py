@@ -56,7 +56,7 @@ def test_a_notification_is_made_again_in_english(app):
     assert title == "Application accepted"
     assert body == (
         "[Social security card replacement] Case 502611050000010: Your application was "
-        "accepted.\nPromised completion date: 2026-11-25."
+        "accepted.\nPromised completion date: Nov 25, 2026."
     )
     with _in(app, "zh"):
         title, body = notice(_Note(params))

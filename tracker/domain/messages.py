@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .text import N_, Named, Text
+from .text import N_, Day, Text
 from .workflow import Action
 
 _NEXT: dict[Action, tuple[Text, Text]] = {
@@ -96,7 +96,7 @@ def applicant_notice(
     if reason:
         lines.append(N_("说明：%(reason)s", reason=reason))
     if due_on is not None and action in _TELLS_DUE_DATE:
-        day = Named(f"{due_on:%Y年%m月%d日}", due_on.isoformat())
+        day = Day(due_on)
         lines.append(N_("承诺办结日期：%(date)s。", date=day))
     return title, lines
 
@@ -133,7 +133,7 @@ def due_date_fixed_notice(
 ) -> tuple[Text, list[Text]]:
     """The notice sent when a due date that waited for a year's official holiday schedule is
     computed (the schedule was loaded after the case was accepted)."""
-    day = Named(f"{due_on:%Y年%m月%d日}", due_on.isoformat())
+    day = Day(due_on)
     return N_("承诺办结日期已确定"), [
         N_(
             "【%(service)s】办件 %(number)s：%(year)s年法定节假日安排已公布，承诺办结日期已按工作日计算确定。",

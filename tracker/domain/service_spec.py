@@ -101,7 +101,9 @@ def canonical(raw: Mapping[str, Any]) -> dict[str, Any]:
         "summary_zh": _text(raw.get("summary_zh")),
         "summary_en": _text(raw.get("summary_en")),
         "legal_basis_zh": _text(raw.get("legal_basis_zh")),
+        "legal_basis_en": _text(raw.get("legal_basis_en")),
         "result_zh": _text(raw.get("result_zh")),
+        "result_en": _text(raw.get("result_en")),
         "offices": {
             "receiving": _text(offices.get("receiving", "any")) or "any",
             "competent_department": _text(offices.get("competent_department")),

@@ -8,6 +8,7 @@ keeps its msgid and named placeholders, so ``tracker.web.say`` can show it in En
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 
@@ -39,4 +40,18 @@ class Named(str):
     def __new__(cls, zh: str, en: str = "") -> Named:
         self = super().__new__(cls, zh)
         self.en = en
+        return self
+
+
+class Day(Named):
+    """A date put into a message: Chinese prose writes ``2026年11月09日`` (the string itself);
+    any other language formats ``day`` its own way (Babel, in the web layer and in
+    ``tracker.services.wording``); ``en`` is the ISO date for a reader of the bare value."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        self = str.__new__(cls, f"{day:%Y年%m月%d日}")
+        self.en = day.isoformat()
+        self.day = day
         return self

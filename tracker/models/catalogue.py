@@ -86,7 +86,9 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     summary_zh: Mapped[str] = mapped_column(sa.Text, default="")
     summary_en: Mapped[str] = mapped_column(sa.Text, default="")
     legal_basis_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    legal_basis_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     result_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    result_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     receiving: Mapped[str] = mapped_column(sa.String(16), default="any")
     competent_department_code: Mapped[str] = mapped_column(sa.ForeignKey("departments.code"))
     active: Mapped[bool] = mapped_column(default=True)  # False: retired, no new filings

@@ -20,11 +20,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import sqlalchemy as sa
+from babel.dates import format_date
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,7 +46,7 @@ from ..domain.notices import (
     normalise_code,
 )
 from ..domain.states import DELIVERY_LABELS, DeliveryMethod
-from ..domain.text import Text
+from ..domain.text import N_, Text
 from ..domain.workflow import Action
 from ..extensions import db
 from ..models import Case, CaseEvent, Notice, NoticeSequence, Office, User
@@ -53,20 +55,6 @@ from .calendar import local_date
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notices"
 PDF_PURPOSE = "notices.pdf"
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 class NoticeFactsMissing(DomainError):
@@ -83,14 +71,14 @@ def zh_date(value: str | date | None) -> str:
     if not value:
         return ""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d.year}年{d.month}月{d.day}日"
+    return str(format_date(d, "long", locale="zh"))  # 2026年11月2日 (Babel, as the pages)
 
 
 def en_date(value: str | date | None) -> str:
     if not value:
         return ""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return str(format_date(d, "long", locale="en"))  # November 2, 2026
 
 
 _env = jinja2.Environment(  # nosec B701  # plain text for a PDF; escaped where a page shows it
@@ -140,7 +128,7 @@ def move_facts(action: Action, reason: str | None, payload: Mapping[str, Any]) -
             RejectGround.NOT_COMPETENT if hint else RejectGround.NOT_ELIGIBLE
         )
         facts.update(ground=str(ground), competent_office=hint)
-        note = str(payload.get("appeal_rights") or "").strip()
+        note = appeal_rights(str(payload.get("appeal_rights") or ""))
         facts["appeal_note"] = "" if note == DEFAULT_APPEAL_RIGHTS else note
     if action is Action.REQUEST_EXTENSION:
         facts["days"] = payload.get("days")
@@ -148,10 +136,34 @@ def move_facts(action: Action, reason: str | None, payload: Mapping[str, Any]) -
 
 
 # 告知申请人依法享有的救济权利 (行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: six months).
-DEFAULT_APPEAL_RIGHTS = (
+# Stored in Chinese (the string itself); the clerk's form shows it in the page's language, and
+# the written notice states the rights in each language itself (templates/notices/*/rejection).
+DEFAULT_APPEAL_RIGHTS = N_(
     "如对本决定不服，可自收到本决定之日起六十日内依法申请行政复议，"
     "或者在六个月内依法向人民法院提起行政诉讼。"
 )
+
+
+@lru_cache(maxsize=1)
+def _default_appeal_texts() -> frozenset[str]:
+    """The default appeal-rights text as every interface language shows it (spaces folded)."""
+    from . import wording
+
+    languages = [wording.SOURCE_LANGUAGE] + [
+        p.name for p in wording.TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()
+    ]
+    return frozenset(
+        " ".join(wording.render(DEFAULT_APPEAL_RIGHTS, lang).split()) for lang in languages
+    )
+
+
+def appeal_rights(note: str | None) -> str:
+    """The appeal-rights text a refusal keeps: the default (stored in Chinese) when ``note`` is
+    empty or is the default as the clerk's form showed it in any language; else the note."""
+    text = (note or "").strip()
+    if not text or " ".join(text.split()) in _default_appeal_texts():
+        return str(DEFAULT_APPEAL_RIGHTS)
+    return text
 
 
 def check(kind: NoticeKind, facts: Mapping[str, Any]) -> None:
@@ -193,6 +205,7 @@ def case_facts(case: Case, office: Office) -> dict[str, Any]:
         "appeal_days": APPEAL_DAYS,
         "lawsuit_months": LAWSUIT_MONTHS,
         "result_zh": case.service.result_zh,
+        "result_en": case.service.result_en,
     }
 
 

@@ -69,7 +69,9 @@ def snapshot_of(service: Service) -> dict[str, Any]:
             "summary_zh": service.summary_zh,
             "summary_en": service.summary_en,
             "legal_basis_zh": service.legal_basis_zh,
+            "legal_basis_en": service.legal_basis_en,
             "result_zh": service.result_zh,
+            "result_en": service.result_en,
             "offices": {
                 "receiving": service.receiving,
                 "competent_department": service.competent_department_code,

@@ -13,7 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from babel.support import NullTranslations, Translations
+
+from ..domain.text import Day
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 SOURCE_LANGUAGE = "zh"  # the msgids are Chinese
@@ -49,5 +52,7 @@ def render(message: Any, locale: str | None) -> str:
 def _value(value: Any, locale: str | None, english: bool) -> Any:
     if getattr(value, "msgid", None) is not None:
         return render(value, locale)
+    if english and isinstance(value, Day):
+        return format_date(value.day, "medium", locale=language_of(locale))
     en = getattr(value, "en", None) if english and isinstance(value, str) else None
     return en or value

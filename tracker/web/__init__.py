@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -21,7 +21,9 @@ from ..domain.states import (
     is_completed,
     is_paused,
 )
+from ..domain.text import Day
 from ..domain.workflow import Action
+from . import formats
 
 
 def _babel() -> tuple[Any, Any]:
@@ -79,15 +81,10 @@ def action_label(value: str) -> str:
     return action.label_en if lang is not None and lang.language == "en" else action.label_zh
 
 
-def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC moment shown in Beijing time (the zone of every office we serve)."""
-    from ..services.calendar import SHANGHAI
-
-    return "" if moment is None else moment.astimezone(SHANGHAI).strftime(fmt)
-
-
-def day(value: date | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d")
+# Dates, times and numbers in the page's language: tracker/web/formats.py.
+local_time = formats.local_time
+day = formats.day
+filesize = formats.filesize
 
 
 def answer(value: Any, field: Any) -> str:
@@ -102,16 +99,6 @@ def answer(value: Any, field: Any) -> str:
             if choice.get("value") == value:
                 return loc(choice, "label")
     return str(value)
-
-
-def filesize(size: int | None) -> str:
-    """12 KB, 1.5 MB; a tiny file reads "<1 KB", not "0 KB"."""
-    n = size or 0
-    if n < 1024:
-        return "<1 KB"
-    if n < 1024 * 1024:
-        return f"{round(n / 1024)} KB"
-    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def office_name(key: int | str | None, name_zh: str | None = None) -> str:
@@ -161,6 +148,8 @@ def _named(value: Any, english: bool) -> Any:
     tracker/domain/text.py) in English where it has English."""
     if getattr(value, "msgid", None) is not None:
         return say(value)
+    if english and isinstance(value, Day):
+        return formats.day(value.day)
     en = getattr(value, "en", None) if english and isinstance(value, str) else None
     return en or value
 
@@ -224,7 +213,13 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["say"] = say
     app.jinja_env.globals["notice"] = notice
     app.jinja_env.filters.update(
-        action_label=action_label, local_time=local_time, day=day, answer=answer, filesize=filesize
+        action_label=action_label,
+        local_time=local_time,
+        day=day,
+        answer=answer,
+        filesize=filesize,
+        number=formats.number,
+        percent=formats.percent,
     )
     register_domain_rules(app)
 

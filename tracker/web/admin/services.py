@@ -64,7 +64,9 @@ SCALARS = (
     "summary_zh",
     "summary_en",
     "legal_basis_zh",
+    "legal_basis_en",
     "result_zh",
+    "result_en",
 )
 MAX_ROWS = 60
 

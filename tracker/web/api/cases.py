@@ -22,13 +22,12 @@ from ...domain.errors import DomainError
 from ...domain.files import UploadLimits
 from ...domain.workflow import Action
 from ...models import ApiToken, Case, User
-from ...services import api_reads, api_tokens, case_access, idempotency, uploads, wallet
+from ...services import api_reads, api_tokens, case_access, idempotency, notices, uploads, wallet
 from ...services import cases as case_ops
 from ...services.calendar import local_date
 from ...services.filing import Application, FilingRefused, file_application
 from ...services.uploads import StoredFile
 from .. import wallclock
-from ..clerk.forms import DEFAULT_APPEAL_RIGHTS
 from . import OPERATOR_HEADER, bp, current_token, present
 from .models import CaseOut, EventPage, EventsQuery, IdempotencyHeaders, Move, NewCase
 from .problems import ApiProblem
@@ -316,7 +315,7 @@ def _payload(case: Case, move: Move, action: Action) -> dict[str, Any]:
     if action is Action.REJECT:
         if move.competent_office_hint:
             payload["competent_office_hint"] = move.competent_office_hint
-        payload["appeal_rights"] = move.appeal_rights or DEFAULT_APPEAL_RIGHTS
+        payload["appeal_rights"] = notices.appeal_rights(move.appeal_rights)
     return payload
 
 

@@ -25,7 +25,7 @@ from ...services import lookups, notices, queries, uploads
 from ...services import office as office_ops
 from ...services.calendar import get_calendar, local_date
 from ...services.uploads import UploadLimits
-from .. import action_label, loc, wallclock
+from .. import action_label, loc, say, wallclock
 from ..downloads import send_attachment
 from ..notice_files import send_notice
 from . import forms
@@ -180,7 +180,7 @@ def _render_case(
         posted=posted[1] if posted else {},
         revealed=revealed,
         reveal_reason=reveal_reason,
-        appeal_default=forms.DEFAULT_APPEAL_RIGHTS,
+        appeal_default=say(forms.DEFAULT_APPEAL_RIGHTS),  # in the page's language
         notices=notices.notices_of(case.id),
         delivery_methods=forms.DELIVERY_METHODS,
         late=late,

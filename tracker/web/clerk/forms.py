@@ -215,7 +215,8 @@ class ActionForm(MoveForm):
                 payload["ground"] = self._fields["ground"].data
             if self._fields["competent_office_hint"].data:
                 payload["competent_office_hint"] = self._fields["competent_office_hint"].data
-            payload["appeal_rights"] = self._fields["appeal_rights"].data or DEFAULT_APPEAL_RIGHTS
+            # The default as the form showed it (in the page's language) is kept as the default.
+            payload["appeal_rights"] = notices.appeal_rights(self._fields["appeal_rights"].data)
         return payload
 
     def field_errors(self) -> dict[str, str]:

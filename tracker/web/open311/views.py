@@ -150,7 +150,11 @@ def _field_attributes(service: Service) -> list[dict[str, Any]]:
             "required": f.required,
             "datatype_description": _datatype_description(f),
             "order": order,
-            "description": loc(f, "label") + (f"：{f.help_zh}" if f.help_zh else ""),
+            "description": (
+                _("%(label)s：%(help)s", label=loc(f, "label"), help=loc(f, "help"))
+                if f.help_zh
+                else loc(f, "label")
+            ),
             "values": _values(f),
         }
         for order, f in enumerate(service.fields, start=1)

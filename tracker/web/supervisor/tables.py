@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ...domain import csvsafe
+from .. import formats
 
 
 def list_separator() -> str:
@@ -54,21 +55,55 @@ class Flag:
 
 @dataclass(frozen=True)
 class Pct:
+    """A share, shown as the page's language writes a percentage (CSV: ``95.3%``)."""
+
     value: float | None
 
     def __str__(self) -> str:
-        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+        return "—" if self.value is None else formats.percent(self.value)
 
 
 @dataclass(frozen=True)
 class Num:
-    """A number shown with fixed decimals (averages)."""
+    """A number shown with fixed decimals (averages), grouped as the page's language does."""
 
     value: float | None
     digits: int = 1
 
     def __str__(self) -> str:
-        return "—" if self.value is None else f"{self.value:.{self.digits}f}"
+        return "—" if self.value is None else formats.number(self.value, self.digits)
+
+
+@dataclass(frozen=True)
+class When:
+    """A stored moment: Beijing time in the page's language; ``2026-11-02 10:05`` in the CSV."""
+
+    at: datetime
+
+    def __str__(self) -> str:
+        return formats.local_time(self.at)
+
+    def csv(self) -> str:
+        return formats.beijing(self.at).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from ``start`` to ``end`` (a week of a daily table): in the page's language on the
+    page, ISO in the CSV."""
+
+    start: date
+    end: date
+
+    def __str__(self) -> str:
+        return _(
+            "%(start)s～%(end)s",
+            start=formats.day(self.start),
+            end=formats.day(self.end, formats.MONTH_DAY),
+        )
+
+    def csv(self) -> str:
+        return _("%(start)s～%(end)s", start=self.start.isoformat(), end=self.end.strftime("%m-%d"))
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,8 @@ def text_of(cell: Any) -> csvsafe.Cell:
         return None if cell.value is None else round(cell.value, cell.digits)
     if isinstance(cell, Lines):
         return list_separator().join(cell.items)
+    if isinstance(cell, Period | When):
+        return cell.csv()
     if isinstance(cell, datetime | date | int | float | str) or cell is None:
         return cell
     return str(cell)
@@ -123,10 +160,22 @@ def csv_response(table: Table, filename: str, fallback: str) -> Response:
 _EMPTY = '<span class="cell-empty">—</span>'
 
 
+def shown(value: Any) -> Any:
+    """A cell's value for the page: dates, times and numbers in the page's language (the CSV
+    keeps them as they are, ``text_of``); anything else escaped unless it renders itself."""
+    if isinstance(value, datetime):
+        return escape(formats.local_time(value))
+    if isinstance(value, date):
+        return escape(formats.day(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return escape(formats.number(value))
+    return escape(value)
+
+
 def table_rows(t: Table) -> Markup:
     """The ``<tr>`` rows of a table's body, exactly as the ``data_table`` macro wrote them
     (templates/supervisor/_macros.html): a Jinja macro loop cost ~25 µs a cell, and a
-    dashboard has ~600 cells. Every value is escaped unless it renders itself (``__html__``)."""
+    dashboard has ~600 cells. Every value goes through ``shown``."""
     cols = t.cols
     heads = [Markup(' class="{}"').format(c.css) if c.css else "" for c in cols]
     labels = [escape(c.label) for c in cols]
@@ -134,10 +183,10 @@ def table_rows(t: Table) -> Markup:
     for row in t.rows:
         out.append("\n    <tr>")
         for i, value in enumerate(row):
-            shown = _EMPTY if value is None else escape(value)
+            text = _EMPTY if value is None else shown(value)
             if i == 0:
-                out.append(f'<th scope="row"{heads[0]}>{shown}</th>')
+                out.append(f'<th scope="row"{heads[0]}>{text}</th>')
             else:
-                out.append(f'<td data-label="{labels[i]}"{heads[i]}>{shown}</td>')
+                out.append(f'<td data-label="{labels[i]}"{heads[i]}>{text}</td>')
         out.append("\n    </tr>")
     return Markup("".join(out))  # noqa: S704  # nosec B704  # literals and escaped values only

@@ -52,9 +52,10 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 @bp.record_once
 def _template_helpers(state: Any) -> None:
-    from .tables import table_rows
+    from .tables import shown, table_rows
 
     state.app.jinja_env.globals["table_rows"] = table_rows  # the data_table macro's rows
+    state.app.jinja_env.globals["table_cell"] = shown  # a totals row's cell
 
 
 MATRIX_DAYS = 14

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ....domain import throughput as tp
 from ....services import dashboard as dash
+from ...formats import number
 from ..charts import hbar_svg
 from ..tables import Col, Link, Num, Pct, Table, list_separator
 from .common import Card, Links, by_code, name, office_cell
@@ -144,7 +145,7 @@ def cards(
         ),
         Card(_("平均办理"), f"{Num(tp.mean_working_days(totals))}", _("个工作日（受理至办结）")),
         Card(_("中位办理"), f"{Num(tp.median_working_days(totals))}", _("个工作日")),
-        Card(_("在办"), str(sum(ages)), _("其中 21 个工作日以上 %(n)s 件", n=ages[3])),
-        Card(_("当前逾期"), str(cur.overdue), _("件"), alert=bool(cur.overdue)),
-        Card(_("临期"), str(cur.at_risk), _("件 %(n)s 个工作日内到期", n=days_at_risk)),
+        Card(_("在办"), number(sum(ages)), _("其中 21 个工作日以上 %(n)s 件", n=ages[3])),
+        Card(_("当前逾期"), number(cur.overdue), _("件"), alert=bool(cur.overdue)),
+        Card(_("临期"), number(cur.at_risk), _("件 %(n)s 个工作日内到期", n=days_at_risk)),
     ]

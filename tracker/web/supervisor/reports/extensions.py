@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ....services import dashboard as dash
-from ... import local_time
-from ..tables import Col, Table
+from ..tables import Col, Table, When
 from .common import name
 from .office import status_flag
 
@@ -36,7 +35,7 @@ def pending_table(scope: dash.Scope, pending: list[dash.ExtensionRequest]) -> Ta
                 status_flag(r.status),
                 r.days,
                 r.reason,
-                local_time(r.requested_at),
+                When(r.requested_at),
                 r.due_on,
             ]
         )

@@ -14,6 +14,7 @@ from ....domain.states import CaseStatus
 from ....services import dashboard as dash
 from ....services.calendar import local_date
 from ... import action_label, lateness_label, loc, local_time
+from ...formats import MONTH_DAY
 from ..tables import Col, Flag, Lines, Link, Num, Pct, Table
 from .common import Links, by_code, name
 
@@ -74,7 +75,7 @@ def trail_lines(scope: dash.Scope, entries: tuple[dash.TrailEntry, ...]) -> Line
     for e in entries:
         office = scope.all_offices.get(e.office_id) if e.office_id else None
         who = _("〔%(office)s〕", office=name(office)) if office else _("〔申请人或系统〕")
-        line = f"{local_time(e.at, '%m-%d')} {who}{action_label(e.action)}"
+        line = f"{local_time(e.at, MONTH_DAY)} {who}{action_label(e.action)}"
         out.append(_("%(line)s：%(reason)s", line=line, reason=e.reason) if e.reason else line)
     return Lines(tuple(out))
 

@@ -14,9 +14,11 @@ from markupsafe import Markup
 from ....domain import throughput as tp
 from ....services import dashboard as dash
 from ....services.dashboard.breakdown import Part
+from ... import day
+from ...formats import MONTH_DAY, number
 from ..charts import Bucket, throughput_svg
 from ..forms import Filters
-from ..tables import Col, Link, Pct, Table
+from ..tables import Col, Link, Pct, Period, Table
 from .common import Card, Links, figure_cols, figures, name
 
 WEEKLY_AFTER = 92  # days: a longer range is drawn by week
@@ -30,11 +32,11 @@ def headline(
     days_at_risk: int,
 ) -> list[Card]:
     cards = [
-        Card(_("收件"), str(c[tp.RECEIVED]), _("件")),
-        Card(_("受理"), str(c[tp.ACCEPTED]), _("不予受理 %(n)s 件", n=c[tp.NOT_ACCEPTED])),
+        Card(_("收件"), number(c[tp.RECEIVED]), _("件")),
+        Card(_("受理"), number(c[tp.ACCEPTED]), _("不予受理 %(n)s 件", n=c[tp.NOT_ACCEPTED])),
         Card(
             _("办结"),
-            str(dash.completed(c)),
+            number(dash.completed(c)),
             _(
                 "通过 %(approved)s · 容缺 %(tolerated)s · 不通过 %(refused)s",
                 approved=c[tp.APPROVED],
@@ -50,13 +52,16 @@ def headline(
         ),
         Card(
             _("当前逾期"),
-            str(cur.overdue),
+            number(cur.overdue),
             _("件在办已过应办日期"),
             links.clock,
             alert=bool(cur.overdue),
         ),
         Card(
-            _("临期"), str(cur.at_risk), _("件 %(n)s 个工作日内到期", n=days_at_risk), links.clock
+            _("临期"),
+            number(cur.at_risk),
+            _("件 %(n)s 个工作日内到期", n=days_at_risk),
+            links.clock,
         ),
     ]
     if rect is not None:
@@ -129,19 +134,15 @@ def throughput(
         ],
     )
     for a, b, c in rows:
-        label = (
-            a.isoformat()
-            if a == b
-            else _("%(start)s～%(end)s", start=a.isoformat(), end=b.strftime("%m-%d"))
-        )
+        label = a if a == b else Period(a, b)  # on the page in its language, ISO in the CSV
         table.rows.append([label, *_day_row(c)])
     total = dash.merge(c for _a, _b, c in rows)
     table.foot = [_("合计"), *_day_row(total)]
     chart = throughput_svg(
         [
             Bucket(
-                a.strftime("%m-%d"),
-                a.isoformat() if a == b else _("%(day)s 起一周", day=a.isoformat()),
+                day(a, MONTH_DAY),
+                day(a) if a == b else _("%(day)s 起一周", day=day(a)),
                 c[tp.RECEIVED],
                 dash.completed(c),
             )
@@ -156,10 +157,10 @@ def throughput(
         desc=_(
             "%(start)s 至 %(end)s：收件 %(received)s 件，办结 %(completed)s 件。"
             "实心柱为收件，斜线柱为办结；数据见旁边的表格。",
-            start=f.start.isoformat(),
-            end=f.end.isoformat(),
-            received=total[tp.RECEIVED],
-            completed=dash.completed(total),
+            start=day(f.start),
+            end=day(f.end),
+            received=number(total[tp.RECEIVED]),
+            completed=number(dash.completed(total)),
         ),
         received_label=_("收件"),
         completed_label=_("办结"),

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from ....services import dashboard as dash
 from ....services.calendar import local_date
 from ... import stage_label
+from ...formats import number
 from ..charts import hbar_svg
 from ..forms import SHOW
 from ..tables import Col, Flag, Link, Pct, Table, list_separator
@@ -143,8 +144,8 @@ def cards(
     counts = dash.rating_counts(totals)
     bad = dash.bad_ratings(counts)
     return [
-        Card(_("评价"), str(sum(counts.values())), _("件")),
-        Card(_("差评"), str(bad), _("不满意与非常不满意"), alert=bool(bad)),
+        Card(_("评价"), number(sum(counts.values())), _("件")),
+        Card(_("差评"), number(bad), _("不满意与非常不满意"), alert=bool(bad)),
         Card(
             _("差评整改率"),
             str(Pct(summary.rate)),
@@ -157,7 +158,7 @@ def cards(
         ),
         Card(
             _("整改逾期"),
-            str(summary.overdue_open),
+            number(summary.overdue_open),
             _("件未办结且已过期限"),
             links.ratings(show="overdue"),
             alert=bool(summary.overdue_open),

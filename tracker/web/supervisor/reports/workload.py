@@ -8,6 +8,8 @@ from datetime import date
 from flask_babel import gettext as _
 
 from ....services import dashboard as dash
+from ... import day
+from ...formats import MONTH_DAY
 from ..tables import Col, Num, Table
 from .common import Links, name, office_cell
 
@@ -60,7 +62,7 @@ def matrix_table(loads: list[dash.ClerkLoad], shown: list[date]) -> Table:
     table = Table(
         key="daily_matrix",
         title=_("最近 %(n)s 天每人每日办结", n=len(shown)),
-        cols=[Col(_("经办人员"), nowrap=True)] + [Col(d.strftime("%m-%d"), True) for d in shown],
+        cols=[Col(_("经办人员"), nowrap=True)] + [Col(day(d, MONTH_DAY), True) for d in shown],
         empty=_("没有经办人员"),
     )
     for load in loads:
