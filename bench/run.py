@@ -194,7 +194,7 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     )
     for _ in range(300):
         if server.poll() is not None:
-            raise SystemExit(f"the server did not start (port {port} taken?)")
+            raise SystemExit(f"the server exited ({server.returncode}) before answering on {port}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
             return server
@@ -366,12 +366,15 @@ def wrk(
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    # requests that got no answer (wrk's 2 s timeout, resets) are not in the non-2xx count
+    broken = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     total = re.search(r"(\d+) requests in", out)
     return {
         "rps": rps,
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(map(int, broken.groups())) if broken else 0,
         "requests": int(total.group(1)) if total else 0,
     }
 
@@ -463,13 +466,13 @@ def measure(args: argparse.Namespace, cases: int, wanted: list[str]) -> dict[str
     print(
         f"\n{cases:,} cases ({url.split(':')[0]}):\n"
         f"{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-        f"{'vs ceiling':>10}"
+        f"{'no answer':>9} {'vs ceiling':>10}"
     )
     for name, r in results.items():
         share = f"{r['share_of_ceiling']:.0%}" if ceiling else "—"
         print(
             f"{name:10} {r['rps']:9,.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['non_2xx']:8d} {share:>10}"
+            f"{r['non_2xx']:8d} {r['socket_errors']:9d} {share:>10}"
         )
     print(flush=True)
     return {
