@@ -196,16 +196,21 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         env=env,
         start_new_session=True,
     )
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited ({server.returncode}) before answering on {port}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
-            return server
-        except OSError:
-            time.sleep(0.1)
-    stop(server)
-    raise SystemExit("the server did not start")
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit(
+                    f"the server exited ({server.returncode}) before answering on {port}"
+                )
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
+                return server
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
+    except BaseException:  # an interrupt while it starts, too: stop it before going
+        stop(server)
+        raise
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
