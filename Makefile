@@ -68,19 +68,20 @@ security: install  ## bandit and pip-audit only (docs/security.md)
 	$(BANDIT) && echo "bandit: no medium or high finding"
 	$(PIP_AUDIT)
 
-bench: install wrk  ## benchmark under gunicorn + wrk (BENCH_CASES=1000000 by default; see bench/run.py)
-	$(BIN)/python bench/run.py
+bench: install wrk  ## benchmark at BENCH_CASES (default 1000000) and a tenth of it; see docs/performance.md
+	$(BIN)/python bench/run.py --growth
 
 wrk:  ## install the load generator from Debian's packages when it is missing (needs root)
 	@command -v wrk >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "== installing wrk (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	  else \
-	    echo "wrk is not installed, and this user cannot install it (needs root and apt-get):"; \
-	    echo "  sudo apt-get install -y wrk"; exit 1; \
-	  fi; }
-	@command -v wrk >/dev/null 2>&1 && wrk --version 2>&1 | head -1 || true
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "wrk is not installed and this system has no apt-get: install wrk with its package manager" >&2; exit 1; \
+	  elif [ "$$(id -u)" != 0 ]; then \
+	    echo "wrk is not installed and installing it needs root: sudo apt-get install -y wrk" >&2; exit 1; \
+	  fi; \
+	  echo "== installing wrk (Debian package)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+	    || { echo "apt-get could not install wrk (see above): no network or no such package?" >&2; exit 1; }; }
+	@wrk --version 2>&1 | head -1 || true
 
 clean:  ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

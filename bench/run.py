@@ -1,13 +1,18 @@
 """Tongban benchmark (PERFORMANCE.md): the real app under gunicorn, measured with wrk.
 
-    python bench/run.py [--cases N] [--scenarios ceiling,track,queue,case,dashboard,submit,act]
+    python bench/run.py [--cases N] [--growth] [--scenarios ceiling,track,queue,case,...]
+                        [--seconds S] [--connections C] [--port P]
 
 Builds (once) a database of N generated cases in bench/data/, serves it with the production
-config and 2 sync workers on a free loopback port, and runs each scenario with wrk after a
-warm-up. Prints req/s, p50, p99, non-2xx and the ratio to the framework ceiling measured in
-the same run; writes bench/results/<time>-<N>.json. SQLite by default; set BENCH_DATABASE_URL
-to a PostgreSQL URL to measure that engine instead (its database must exist and be empty or
-already generated). Nothing here is a test: timings vary with the machine, ratios hold.
+config and 2 sync workers on a loopback port (``--port``/``BENCH_PORT``, else a free one), and
+runs each scenario with wrk after a warm-up. Prints req/s, p50, p99, non-2xx and the ratio to
+the framework ceiling measured in the same run; writes bench/results/<time>-<N>.json.
+``--growth`` (what ``make bench`` runs) measures N/10 cases first, then N, and prints how much
+slower each scenario got. SQLite by default; set BENCH_DATABASE_URL to a PostgreSQL URL to
+measure that engine instead: each size gets its own database, named after the URL's with
+``_<N>`` appended, created when missing. Everything started (generator, gunicorn, wrk) is
+stopped on the way out, on Ctrl-C and on SIGTERM too. Nothing here is a test: timings vary
+with the machine, ratios hold.
 
 The write path goes through the JSON API (/api/v1): ``submit`` files a case per request
 (POST /cases, a fresh Idempotency-Key each, a citizen token), ``act`` accepts a different
@@ -21,14 +26,17 @@ one address); everything else is the production configuration.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -48,25 +56,12 @@ SCENARIOS = ("ceiling", "track", "queue", "case", "dashboard", "submit", "act")
 WRITE_SERVICE, WRITE_OFFICE = "mi-offsite-registration", "510100-mi"
 
 
-def flask(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [PYTHON, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip()
-
-
 def prepare(env: dict[str, str], cases: int, today: date, act_cases: int) -> dict[str, object]:
     """Migrate, load the catalogue, generate, and make the bench's staff accounts, its API
     tokens and the received cases the ``act`` scenario accepts."""
-    flask(env, "db", "upgrade")
-    flask(env, "tracker", "load-catalogue")
     code = f"""
 import json, sqlalchemy as sa
+from flask_migrate import upgrade
 from datetime import datetime, UTC, date
 from tracker import create_app
 from tracker.extensions import db
@@ -76,17 +71,29 @@ from tracker.services.accounts import create_user
 from bench.generate import generate
 app = create_app()
 with app.app_context():
+    upgrade()  # one process for all of it: importing the app costs seconds of CPU
+    from tracker.services.catalogue import load_catalogue
+    load_catalogue()
+    db.session.commit()
     have = db.session.scalar(sa.select(sa.func.count(Case.id)))
     report = None
     if have == 0:
-        report = str(generate(cases={cases}, today=date.fromisoformat("{today}")))
+        made = generate(cases={cases}, today=date.fromisoformat("{today}"))
+        report = {{"text": str(made), "cases": made.cases, "seconds": round(made.seconds, 2),
+                  "cpu_seconds": round(made.cpu_seconds, 2), "cases_per_s": round(made.rate),
+                  "cpu_us_per_case": round(made.cpu_seconds / made.cases * 1e6, 1),
+                  "histories_replayed": made.templates}}
     open_sql = "status IN ('accepted','processing','received','special_procedure'," \\
                "'special_procedure_ended','supplement_requested','supplemented')"
+    # The queue's office: the busiest one when the dataset is new; on later runs the one the
+    # bench clerk was made for (each run's act cases would otherwise move the busiest office).
+    clerk = db.session.scalars(sa.select(User).where(User.username == "bench.clerk")).first()
     office_id, open_cases = db.session.execute(sa.text(
         "SELECT custody_office_id, count(*) FROM cases WHERE " + open_sql +
-        " GROUP BY 1 ORDER BY 2 DESC LIMIT 1")).one()
+        (" AND custody_office_id = :o" if clerk else "") +
+        " GROUP BY 1 ORDER BY 2 DESC LIMIT 1"), {{"o": clerk.office_id if clerk else None}}).one()
     now = datetime.now(UTC)
-    if db.session.scalar(sa.select(User.id).where(User.username == "bench.clerk")) is None:
+    if clerk is None:
         create_user(role=Role.CLERK, real_name="压测经办", password="{PASSWORD}", now=now,
                     username="bench.clerk", office=db.session.get(Office, office_id))
     if db.session.scalar(sa.select(User.id).where(User.username == "bench.sup")) is None:
@@ -155,9 +162,9 @@ def prepare_api(now, act_cases, service_code, office_code, password):
 """
 
 
-def _dataset_secret() -> str:
+def _dataset_secret(data: Path | None = None) -> str:
     """The benchmark's SECRET_KEY, made once and kept beside the datasets (bench/data/)."""
-    path = DATA / "secret_key"
+    path = (data or DATA) / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32), encoding="ascii")
         path.chmod(0o600)
@@ -171,6 +178,7 @@ def free_port() -> int:
 
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """gunicorn in its own session (a terminal's Ctrl-C reaches only us; ``stop`` ends it)."""
     server = subprocess.Popen(
         [
             PYTHON,
@@ -186,15 +194,35 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         ],
         cwd=ROOT,
         env=env,
+        start_new_session=True,
     )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit(
+                    f"the server exited ({server.returncode}) before answering on {port}"
+                )
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310
+                return server
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
+    except BaseException:  # an interrupt while it starts, too: stop it before going
+        stop(server)
+        raise
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """gunicorn's master and its workers: a graceful stop, then SIGKILL to the whole group."""
+    if server.poll() is None:
+        server.terminate()
+        # a loaded machine: gunicorn's graceful stop lags
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)  # workers left behind, if any
+    server.wait()
 
 
 def _token(page: str) -> str:
@@ -314,24 +342,30 @@ def lua_act(token: str, operator: str, numbers: list[str], threads: int = 2) -> 
     )
 
 
-def wrk(base: str, script: str, seconds: int, connections: int) -> dict[str, float]:
-    path = RESULTS / "scenario.lua"
-    path.write_text(script, encoding="utf-8")
-    subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", "-d2s", "-s", str(path), base, "--", "warm"],
-        check=True,
-        capture_output=True,
-    )  # warm-up
-    out = subprocess.run(
-        [
-            *("wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"),
-            *("-s", str(path), base, "--", "run"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    path.unlink()
+def wrk(
+    base: str, script: str, seconds: int, connections: int, warmup: int = 2
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
+        path = Path(tmp) / "scenario.lua"
+        path.write_text(script, encoding="utf-8")
+        if warmup:
+            subprocess.run(
+                [
+                    *("wrk", "-t2", f"-c{connections}", f"-d{warmup}s"),
+                    *("-s", str(path), base, "--", "warm"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        out = subprocess.run(
+            [
+                *("wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"),
+                *("-s", str(path), base, "--", "run"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     def ms(label: str) -> float:
         m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
@@ -341,55 +375,67 @@ def wrk(base: str, script: str, seconds: int, connections: int) -> dict[str, flo
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    # requests that got no answer (wrk's 2 s timeout, resets) are not in the non-2xx count
+    broken = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     total = re.search(r"(\d+) requests in", out)
     return {
         "rps": rps,
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(map(int, broken.groups())) if broken else 0,
         "requests": int(total.group(1)) if total else 0,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 1_000_000)))
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--today", default="2026-11-21")
-    parser.add_argument(
-        "--act-cases",
-        type=int,
-        default=4000,
-        help="received cases prepared for the act scenario (a quarter for the warm-up)",
-    )
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian package)")
-    DATA.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{DATA / f'{args.cases}.sqlite'}"
+def database_url(cases: int, data: Path) -> str:
+    """SQLite: a file per size under ``data``. PostgreSQL (BENCH_DATABASE_URL): a database
+    per size, ``<name>_<cases>``, created when missing."""
+    given = os.environ.get("BENCH_DATABASE_URL")
+    if not given:
+        return f"sqlite:///{data / f'{cases}.sqlite'}"
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(given)
+    name = f"{url.database}_{cases}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            known = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            )
+            if not known:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def measure(args: argparse.Namespace, cases: int, wanted: list[str]) -> dict[str, Any]:
+    """One size: prepare its dataset, serve it, run the scenarios, stop the server."""
+    url = database_url(cases, args.data_dir)
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "TRACKER_CONFIG": "production",
         # Stable across runs: the dataset is generated once and reused, and its resident IDs
         # are sealed with keys derived from SECRET_KEY (docs/security.md).
-        "SECRET_KEY": _dataset_secret(),
+        "SECRET_KEY": _dataset_secret(args.data_dir),
         "RATELIMIT_ENABLED": "0",
     }
     started = time.perf_counter()
-    wanted = args.scenarios.split(",")
     info = prepare(
-        env, args.cases, date.fromisoformat(args.today), args.act_cases if "act" in wanted else 0
+        env, cases, date.fromisoformat(args.today), args.act_cases if "act" in wanted else 0
     )
+    generated = info.get("generated")
     print(
-        f"dataset: {info['total']:,} cases ({info.get('generated') or 'already generated'});"
+        f"dataset: {info['total']:,} cases"
+        f" ({generated['text'] if generated else 'already generated'});"  # type: ignore[index]
         f" queue office holds {info['open_cases']:,} open cases;"
-        f" ready in {time.perf_counter() - started:,.0f} s"
+        f" ready in {time.perf_counter() - started:,.0f} s",
+        flush=True,
     )
-    port = free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(env, port)
     results: dict[str, dict[str, float]] = {}
@@ -399,61 +445,134 @@ def main() -> None:
         sup_cookie, _ = session(base, "bench.sup")
         anon_cookie, anon_token = session(base)  # the public tracking form
         scripts = {
-            "ceiling": lua_paths(["/healthz"], ""),
-            "track": lua_track(info["track"], anon_cookie, anon_token),  # type: ignore[arg-type]
-            "queue": lua_paths(["/clerk/"], clerk_cookie),
-            "case": lua_paths(
+            "ceiling": lambda: lua_paths(["/healthz"], ""),
+            "track": lambda: lua_track(info["track"], anon_cookie, anon_token),  # type: ignore[arg-type]
+            "queue": lambda: lua_paths(["/clerk/"], clerk_cookie),
+            "case": lambda: lua_paths(
                 [f"/clerk/cases/{n}" for n in info["office_cases"]],  # type: ignore[union-attr]
                 clerk_cookie,
             ),
-            "dashboard": lua_paths(["/supervisor/"], sup_cookie),
-            "submit": lua_submit(api["citizen_token"], api["submit_body"], secrets.token_hex(4)),
-            "act": lua_act(api["office_token"], api["operator"], api["act_numbers"]),
+            "dashboard": lambda: lua_paths(["/supervisor/"], sup_cookie),
+            "submit": lambda: lua_submit(
+                api["citizen_token"], api["submit_body"], secrets.token_hex(4)
+            ),
+            "act": lambda: lua_act(api["office_token"], api["operator"], api["act_numbers"]),
         }
         for name in wanted:
             first = {
                 "queue": ("/clerk/", clerk_cookie),
                 "dashboard": ("/supervisor/", sup_cookie),
-                "case": (f"/clerk/cases/{info['office_cases'][0]}", clerk_cookie),
+                "case": (f"/clerk/cases/{info['office_cases'][0]}", clerk_cookie),  # type: ignore[index]
             }
             if name in first:
-                preflight(base, *first[name])  # type: ignore[arg-type]
-            results[name] = wrk(base, scripts[name], args.seconds, args.connections)
+                preflight(base, *first[name])
+            results[name] = wrk(base, scripts[name](), args.seconds, args.connections, args.warmup)
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:  # a loaded machine: gunicorn's graceful stop lags
-            server.kill()
-            server.wait()
+        stop(server)
     ceiling = results.get("ceiling", {}).get("rps")
+    for r in results.values():
+        r["share_of_ceiling"] = round(r["rps"] / ceiling, 4) if ceiling else float("nan")
     print(
-        f"\n{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-        f"{'vs ceiling':>10}"
+        f"\n{cases:,} cases ({url.split(':')[0]}):\n"
+        f"{'scenario':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'no answer':>9} {'vs ceiling':>10}"
     )
     for name, r in results.items():
-        share = f"{r['rps'] / ceiling:.0%}" if ceiling else "—"
+        share = f"{r['share_of_ceiling']:.0%}" if ceiling else "—"
         print(
             f"{name:10} {r['rps']:9,.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['non_2xx']:8d} {share:>10}"
+            f"{r['non_2xx']:8d} {r['socket_errors']:9d} {share:>10}"
         )
+    print(flush=True)
+    return {
+        "cases": info["total"],
+        "queue_office_open_cases": info["open_cases"],
+        "generated": generated,
+        "results": results,
+    }
+
+
+def growth_table(small: dict[str, Any], large: dict[str, Any]) -> dict[str, float]:
+    """Time per request at the large size over the small one (1.0: no slower with 10× data)."""
+    growth = {}
+    print(f"growth from {small['cases']:,} to {large['cases']:,} cases (time per request):")
+    for name, r in large["results"].items():
+        before = small["results"].get(name)
+        if before and r["rps"]:
+            growth[name] = round(before["rps"] / r["rps"], 3)
+            print(
+                f"  {name:10} {before['rps']:9,.0f} → {r['rps']:9,.0f} req/s   {growth[name]:.2f}×"
+            )
+    return growth
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")  # unwinds through every ``finally``: stops all
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_CASES", 1_000_000)))
+    parser.add_argument(
+        "--growth", action="store_true", help="measure cases/10 first, then cases (make bench)"
+    )
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("BENCH_PORT", 0)),
+        help="the server's loopback port (default: BENCH_PORT, else a free one)",
+    )
+    parser.add_argument("--data-dir", type=Path, default=DATA, help="where datasets are kept")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS)
+    parser.add_argument("--today", default="2026-11-21")
+    parser.add_argument(
+        "--act-cases",
+        type=int,
+        default=4000,
+        help="received cases prepared for the act scenario (a quarter for the warm-up)",
+    )
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit(
+            "wrk is not installed: `make wrk` installs it (as root), or apt-get install -y wrk"
+        )
+    wanted = args.scenarios.split(",")
+    unknown = set(wanted) - set(SCENARIOS)
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGHUP, _interrupted)
+    sizes = [max(1, args.cases // 10), args.cases] if args.growth else [args.cases]
+    started = time.perf_counter()
+    runs = [measure(args, n, wanted) for n in sizes]
+    growth = growth_table(*runs) if len(runs) == 2 else None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-{args.cases}.json"
+    out = args.results_dir / f"{stamp}-{args.cases}.json"
     out.write_text(
         json.dumps(
             {
-                "cases": info["total"],
-                "engine": url.split(":")[0],
-                "queue_office_open_cases": info["open_cases"],
+                "date": stamp,
+                "engine": "postgresql" if os.environ.get("BENCH_DATABASE_URL") else "sqlite",
+                "cases": runs[-1]["cases"],
                 "seconds": args.seconds,
                 "connections": args.connections,
-                "results": results,
+                "workers": 2,
+                "runs": runs,
+                "results": runs[-1]["results"],
+                "growth": growth,
+                "wall_seconds": round(time.perf_counter() - started, 1),
             },
             indent=2,
         ),
         encoding="utf-8",
     )
-    print(f"\nwritten: {out.relative_to(ROOT)}")
+    print(f"\nwritten: {out} ({time.perf_counter() - started:,.0f} s in all)")
 
 
 if __name__ == "__main__":
