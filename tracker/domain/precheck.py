@@ -159,6 +159,11 @@ class Outcome:
     def stopped(self) -> bool:
         return any(h.stop for h in self.hints)
 
+    @property
+    def answers_query(self) -> dict[str, str]:
+        """The answers as the web form names them (``pc_<code>``)."""
+        return {PREFIX + k: v for k, v in self.answers.items()}
+
     def applies(self, name: str) -> bool:
         """Whether a material (code) or form field (name) is asked for with these answers."""
         return name not in self.hidden_materials and name not in self.hidden_fields

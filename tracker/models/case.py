@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.effects import NO_DEADLINE  # noqa: F401  (re-exported: models.NO_DEADLINE)
+from ..domain.precheck import answered
 from ..domain.service_spec import FormField, FormMaterial, form_fields, form_materials
 from ..domain.states import OPEN_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..extensions import db
@@ -145,6 +146,11 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         frozen = self.filed_version
         spec = frozen.snapshot if frozen is not None else {"precheck": self.service.precheck}
         return list(spec.get("precheck") or [])
+
+    @property
+    def precheck_answered(self) -> list[tuple[Any, Any]]:
+        """(question, chosen choice or None) of the stored pre-check answers."""
+        return answered(self.precheck_questions, self.precheck or {})
 
     @property
     def form_materials(self) -> list[FormMaterial] | list[ServiceMaterial]:
