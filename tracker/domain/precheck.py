@@ -20,6 +20,7 @@ Pure: no Flask, no database. Errors are keyed by the question code or ``fields.<
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +45,19 @@ def _names(value: Any) -> list[str]:
     return [_text(v) for v in value if _text(v)]
 
 
-def canonical(raw: Any) -> list[dict[str, Any]]:
-    """The questions in one shape, every key present (two that mean the same compare equal)."""
+def canonical(raw: Any) -> list[dict[str, Any]] | str:
+    """The questions in one shape, every key present (two that mean the same compare equal).
+    Text (the admin editor's box) is read as JSON; text that is not a JSON list is kept as it
+    is, for :func:`problems` to name."""
+    if isinstance(raw, str):
+        if not raw.strip():
+            return []
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return raw
+        if not isinstance(raw, list):
+            return json.dumps(raw, ensure_ascii=False)
     questions = []
     for q in raw if isinstance(raw, list | tuple) else []:
         if not isinstance(q, Mapping):
@@ -85,13 +97,15 @@ def canonical(raw: Any) -> list[dict[str, Any]]:
 
 
 def problems(
-    questions: Sequence[Mapping[str, Any]],
+    questions: Sequence[Mapping[str, Any]] | str,
     materials: Collection[str],
     fields: Mapping[str, str],
 ) -> dict[str, Text]:
     """What is wrong with canonical questions, keyed ``precheck.<i>.<key>``. ``fields``: the
     service's form fields {name: type}."""
     errors: dict[str, Text] = {}
+    if isinstance(questions, str):
+        return {"precheck": N_("情形问题应为 JSON 列表，请检查格式")}
     if len(questions) > MAX_QUESTIONS:
         errors["precheck"] = N_("情形问题最多 %(n)s 个", n=MAX_QUESTIONS)
     seen: set[str] = set()
