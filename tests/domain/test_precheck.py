@@ -132,7 +132,9 @@ def test_a_form_that_contradicts_an_answer_is_refused_with_the_reason():
 
 def test_a_retirement_date_after_today_contradicts_having_retired():
     qs = questions("hf-retirement-withdrawal")
-    outcome = precheck.decide(qs, {"retired": "yes", "applicant_self": "yes", "retired_here": "yes"})
+    outcome = precheck.decide(
+        qs, {"retired": "yes", "applicant_self": "yes", "retired_here": "yes"}
+    )
     today = date(2026, 12, 1)
     late = precheck.contradictions(outcome, {"retirement_date": "2027-01-01"}, {}, today)
     assert "晚于今天" in late["fields.retirement_date"]

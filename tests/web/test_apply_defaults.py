@@ -28,9 +28,7 @@ def _select(html: str, name: str) -> str:
 def test_joint_service_preselects_the_applicants_office_and_groups_by_province(client, app):
     applicant = citizen(home="500112")
     login_as(client, applicant)
-    html = client.get("/services/hf-transfer/apply", query_string=HF_ANSWERS).get_data(
-        as_text=True
-    )
+    html = client.get("/services/hf-transfer/apply", query_string=HF_ANSWERS).get_data(as_text=True)
     select = _select(html, "competent")
     groups = re.findall(r'<optgroup label="([^"]+)"', select)
     assert groups == ["建议：您户籍所在地的部门", "重庆市", "四川省"]

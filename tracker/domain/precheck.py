@@ -52,12 +52,13 @@ def canonical(raw: Any) -> list[dict[str, Any]] | str:
     if isinstance(raw, str):
         if not raw.strip():
             return []
+        text: str = raw
         try:
-            raw = json.loads(raw)
+            raw = json.loads(text)
         except ValueError:
-            return raw
+            return text
         if not isinstance(raw, list):
-            return json.dumps(raw, ensure_ascii=False)
+            return text
     questions = []
     for q in raw if isinstance(raw, list | tuple) else []:
         if not isinstance(q, Mapping):
@@ -66,7 +67,7 @@ def canonical(raw: Any) -> list[dict[str, Any]] | str:
         for c in q.get("choices") or []:
             if not isinstance(c, Mapping):
                 continue
-            form = c.get("form") if isinstance(c.get("form"), Mapping) else {}
+            form: Mapping[str, Any] = c["form"] if isinstance(c.get("form"), Mapping) else {}
             choices.append(
                 {
                     "value": _text(c.get("value")),
@@ -96,6 +97,33 @@ def canonical(raw: Any) -> list[dict[str, Any]] | str:
     return questions
 
 
+def _choice_problems(
+    where: str,
+    choices: Sequence[Mapping[str, Any]],
+    materials: Collection[str],
+    fields: Mapping[str, str],
+) -> dict[str, Text]:
+    errors: dict[str, Text] = {}
+    values = [c["value"] for c in choices]
+    if not 2 <= len(choices) <= MAX_CHOICES:
+        errors[f"{where}.choices"] = N_("每个问题要有 2 到 %(n)s 个回答", n=MAX_CHOICES)
+    elif any(not c["value"] or not c["label_zh"] for c in choices):
+        errors[f"{where}.choices"] = N_("每个选项都要有取值和中文名称")
+    elif len(set(values)) != len(values):
+        errors[f"{where}.choices"] = N_("选项的取值不能重复")
+    elif all(c["stop"] for c in choices):
+        errors[f"{where}.choices"] = N_("至少要有一个回答可以继续申请")
+    for j, c in enumerate(choices):
+        named = (*c["materials"], *c["fields"], *c["require"], *c["form"])
+        unknown = [n for n in named if n not in materials and n not in fields]
+        unknown += [n for n in c["not_future"] if fields.get(n) != "date"]
+        if unknown:
+            errors[f"{where}.choices.{j}"] = N_(
+                "没有这些材料或字段：%(names)s", names="、".join(unknown)
+            )
+    return errors
+
+
 def problems(
     questions: Sequence[Mapping[str, Any]] | str,
     materials: Collection[str],
@@ -118,28 +146,7 @@ def problems(
         seen.add(q["code"])
         if not q["text_zh"]:
             errors[f"{where}.text_zh"] = N_("请填写中文问题")
-        choices = q["choices"]
-        values = [c["value"] for c in choices]
-        if not 2 <= len(choices) <= MAX_CHOICES:
-            errors[f"{where}.choices"] = N_("每个问题要有 2 到 %(n)s 个回答", n=MAX_CHOICES)
-        elif any(not c["value"] or not c["label_zh"] for c in choices):
-            errors[f"{where}.choices"] = N_("每个选项都要有取值和中文名称")
-        elif len(set(values)) != len(values):
-            errors[f"{where}.choices"] = N_("选项的取值不能重复")
-        elif all(c["stop"] for c in choices):
-            errors[f"{where}.choices"] = N_("至少要有一个回答可以继续申请")
-        for j, c in enumerate(choices):
-            unknown = [
-                name
-                for name in (*c["materials"], *c["fields"], *c["require"], *c["form"])
-                if name not in materials and name not in fields
-            ] + [
-                name for name in c["not_future"] if fields.get(name) != "date"
-            ]
-            if unknown:
-                errors[f"{where}.choices.{j}"] = N_(
-                    "没有这些材料或字段：%(names)s", names="、".join(unknown)
-                )
+        errors.update(_choice_problems(where, q["choices"], materials, fields))
     return errors
 
 

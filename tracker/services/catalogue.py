@@ -149,6 +149,10 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
         if f["name"] in names:
             raise CatalogueError(f"{where}: field {f['name']} appears twice")
         names.add(f["name"])
+    _check_precheck(s, where)
+
+
+def _check_precheck(s: dict[str, Any], where: str) -> None:
     wrong = precheck.problems(
         precheck.canonical(s.get("precheck")),
         {m["code"] for m in s["materials"]},

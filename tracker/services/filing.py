@@ -102,9 +102,7 @@ def field_specs(service: Service, outcome: precheck.Outcome | None = None) -> li
     ]
 
 
-def material_specs(
-    service: Service, outcome: precheck.Outcome | None = None
-) -> list[MaterialSpec]:
+def material_specs(service: Service, outcome: precheck.Outcome | None = None) -> list[MaterialSpec]:
     return [
         MaterialSpec(m.code, Named(m.name_zh, m.name_en), m.required, m.e_licence)
         for m in applicable_materials(service, outcome)

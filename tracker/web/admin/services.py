@@ -109,7 +109,7 @@ def document_from(
     """The document the editor's form describes (``code`` fixed for a published service).
     ``precheck``: the questions kept when the form does not carry its pre-check box."""
     doc: dict[str, Any] = {k: form.get(k, "") for k in SCALARS}
-    doc["precheck"] = form["precheck"] if "precheck" in form else precheck
+    doc["precheck"] = form.get("precheck", precheck)
     if code is not None:
         doc["code"] = code
     doc["limits_confirmed"] = bool(form.get("limits_confirmed"))
