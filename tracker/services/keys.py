@@ -52,7 +52,10 @@ def rotate(batch: int = 500) -> Rotation:
                     sa.or_(
                         _stale(Case.__table__.c.form_data, current),
                         sa.and_(
-                            Case.__table__.c.precheck.is_not(None),
+                            # a case without answers holds JSON null, not a sealed value
+                            sa.cast(Case.__table__.c.precheck, sa.Text).like(
+                                f"%{crypto.PREFIX}:%"
+                            ),
                             _stale(Case.__table__.c.precheck, current),
                         ),
                     )
