@@ -173,3 +173,19 @@ def test_canonical_questions_round_trip():
     assert precheck.canonical(qs) == qs
     assert precheck.canonical(None) == []
     assert precheck.answered(qs, {"left_employer": "yes", "account_opened": "zzz"})[1][1] is None
+
+
+def test_household_transfer_asks_for_the_proof_of_its_reason_only():
+    qs = questions("psb-household-transfer")
+    spouse = precheck.decide(qs, {"reason": "spouse"})
+    assert spouse.applies("marriage_certificate")
+    assert spouse.hidden_materials == {
+        "property_certificate",
+        "employment_proof",
+        "relationship_proof",
+    }
+    assert precheck.preset(spouse) == {"reason": "spouse"}
+    graduate = precheck.decide(qs, {"reason": "graduate"})
+    assert graduate.situation_code == "7"
+    assert not any(graduate.applies(m) for m in ("marriage_certificate", "employment_proof"))
+    assert graduate.applies("household_register")

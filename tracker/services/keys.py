@@ -53,9 +53,7 @@ def rotate(batch: int = 500) -> Rotation:
                         _stale(Case.__table__.c.form_data, current),
                         sa.and_(
                             # a case without answers holds JSON null, not a sealed value
-                            sa.cast(Case.__table__.c.precheck, sa.Text).like(
-                                f"%{crypto.PREFIX}:%"
-                            ),
+                            sa.cast(Case.__table__.c.precheck, sa.Text).like(f"%{crypto.PREFIX}:%"),
                             _stale(Case.__table__.c.precheck, current),
                         ),
                     )
