@@ -103,7 +103,10 @@ def test_admin_adds_yunnan_and_a_new_clerk_accepts_a_case_there(page, app: Flask
     # ---- a citizen applies at the new office ----
     citizen_page = _context(page)
     _log_in(citizen_page, applicant.phone, PASSWORD)
-    citizen_page.goto(citizen_page.base + "/services/mi-offsite-registration/apply")
+    citizen_page.goto(  # with the guided pre-check answered
+        citizen_page.base
+        + "/services/mi-offsite-registration/apply?pc_filing_type=temporary&pc_paid_already=no"
+    )
     citizen_page.get_by_label("办理地（参保地、缴存地或户籍地）").select_option(label=OFFICE_NAME)
     form = citizen_page.locator("form.apply-form")
     for field in form.locator("input.input[required]:not([type=file])").all():

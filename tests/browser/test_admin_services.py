@@ -74,7 +74,8 @@ def test_a_service_edited_after_a_case_was_filed_leaves_that_case_form_unchanged
     clerk_ctx.close()
 
     # A new application uses the new version.
-    mine.goto(f"{page.base}/services/{CODE}/apply")
+    answers = "pc_filing_type=temporary&pc_paid_already=no"  # its guided pre-check answered
+    mine.goto(f"{page.base}/services/{CODE}/apply?{answers}")
     assert mine.get_by_label("工作单位").is_visible()
     assert mine.get_by_label("参保所在地").is_visible()
     assert mine.locator("legend", has_text="租房合同").is_visible()

@@ -51,6 +51,11 @@ def test_register_apply_supplement_complete_rate_and_track(page, app, tmp_path: 
     # Apply for housing-fund withdrawal on retirement: file in 渝北, decided in 成都.
     page.goto(page.base + "/services/hf-retirement-withdrawal")
     page.get_by_role("link", name="在线申请").first.click()
+    # The guided pre-check first: retired elsewhere, so the proof of retirement is asked for.
+    page.get_by_label("是，已退休").check()
+    page.get_by_label("是，本人申请").check()
+    page.get_by_label("否，在其他地方退休").check()
+    page.get_by_role("button", name="确认情形，填写申请").click()
     page.get_by_label("收件地（就近提交）").select_option(label="重庆市住房公积金管理中心")
     page.get_by_label("办理地（参保地、缴存地或户籍地）").select_option(
         label="成都住房公积金管理中心"

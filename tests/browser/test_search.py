@@ -52,7 +52,8 @@ def test_the_apply_page_suggests_the_applicants_office_and_filters_the_list(page
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url(lambda url: "/login" not in url)
-    page.goto(page.base + "/services/hf-transfer/apply")
+    answers = "pc_left_employer=yes&pc_account_sealed=yes&pc_account_opened=yes"  # pre-check
+    page.goto(page.base + "/services/hf-transfer/apply?" + answers)
     competent = page.locator("#competent")
     assert competent.evaluate("s => s.options[s.selectedIndex].text") == "重庆市住房公积金管理中心"
     assert page.locator("input[name=phone]").input_value() == applicant.phone

@@ -38,7 +38,10 @@ def test_an_id_card_uploaded_for_one_case_is_reused_for_the_next(page, app: Flas
     log_in(page, owner)
 
     # Case 1: cross-province medical-treatment registration, with an uploaded ID card.
-    page.goto(page.base + "/services/mi-offsite-registration/apply")
+    page.goto(
+        page.base
+        + "/services/mi-offsite-registration/apply?pc_filing_type=temporary&pc_paid_already=no"
+    )
     assert page.locator("input[name=wallet_id_card]").count() == 0  # nothing saved yet
     page.get_by_label("办理地（参保地、缴存地或户籍地）").select_option(
         label="成都市医疗保障事务服务中心"
@@ -60,7 +63,10 @@ def test_an_id_card_uploaded_for_one_case_is_reused_for_the_next(page, app: Flas
     assert first in row.inner_text()
 
     # Case 2: housing-fund transfer. The saved ID card is offered and already chosen.
-    page.goto(page.base + "/services/hf-transfer/apply")
+    page.goto(
+        page.base + "/services/hf-transfer/apply"
+        "?pc_left_employer=yes&pc_account_sealed=yes&pc_account_opened=yes"
+    )
     saved = page.get_by_label("使用我的材料：身份证正反面.pdf", exact=False)
     assert saved.is_checked()
     assert page.get_by_label("受理部门（转入地/迁入地）").input_value() != ""

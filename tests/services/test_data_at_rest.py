@@ -130,3 +130,39 @@ def test_a_value_under_an_unknown_key_is_an_error_not_garbage(app):
         crypto.open_(sealed.replace("enc1:k0:", "enc1:zz:"), "users.resident_id")
     with pytest.raises(crypto.KeyError_):
         crypto.open_(sealed, "cases.form_data")  # sealed for another column
+
+
+def test_pre_check_answers_are_sealed_and_rotated_and_a_case_without_them_ends_the_rotation(app):
+    """A case without pre-check answers holds JSON null there (not a sealed value): rotation
+    must not take it for a value left to re-seal, or it never ends."""
+    person = citizen()
+    answers = {"retired": "yes", "applicant_self": "yes", "retired_here": "no"}
+    with_answers = submit(
+        "hf-retirement-withdrawal",
+        person,
+        "500112-hf",
+        "510100-hf",
+        precheck=answers,
+        situation_code="112",
+    )
+    submit("hf-retirement-withdrawal", person, "500112-hf", "510100-hf")  # no answers
+    case_id = with_answers.id
+    raw = db.session.scalar(sa.text("SELECT precheck FROM cases WHERE id = :id"), {"id": case_id})
+    assert "retired_here" not in raw and json.loads(raw).startswith("enc1:")
+    old = crypto.ring()
+    new_key = base64.b64encode(b"p" * 32).decode()
+    old_key = base64.b64encode(old.keys[old.current]).decode()
+    lookup = base64.b64encode(old.lookup_key).decode()
+    crypto.configure({"DATA_KEYS": f"k2:{new_key},{old.current}:{old_key}", "LOOKUP_KEY": lookup})
+    try:
+        assert rotate(batch=1).cases == 2
+        assert rotate(batch=1).cases == 0
+        raw = db.session.scalar(
+            sa.text("SELECT precheck FROM cases WHERE id = :id"), {"id": case_id}
+        )
+        assert json.loads(raw).startswith("enc1:k2:")
+        crypto.configure({"DATA_KEYS": f"k2:{new_key}", "LOOKUP_KEY": lookup})
+        db.session.expire_all()
+        assert db.session.get(Case, case_id).precheck == answers
+    finally:
+        crypto.configure({"SECRET_KEY": app.config["SECRET_KEY"]})

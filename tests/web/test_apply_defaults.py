@@ -8,6 +8,9 @@ import re
 from tests.builders import citizen, login_as
 from tracker.domain.office_order import LIKELY, grouped_offices, likely_office
 
+# the guided pre-check's answers (tests/web/test_precheck.py) that lead to the form
+HF_ANSWERS = {"pc_left_employer": "yes", "pc_account_sealed": "yes", "pc_account_opened": "yes"}
+RETIRED_ANSWERS = {"pc_retired": "yes", "pc_applicant_self": "yes", "pc_retired_here": "yes"}
 PARENTS = {
     "510000": None,
     "510100": "510000",
@@ -25,7 +28,7 @@ def _select(html: str, name: str) -> str:
 def test_joint_service_preselects_the_applicants_office_and_groups_by_province(client, app):
     applicant = citizen(home="500112")
     login_as(client, applicant)
-    html = client.get("/services/hf-transfer/apply").get_data(as_text=True)
+    html = client.get("/services/hf-transfer/apply", query_string=HF_ANSWERS).get_data(as_text=True)
     select = _select(html, "competent")
     groups = re.findall(r'<optgroup label="([^"]+)"', select)
     assert groups == ["建议：您户籍所在地的部门", "重庆市", "四川省"]
@@ -40,7 +43,9 @@ def test_joint_service_preselects_the_applicants_office_and_groups_by_province(c
 
 def test_receiving_office_for_a_sichuan_applicant(client, app):
     login_as(client, citizen(home="510100"))
-    html = client.get("/services/hf-retirement-withdrawal/apply").get_data(as_text=True)
+    html = client.get(
+        "/services/hf-retirement-withdrawal/apply", query_string=RETIRED_ANSWERS
+    ).get_data(as_text=True)
     receiving = _select(html, "receiving")
     assert re.findall(r'<optgroup label="([^"]+)"', receiving)[1:] == ["四川省", "重庆市"]
     assert re.findall(r'<option value="\d+" selected>([^<]+)<', receiving) == [
@@ -52,7 +57,9 @@ def test_receiving_office_for_a_sichuan_applicant(client, app):
 
 def test_a_refused_submit_keeps_the_choice_and_the_grouping(client, app):
     login_as(client, citizen(home="500112"))
-    answer = client.post("/services/hf-transfer/apply", data={"competent": "", "token": "x"})
+    answer = client.post(
+        "/services/hf-transfer/apply", data={"competent": "", "token": "x", **HF_ANSWERS}
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code in (400, 422)
     select = _select(html, "competent")

@@ -120,6 +120,8 @@ def test_refused_application_keeps_what_was_typed_and_extra_fields_change_nothin
         "office_id": "1",
         "status": "approved",
         "phone": "12345",
+        "pc_filing_type": "temporary",
+        "pc_paid_already": "no",
     }
     response = client.post("/services/mi-offsite-registration/apply", data=data)
     html = response.get_data(as_text=True)
@@ -132,7 +134,10 @@ def test_double_submit_files_one_case(client, app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
     applicant = citizen()
     login_as(client, applicant)
-    page = client.get("/services/mi-offsite-registration/apply").get_data(as_text=True)
+    page = client.get(
+        "/services/mi-offsite-registration/apply",
+        query_string={"pc_filing_type": "temporary", "pc_paid_already": "no"},
+    ).get_data(as_text=True)
     import re
 
     token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
@@ -149,6 +154,10 @@ def test_double_submit_files_one_case(client, app, tmp_path):
         ).items()
     }
     form.update(token=token, competent=competent, declaration="y", licence_id_card="DZZZ12345678")
+    # the guided pre-check's answers, agreeing with the form
+    form.update(pc_filing_type=form["filing_type"], pc_paid_already="no")
+    if form["filing_type"] == "referral":
+        form.update(referral_hospital="四川大学华西医院", licence_referral_certificate="")
     first = client.post("/services/mi-offsite-registration/apply", data=form)
     second = client.post("/services/mi-offsite-registration/apply", data=form)
     assert first.status_code == second.status_code == 302, first.get_data(as_text=True)[:3000]

@@ -15,11 +15,12 @@ PDF = b"%PDF-1.4\n" + b"0" * (150 * 1024) + b"\n%%EOF\n"  # about 150 KiB
 def _post(client, name: str):
     data = {
         "token": f"t-{name}",
-        "file_personal_commitment": (io.BytesIO(PDF), f"{name}.pdf"),
-        "file_referral_certificate": (io.BytesIO(PDF), f"{name}-2.pdf"),
+        "file_medical_invoices": (io.BytesIO(PDF), f"{name}.pdf"),
+        "file_expense_details": (io.BytesIO(PDF), f"{name}-2.pdf"),
     }
+    # a service without a guided pre-check: the form is posted straight away
     return client.post(
-        "/services/mi-offsite-registration/apply", data=data, content_type="multipart/form-data"
+        "/services/mi-manual-reimbursement/apply", data=data, content_type="multipart/form-data"
     )
 
 

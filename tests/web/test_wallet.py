@@ -25,6 +25,8 @@ from tracker.services.uploads import UploadLimits, opened, store_upload
 PDF = b"%PDF-1.7\n" + os.urandom(5000) + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(800)
 TRANSFER = "hf-transfer"  # joint: ID card required, a sealed account statement optional
+# its pre-check answered so that only the ID card applies (docs/precheck.md)
+ANSWERS = {"pc_left_employer": "yes", "pc_account_sealed": "yes", "pc_account_opened": "yes"}
 
 
 @pytest.fixture
@@ -58,6 +60,7 @@ def _transfer_form(**extra: str) -> dict[str, object]:
         competent=str(office("510100-hf").id),
         declaration="y",
         save_wallet="y",
+        **ANSWERS,
     )
     form.update(extra)
     return form
@@ -72,7 +75,7 @@ def test_the_apply_form_offers_the_saved_id_card_chosen_and_files_a_case_with_it
     owner = citizen()
     item = _saved_id_card(owner, folder)
     login_as(client, owner)
-    page = client.get(f"/services/{TRANSFER}/apply").get_data(as_text=True)
+    page = client.get(f"/services/{TRANSFER}/apply", query_string=ANSWERS).get_data(as_text=True)
     radio = re.search(rf'<input[^>]*name="wallet_id_card" value="{item.id}"[^>]*>', page)
     assert radio and "checked" in radio.group(0)
     assert "身份证正反面.pdf" in page and 'name="save_wallet" value="y" checked' in page
@@ -117,7 +120,10 @@ def test_a_cited_e_licence_is_remembered_and_filled_in_next_time(client, folder)
     login_as(client, owner)
     form = _transfer_form(licence_id_card="DZZZ-5101-0001")
     assert client.post(f"/services/{TRANSFER}/apply", data=form).status_code == 302
-    page = client.get("/services/mi-offsite-registration/apply").get_data(as_text=True)
+    page = client.get(
+        "/services/mi-offsite-registration/apply",
+        query_string={"pc_filing_type": "temporary", "pc_paid_already": "no"},
+    ).get_data(as_text=True)
     assert (
         'name="licence_id_card" maxlength="40" value="DZZZ-5101-0001" list="licences-id_card"'
         in page
@@ -132,12 +138,16 @@ def test_a_saved_file_deleted_meanwhile_asks_for_an_upload_and_keeps_everything_
     owner = citizen()
     item = _saved_id_card(owner, folder)
     login_as(client, owner)
-    page = client.get(f"/services/{TRANSFER}/apply").get_data(as_text=True)
+    page = client.get(f"/services/{TRANSFER}/apply", query_string=ANSWERS).get_data(as_text=True)
     assert f'value="{item.id}"' in page
     wallet.delete(owner, item.id, folder, NOW)  # in another tab
 
-    form = _transfer_form(wallet_id_card=str(item.id), phone="13912345678")
+    # the old employer has closed: the answers ask for the sealed-account statement and the
+    # proof of leaving too (docs/precheck.md)
+    unsealed = {"pc_account_sealed": "no", "phone": "13912345678"}
+    form = _transfer_form(wallet_id_card=str(item.id), **unsealed)
     form["file_account_sealed_statement"] = (io.BytesIO(PNG), "封存证明.png")
+    form["file_termination_proof"] = (io.BytesIO(PDF), "离职证明.pdf")
     response = client.post(f"/services/{TRANSFER}/apply", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -146,19 +156,23 @@ def test_a_saved_file_deleted_meanwhile_asks_for_an_upload_and_keeps_everything_
     assert "已被删除" in error  # beside the ID card
     assert 'value="13912345678"' in html  # what was typed is kept
     assert "已上传：封存证明.png" in html and 'name="kept_account_sealed_statement"' in html
+    assert "已上传：离职证明.pdf" in html
     assert 'name="declaration" value="y" checked' in html
     assert [c for c in _cases(owner) if c.service.code == TRANSFER] == []
 
-    # the new upload goes through with the kept statement
-    kept = re.search(r'name="kept_account_sealed_statement" value="([^"]+)"', html).group(1)
-    form = _transfer_form(kept_account_sealed_statement=kept, phone="13912345678")
+    # the new upload goes through with the kept files
+    kept = {
+        f"kept_{code}": re.search(rf'name="kept_{code}" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+        for code in ("account_sealed_statement", "termination_proof")
+    }
+    form = _transfer_form(**kept, **unsealed)
     form["file_id_card"] = (io.BytesIO(PNG), "身份证.png")
     assert client.post(f"/services/{TRANSFER}/apply", data=form).status_code == 302
     case = next(c for c in _cases(owner) if c.service.code == TRANSFER)
     names = set(
         db.session.scalars(sa.select(Attachment.original_name).where(Attachment.case_id == case.id))
     )
-    assert names == {"身份证.png", "封存证明.png"}
+    assert names == {"身份证.png", "封存证明.png", "离职证明.pdf"}
 
 
 def test_the_materials_page_lists_and_deletes_behind_a_confirmation(client, folder):
@@ -225,5 +239,7 @@ def test_the_pages_in_english(client, folder):
     assert "My materials" in html and "Resident identity card" in html and "Delete" in html
     html = client.get(f"/materials/{item.id}/delete?lang=en").get_data(as_text=True)
     assert "Delete this material?" in html
-    html = client.get(f"/services/{TRANSFER}/apply?lang=en").get_data(as_text=True)
+    html = client.get(
+        f"/services/{TRANSFER}/apply", query_string={**ANSWERS, "lang": "en"}
+    ).get_data(as_text=True)
     assert "Use my saved file:" in html and "Upload a new file" in html

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import precheck as _precheck
 from .states import HandlingMode
 from .text import N_, Text
 
@@ -132,6 +133,7 @@ def canonical(raw: Mapping[str, Any]) -> dict[str, Any]:
             for m in raw.get("materials") or []
         ],
         "form_fields": fields,
+        "precheck": _precheck.canonical(raw.get("precheck")),
     }
 
 
@@ -246,6 +248,13 @@ def problems(spec: Mapping[str, Any], departments: Collection[str]) -> dict[str,
         )
     errors.update(_office_problems(spec, mode, departments))
     errors.update(_list_problems(spec))
+    errors.update(
+        _precheck.problems(
+            spec.get("precheck") or [],
+            {m["code"] for m in spec["materials"]},
+            {f["name"]: f["type"] for f in spec["form_fields"]},
+        )
+    )
     return errors
 
 

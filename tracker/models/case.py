@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.effects import NO_DEADLINE  # noqa: F401  (re-exported: models.NO_DEADLINE)
+from ..domain.precheck import answered
 from ..domain.service_spec import FormField, FormMaterial, form_fields, form_materials
 from ..domain.states import OPEN_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..extensions import db
@@ -108,6 +109,10 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     idempotency_hash: Mapped[str | None] = mapped_column(sa.String(64))  # of the request body
     # The applicant's answers can hold ID numbers and health facts: sealed at rest (#21).
     form_data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("cases.form_data"), default=dict)
+    # The guided pre-check's answers {question code: value} (they tell of employment, health,
+    # family: sealed like the form) and their situation code (情形编码, SXQXBM); NULL: none.
+    precheck: Mapped[dict[str, str] | None] = mapped_column(SealedJSON("cases.precheck"))
+    situation_code: Mapped[str | None] = mapped_column(sa.String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship()
@@ -134,6 +139,18 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
         version is still the service's current one and has not been frozen yet)."""
         frozen = self.filed_version
         return form_fields(frozen.snapshot) if frozen is not None else self.service.fields
+
+    @property
+    def precheck_questions(self) -> list[dict[str, Any]]:
+        """The pre-check questions of the version the case was filed under."""
+        frozen = self.filed_version
+        spec = frozen.snapshot if frozen is not None else {"precheck": self.service.precheck}
+        return list(spec.get("precheck") or [])
+
+    @property
+    def precheck_answered(self) -> list[tuple[Any, Any]]:
+        """(question, chosen choice or None) of the stored pre-check answers."""
+        return answered(self.precheck_questions, self.precheck or {})
 
     @property
     def form_materials(self) -> list[FormMaterial] | list[ServiceMaterial]:

@@ -98,6 +98,9 @@ class Service(db.Model):  # type: ignore[name-defined,misc]
     # Other names people use for it (公积金转移, 医保备案, gjj-style short forms are derived by
     # the search index, not stored): zh or en strings from services.json "aliases".
     aliases: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # Guided pre-check (情形引导): the questions answered before the form, as in services.json
+    # "precheck" (domain/precheck.py); NULL or [] for none.
+    precheck: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
 
     department: Mapped[Department] = relationship(foreign_keys=[department_code])
     materials: Mapped[list[ServiceMaterial]] = relationship(

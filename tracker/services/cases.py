@@ -100,6 +100,8 @@ def submit_case(
     files: Sequence[tuple[str, StoredFile]] = (),
     licences: Mapping[str, str] | None = None,
     via: Mapping[str, Any] | None = None,
+    precheck: Mapping[str, str] | None = None,
+    situation_code: str | None = None,
 ) -> Case:
     """File one application. The same ``idempotency_key`` from the same applicant files once.
 
@@ -152,6 +154,8 @@ def submit_case(
             applicant_phone_last4=phone_last4(applicant.phone),
             idempotency_key=idempotency_key,
             form_data=dict(form_data),
+            precheck=dict(precheck) if precheck is not None else None,
+            situation_code=situation_code or None,
             updated_at=now,
             act_by=act_by(CaseStatus.RECEIVED, False, today, None, None, get_calendar()),
         )

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..database import write_transaction
+from ..domain import precheck
 from ..domain.errors import DomainError
 from ..domain.states import HandlingMode
 from ..extensions import db
@@ -148,6 +149,18 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
         if f["name"] in names:
             raise CatalogueError(f"{where}: field {f['name']} appears twice")
         names.add(f["name"])
+    _check_precheck(s, where)
+
+
+def _check_precheck(s: dict[str, Any], where: str) -> None:
+    wrong = precheck.problems(
+        precheck.canonical(s.get("precheck")),
+        {m["code"] for m in s["materials"]},
+        {f["name"]: f["type"] for f in s["form_fields"]},
+    )
+    if wrong:
+        key, message = next(iter(wrong.items()))
+        raise CatalogueError(f"{where}: {key}: {message}")
 
 
 def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
@@ -257,6 +270,7 @@ def _service_row(s: dict[str, Any]) -> dict[str, Any]:
         "receiving": s["offices"].get("receiving", "any"),
         "competent_department_code": s["offices"]["competent_department"],
         "aliases": [str(a).strip() for a in s.get("aliases", []) if str(a).strip()],
+        "precheck": precheck.canonical(s.get("precheck")),
     }
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..domain import precheck
 from ..domain.errors import DomainError
 from ..domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
 from ..domain.office_order import grouped_offices
 from ..domain.states import HandlingMode
-from ..domain.text import Named
+from ..domain.text import N_, Named, Text
 from ..extensions import db
 from ..models import Case, Office, Region, Service, User
 from . import cases, lookups
@@ -48,9 +49,44 @@ class Application:
     receiving_office: str | None = None  # only for 异地代收代办; others are received where decided
     answers: Mapping[str, str] = field(default_factory=dict)
     licences: Mapping[str, str] = field(default_factory=dict)
+    # The guided pre-check's answers {question code: value}; None: not answered (every
+    # material and field of the service applies, as without a pre-check).
+    precheck: Mapping[str, Any] | None = None
 
 
-def field_specs(service: Service) -> list[FieldSpec]:
+def _applicable(rows: Sequence[Any], key: str, outcome: precheck.Outcome | None) -> list[Any]:
+    if outcome is None:
+        return list(rows)
+    return [
+        _Required(r) if getattr(r, key) in outcome.required and not r.required else r
+        for r in rows
+        if outcome.applies(getattr(r, key))
+    ]
+
+
+class _Required:
+    """A field or material the pre-check's answers make required."""
+
+    required = True
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def applicable_fields(service: Service, outcome: precheck.Outcome | None = None) -> list[Any]:
+    """The service's form fields that apply with these pre-check answers (all without)."""
+    return _applicable(service.fields, "name", outcome)
+
+
+def applicable_materials(service: Service, outcome: precheck.Outcome | None = None) -> list[Any]:
+    """The service's materials that apply with these pre-check answers (all without)."""
+    return _applicable(service.materials, "code", outcome)
+
+
+def field_specs(service: Service, outcome: precheck.Outcome | None = None) -> list[FieldSpec]:
     return [
         FieldSpec(
             f.name,
@@ -62,15 +98,51 @@ def field_specs(service: Service) -> list[FieldSpec]:
             f.max_value,
             tuple(c["value"] for c in (f.choices or ())),
         )
-        for f in service.fields
+        for f in applicable_fields(service, outcome)
     ]
 
 
-def material_specs(service: Service) -> list[MaterialSpec]:
+def material_specs(service: Service, outcome: precheck.Outcome | None = None) -> list[MaterialSpec]:
     return [
         MaterialSpec(m.code, Named(m.name_zh, m.name_en), m.required, m.e_licence)
-        for m in service.materials
+        for m in applicable_materials(service, outcome)
     ]
+
+
+def read_precheck(
+    service: Service, raw: Mapping[str, Any] | None, *, prefix: str = ""
+) -> tuple[precheck.Outcome | None, dict[str, Text]]:
+    """The outcome of the answers in ``raw`` (keys ``<prefix><question code>``), or errors
+    keyed by question code. A stopping answer is an error saying what to do instead.
+    ``raw`` None: not answered (no outcome, no error)."""
+    questions = service.precheck or []
+    if raw is None:
+        return None, {}
+    if not questions:
+        if any(k.startswith(prefix) for k in raw):
+            return None, {"precheck": N_("该事项没有情形引导问题")}
+        return None, {}
+    answers, errors = precheck.read_answers(questions, raw, prefix=prefix)
+    if errors:
+        return None, errors
+    outcome = precheck.decide(questions, answers)
+    for hint in outcome.hints:
+        if hint.stop:
+            errors[hint.question] = N_(
+                "按您的回答，不能申请该事项：%(hint)s", hint=Named(hint.text_zh, hint.text_en)
+            )
+    return outcome, errors
+
+
+def contradictions(
+    service: Service, outcome: precheck.Outcome | None, clean: Mapping[str, Any], now: datetime
+) -> dict[str, Text]:
+    """Form answers that contradict the pre-check, keyed by field name."""
+    if outcome is None:
+        return {}
+    labels = {f.name: Named(f.label_zh, f.label_en) for f in service.fields}
+    found = precheck.contradictions(outcome, clean, labels, local_date(now))
+    return {key.removeprefix("fields."): message for key, message in found.items()}
 
 
 def _office(code: str | None, department_code: str) -> Office | None:
@@ -116,26 +188,31 @@ def file_application(
     if service is None:
         raise FilingRefused({"service": "没有这个事项"})
     errors: dict[str, str] = {}
+    outcome, precheck_errors = read_precheck(service, application.precheck)
+    errors.update({f"precheck.{k}": v for k, v in precheck_errors.items()})
     clean, field_errors = validate_answers(
-        field_specs(service),
+        field_specs(service, outcome),
         application.answers,
         today=local_date(now),
         regions=lookups.regions(),
     )
     errors.update({f"fields.{k}": v for k, v in field_errors.items()})
-    known = {m.code for m in service.materials}
-    errors.update(
-        {f"materials.{code}": "该事项没有这项材料" for code, _ in files if code not in known}
-    )
     errors.update(
         {
-            f"materials.{code}": "该事项没有这项材料"
-            for code in application.licences
-            if code not in known
+            f"fields.{k}": v
+            for k, v in contradictions(service, outcome, clean, now).items()
+            if f"fields.{k}" not in errors
         }
     )
+    known = {m.code for m in applicable_materials(service, outcome)}
+    every = {m.code for m in service.materials}
+    for code in [*(c for c, _ in files), *application.licences]:
+        if code not in every:
+            errors[f"materials.{code}"] = "该事项没有这项材料"
+        elif code not in known:
+            errors[f"materials.{code}"] = N_("按您在情形引导中的回答，不需要提交这项材料")
     problems = material_problems(
-        material_specs(service), {code for code, _ in files}, application.licences
+        material_specs(service, outcome), {code for code, _ in files}, application.licences
     )
     errors.update({f"materials.{k}": v for k, v in problems.items()})
     receiving, competent = offices_for(
@@ -155,6 +232,8 @@ def file_application(
         files=list(files),
         licences=dict(application.licences),
         via=via,
+        precheck=outcome.answers if outcome is not None else None,
+        situation_code=outcome.situation_code if outcome is not None else None,
     )
 
 

@@ -47,12 +47,25 @@ def rotate(batch: int = 500) -> Rotation:
             for uid, rid in users:
                 session.execute(sa.update(User).where(User.id == uid).values(resident_id=rid))
             cases = session.execute(
-                sa.select(Case.id, Case.form_data)
-                .where(_stale(Case.__table__.c.form_data, current))
+                sa.select(Case.id, Case.form_data, Case.precheck)
+                .where(
+                    sa.or_(
+                        _stale(Case.__table__.c.form_data, current),
+                        sa.and_(
+                            # a case without answers holds JSON null, not a sealed value
+                            sa.cast(Case.__table__.c.precheck, sa.Text).like(f"%{crypto.PREFIX}:%"),
+                            _stale(Case.__table__.c.precheck, current),
+                        ),
+                    )
+                )
                 .limit(batch)
             ).all()
-            for case_id, answers in cases:
-                session.execute(sa.update(Case).where(Case.id == case_id).values(form_data=answers))
+            for case_id, answers, precheck in cases:
+                session.execute(
+                    sa.update(Case)
+                    .where(Case.id == case_id)
+                    .values(form_data=answers, precheck=precheck)
+                )
         done.users += len(users)
         done.cases += len(cases)
         if not users and not cases:

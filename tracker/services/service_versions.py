@@ -115,6 +115,7 @@ def snapshot_of(service: Service) -> dict[str, Any]:
                 }
                 for f in service.fields
             ],
+            "precheck": service.precheck or [],
         }
     )
 

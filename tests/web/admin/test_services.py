@@ -192,3 +192,43 @@ def test_a_preview_shows_what_saving_would_refuse(app, client):
     page = response.get_data(as_text=True)
     assert 'id="promised_days-error"' in page and "承诺时限不能超过法定时限" in page
     assert 'value="15"' in page and sv.draft(CODE) is None
+
+
+def test_the_pre_check_questions_survive_an_edit_and_publish(app, client):
+    """The editor's form without the pre-check box (an older page) keeps the questions; the
+    box shows them as JSON."""
+    _signed_in(app, client)
+    questions = service(CODE).precheck
+    assert questions
+    page = client.get(f"/admin/services/{CODE}").get_data(as_text=True)
+    assert 'name="precheck"' in page and "filing_type" in page
+    data = _form() | {"f-0-label_zh": "参保所在地"}
+    assert client.post(f"/admin/services/{CODE}", data=data | {"action": "save"}).status_code == 302
+    assert client.post(f"/admin/services/{CODE}/publish").status_code == 302
+    db.session.expire_all()
+    assert service(CODE).version == 2 and service(CODE).precheck == questions
+    assert sv.versions(service(CODE))[0].snapshot["precheck"] == questions
+
+
+def test_the_pre_check_box_is_edited_and_its_errors_shown_beside_it(app, client):
+    import json
+
+    _signed_in(app, client)
+    questions = service(CODE).precheck
+    bad = client.post(
+        f"/admin/services/{CODE}", data=_form() | {"precheck": "[{", "action": "save"}
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "情形问题应为 JSON 列表" in html and "[{" in html
+    wrong = [{**questions[0], "choices": [{**questions[0]["choices"][0], "materials": ["nope"]}]}]
+    refused = client.post(
+        f"/admin/services/{CODE}",
+        data=_form() | {"precheck": json.dumps(wrong), "action": "save"},
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "每个问题要有 2 到 9 个回答" in html
+    assert "没有这些材料或字段：nope" in html
+    fewer = json.dumps(questions[:1], ensure_ascii=False)
+    saved = client.post(f"/admin/services/{CODE}", data=_form() | {"precheck": fewer})
+    assert saved.status_code == 302
+    assert sv.draft(CODE).snapshot["precheck"] == questions[:1]

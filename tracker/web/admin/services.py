@@ -11,6 +11,7 @@ beside its row and everything typed is kept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -104,9 +105,13 @@ def _choices(text: str) -> list[dict[str, str]]:
     return out
 
 
-def document_from(form: MultiDict[str, str], code: str | None) -> dict[str, Any]:
-    """The document the editor's form describes (``code`` fixed for a published service)."""
+def document_from(
+    form: MultiDict[str, str], code: str | None, precheck: Any = None
+) -> dict[str, Any]:
+    """The document the editor's form describes (``code`` fixed for a published service).
+    ``precheck``: the questions kept when the form does not carry its pre-check box."""
     doc: dict[str, Any] = {k: form.get(k, "") for k in SCALARS}
+    doc["precheck"] = form.get("precheck", precheck)
     if code is not None:
         doc["code"] = code
     doc["limits_confirmed"] = bool(form.get("limits_confirmed"))
@@ -135,6 +140,13 @@ def _choices_text(f: Mapping[str, Any]) -> str:
     )
 
 
+def _precheck_text(questions: Any) -> str:
+    """The pre-check questions as the editor's JSON box shows them."""
+    if isinstance(questions, str):
+        return questions
+    return json.dumps(questions or [], ensure_ascii=False, indent=2) if questions else ""
+
+
 def _render_editor(
     doc: dict[str, Any],
     *,
@@ -157,6 +169,7 @@ def _render_editor(
         modes=list(HandlingMode),
         field_types=FIELD_TYPES,
         choices_text=_choices_text,
+        precheck_text=_precheck_text,
         preview_fields=form_fields(doc),
         preview_materials=form_materials(doc),
         regions=lookups.regions(),
@@ -211,7 +224,7 @@ def services_edit(code: str) -> tuple[str, int] | Response:
         abort(404)
     if request.method == "GET":
         return _render_editor(doc)
-    typed = document_from(request.form, code)
+    typed = document_from(request.form, code, doc.get("precheck"))
     if request.form.get("action") == "preview":
         return _render_editor(typed, errors=_problems(typed))
     try:

@@ -201,6 +201,7 @@ def create_case() -> Any:
                 receiving_office=body.receiving_office,
                 answers=dict(body.answers),
                 licences=dict(body.licences),
+                precheck=dict(body.precheck) if body.precheck is not None else None,
             ),
             now=now,
             files=files,

@@ -136,6 +136,9 @@ class NewCase(Strict):
     receiving_office: Code | None = None
     answers: dict[Code, Annotated[str, StringConstraints(max_length=2000)]] = {}
     licences: dict[Code, Annotated[str, StringConstraints(min_length=1, max_length=64)]] = {}
+    # The guided pre-check (情形引导) answers {question code: choice value}, checked like the
+    # portal's; omitted: every material and field of the service applies.
+    precheck: dict[Code, Annotated[str, StringConstraints(max_length=64)]] | None = None
     applicant_phone: Annotated[str, StringConstraints(pattern=r"^1\d{10}$")] | None = None
     # 我的材料: saved files (wallet item ids) filed by material code, citizen tokens only
     wallet: dict[Code, Annotated[int, Field(ge=1, le=2_147_483_647)]] = {}
@@ -210,6 +213,8 @@ class CaseOut(Out):
     actions: list[str]
     applicant: Applicant | None = None
     answers: list[Answer] | None = None
+    precheck: dict[str, str] | None = None  # the pre-check answers, if any
+    situation_code: str | None = None  # 情形编码 (SXQXBM) of those answers
     timeline: list[Event]
 
 

@@ -117,6 +117,8 @@ def case_out(case: Case, token: ApiToken, actor: ActorFacts, today: date) -> dic
     if token.scope != "supervisor":
         out["applicant"] = _applicant(case)
         out["answers"] = _answers(case)
+        out["precheck"] = case.precheck
+        out["situation_code"] = case.situation_code
     return out
 
 

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 from ...domain.citizen_view import next_step
 from ...domain.errors import DomainError
 from ...domain.forms import material_problems, validate_answers
+from ...domain.precheck import Outcome, answered
 from ...domain.rectification import replied
 from ...domain.states import CaseStatus, HandlingMode, Role
 from ...domain.workflow import Action
@@ -43,6 +44,7 @@ from ..downloads import send_attachment
 from ..fields import errors_of
 from ..notice_files import send_notice
 from . import forms
+from .precheck import precheck_hints, precheck_preset, precheck_step
 
 bp = Blueprint("citizen", __name__)
 
@@ -138,6 +140,10 @@ def apply(code: str) -> str | Response:
     service = queries.service_by_code(code)
     if service is None:
         abort(404)
+    # Guided pre-check (情形引导): questions first (a GET form), then the form for the answers.
+    outcome, page = precheck_step(service)
+    if page is not None:
+        return page
     offices = _office_choices(service)
     regions = lookups.regions()
     form = forms.apply_form([m.code for m in service.materials])
@@ -148,12 +154,13 @@ def apply(code: str) -> str | Response:
         _, here = filing.office_groups(offices["competent"], home, regions)
         shown = {
             **filing.prefill(service, current_user),
+            **precheck_preset(outcome),
             "token": uuid.uuid4().hex,
             "receiving": str(mine.id) if mine else "",
             "competent": str(here.id) if here and service.mode is HandlingMode.JOINT else "",
             **_wallet_defaults(service),
         }
-        return _render_apply(service, offices, regions, shown, {}, {})
+        return _render_apply(service, offices, regions, shown, {}, {}, outcome)
 
     # Everything typed is shown back as typed; the clean values are what reaches the service.
     shown = request.form.to_dict()
@@ -173,18 +180,28 @@ def apply(code: str) -> str | Response:
     )
 
     clean, field_errors = validate_answers(
-        filing.field_specs(service),
+        filing.field_specs(service, outcome),
         request.form,
         today=local_date(wallclock.now()),
         regions=regions,
     )
     errors.update(field_errors)
+    for name, message in filing.contradictions(service, outcome, clean, wallclock.now()).items():
+        errors.setdefault(name, message)
     licences = form.licences()
+    applicable = {m.code for m in filing.applicable_materials(service, outcome)}
+    # Files for materials the answers leave out are not filed (the page never offers them).
+    uploads.discard([st for code, st in new_files if code not in applicable], _folder())
+    new_files = [(code, st) for code, st in new_files if code in applicable]
+    kept = {code: stored for code, stored in kept.items() if code in applicable}
+    licences = {code: number for code, number in licences.items() if code in applicable}
+    saved = {code: item for code, item in saved.items() if code in applicable}
+    gone = {code for code in gone if code in applicable}
     errors.update(
         {
             f"material_{k}": v
             for k, v in material_problems(
-                filing.material_specs(service), {*kept, *saved}, licences
+                filing.material_specs(service, outcome), {*kept, *saved}, licences
             ).items()
         }
     )
@@ -193,12 +210,12 @@ def apply(code: str) -> str | Response:
     form.validate()
     errors.update(errors_of(form))
     if errors or receiving is None or competent is None:
-        return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
+        return _render_apply(service, offices, regions, shown, errors, kept, outcome), _refused()  # type: ignore[return-value]
     copies, gone = wallet.reuse(saved, _folder())
     if gone:  # deleted between the check and the copy
         uploads.discard([s for _, s in copies], _folder())
         _wallet_gone(gone, errors)
-        return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
+        return _render_apply(service, offices, regions, shown, errors, kept, outcome), _refused()  # type: ignore[return-value]
     now = wallclock.now()
     try:
         case = case_ops.submit_case(
@@ -212,11 +229,13 @@ def apply(code: str) -> str | Response:
             ip=_client_ip(),
             files=[*kept.items(), *copies],
             licences=licences,
+            precheck=outcome.answers if outcome is not None else None,
+            situation_code=outcome.situation_code if outcome is not None else None,
         )
     except DomainError as exc:
         uploads.discard([s for _, s in copies], _folder())
         errors["_form"] = exc.message
-        return _render_apply(service, offices, regions, shown, errors, kept), _refused()  # type: ignore[return-value]
+        return _render_apply(service, offices, regions, shown, errors, kept, outcome), _refused()  # type: ignore[return-value]
     except Exception:
         uploads.discard([s for _, s in [*new_files, *copies]], _folder())
         raise
@@ -286,11 +305,17 @@ def _render_apply(
     form: dict[str, Any],
     errors: dict[str, str],
     kept: dict[str, StoredFile],
+    outcome: Outcome | None = None,
 ) -> str:
     home = current_user.home_region_code
     return render_template(
         "citizen/apply.html",
         service=service,
+        fields=filing.applicable_fields(service, outcome),
+        materials=filing.applicable_materials(service, outcome),
+        outcome=outcome,
+        precheck_answered=answered(service.precheck or [], outcome.answers) if outcome else [],
+        suggested=precheck_hints(outcome),
         offices=offices,
         office_groups={
             side: filing.office_groups(listed, home, regions)[0] for side, listed in offices.items()
