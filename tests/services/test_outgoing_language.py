@@ -46,7 +46,8 @@ def test_an_english_applicant_gets_english_sms_and_email(app):
         assert case.tracking_number in message.body
     assert sms[0].subject == "Application submitted"
     assert "ID card photo unreadable" in sms[2].body
-    assert re.search(r"\d{4}-\d{2}-\d{2}", sms[1].body)  # the promised date, not 年月日
+    # the promised date in English form (Babel's medium date, docs/i18n.md), not 年月日
+    assert re.search(r"Promised completion date: [A-Z][a-z]{2} \d{1,2}, \d{4}\.", sms[1].body)
     assert [m.subject for m in outbox(applicant.email)][0] == "[Tongban] Application submitted"
 
 
