@@ -784,3 +784,76 @@ def test_scopes_filters_updates_and_filing_on_postgresql(pg_app):
         (mine.tracking_number, "CLOSED"),
         (new, "OPEN"),
     ]
+
+
+# ---- the guided pre-check (issue #16 item 2) through Open311 -------------------------------
+
+
+def test_a_definition_offers_the_pre_check_questions_as_optional_lists(client):
+    definition = as_json(client.get(f"{V2}/services/hf-transfer.json"))
+    attributes = {a["code"]: a for a in definition["attributes"]}
+    sealed = attributes["pc_account_sealed"]
+    assert sealed["datatype"] == "singlevaluelist" and sealed["required"] is False
+    assert sealed["variable"] is True
+    assert [v["key"] for v in sealed["values"]] == ["yes", "no"]
+    assert sealed["description"].startswith("情形引导：")
+    assert [a["order"] for a in definition["attributes"]] == list(
+        range(1, len(definition["attributes"]) + 1)
+    )
+    english = as_json(
+        client.get(f"{V2}/services/hf-transfer.json", headers={"Accept-Language": "en"})
+    )
+    described = {a["code"]: a["description"] for a in english["attributes"]}
+    assert described["pc_left_employer"].startswith("Pre-check: Have you left")
+
+
+def test_answers_to_the_pre_check_are_sealed_with_the_request_and_decide_the_materials(
+    client, world
+):
+    form = {
+        "api_key": world["alice_key"],
+        "service_code": SERVICE,
+        "address_id": CD_MI,
+        **ANSWERS,
+        "attribute[filing_type]": "temporary",
+        "attribute[pc_filing_type]": "temporary",
+        "attribute[pc_paid_already]": "no",
+    }
+    response = client.post(f"{V2}/requests.json", data=form)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [answer] = as_json(response)
+    db.session.expire_all()
+    case = db.session.scalars(
+        sa.select(Case).where(Case.tracking_number == answer["service_request_id"])
+    ).one()
+    assert case.precheck == {"filing_type": "temporary", "paid_already": "no"}
+    assert case.situation_code == "51"
+    assert "pc_filing_type" not in case.form_data and "filing_type" in case.form_data
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_pre_check_answer_that_contradicts_the_form_or_is_missing_is_422(client, world, fmt):
+    base = {
+        "api_key": world["alice_key"],
+        "service_code": SERVICE,
+        "address_id": CD_MI,
+        **ANSWERS,  # filing_type: long_term_residence
+    }
+    contradicting = {**base, "attribute[pc_filing_type]": "temporary"}
+    contradicting["attribute[pc_paid_already]"] = "no"
+    response = client.post(f"{V2}/requests.{fmt}", data=contradicting)
+    assert response.status_code == 422
+    [(code, says)] = errors_in(response, fmt)
+    assert code == 422 and says.startswith("attribute[filing_type]: ")
+
+    half = {**base, "attribute[pc_filing_type]": "long_term_residence"}  # one of two answered
+    response = client.post(f"{V2}/requests.{fmt}", data=half)
+    assert response.status_code == 422
+    assert any(d.startswith("attribute[pc_paid_already]: ") for _, d in errors_in(response, fmt))
+
+    unknown = {**base, "attribute[pc_weather]": "sunny"}
+    response = client.post(f"{V2}/requests.{fmt}", data=unknown)
+    assert response.status_code == 422
+    assert any(d.startswith("attribute[pc_weather]: ") for _, d in errors_in(response, fmt))
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2  # none filed

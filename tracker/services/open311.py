@@ -136,6 +136,8 @@ class Filing:
     competent_office: str | None = None
     phone: str | None = None  # office keys: the registered applicant
     operator: str | None = None  # office keys: the clerk who operates the call
+    # the guided pre-check's answers {question code: value}; None: not answered
+    precheck: dict[str, str] | None = None
 
 
 def _applicant_and_operator(token: ApiToken, filing: Filing) -> tuple[User, User | None]:
@@ -159,10 +161,17 @@ def _application(service: Service | None, token: ApiToken, filing: Filing) -> Ap
     if service is not None and service.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
         competent = filing.competent_office or ""
         return Application(
-            filing.service_code, competent, receiving, filing.answers, filing.licences
+            filing.service_code,
+            competent,
+            receiving,
+            filing.answers,
+            filing.licences,
+            filing.precheck,
         )
     # Received where decided: the receiving office is the competent one.
-    return Application(filing.service_code, receiving, None, filing.answers, filing.licences)
+    return Application(
+        filing.service_code, receiving, None, filing.answers, filing.licences, filing.precheck
+    )
 
 
 def file_request(token: ApiToken, filing: Filing, now: datetime, ip: str | None) -> Case:

@@ -10,6 +10,7 @@ from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ...domain import precheck as precheck_rules
 from ...domain.errors import DomainError
 from ...domain.identifiers import mask_resident_id
 from ...domain.states import CLOSED_STATES, STATUS_TABLE, CaseStatus, HandlingMode
@@ -194,6 +195,24 @@ def _extra_attributes(service: Service, start: int) -> list[dict[str, Any]]:
     return extra
 
 
+def _precheck_attributes(service: Service, start: int) -> list[dict[str, Any]]:
+    """The guided pre-check's questions as optional lists ``pc_<code>``: answer all of them
+    or none (without answers every material and field applies, docs/precheck.md)."""
+    return [
+        {
+            "variable": True,
+            "code": precheck_rules.PREFIX + q["code"],
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": _("情形引导：回答全部或都不回答"),
+            "order": start + i,
+            "description": _("情形引导：%(question)s", question=loc(q, "text")),
+            "values": [{"key": c["value"], "name": loc(c, "label")} for c in q["choices"]],
+        }
+        for i, q in enumerate(service.precheck or [])
+    ]
+
+
 @route("/services/<code>", "service_definition")
 def service_definition(fmt: str, code: str) -> Any:
     service = service_by_code(code[:64])
@@ -201,6 +220,7 @@ def service_definition(fmt: str, code: str) -> Any:
         raise Open311Error(404, _("没有这个事项：%(code)s", code=code[:64]))
     attributes = _field_attributes(service)
     attributes += _extra_attributes(service, len(attributes) + 1)
+    attributes += _precheck_attributes(service, len(attributes) + 1)
     return render.document(
         fmt, "service_definition", {"service_code": service.code, "attributes": attributes}
     )
@@ -399,11 +419,13 @@ def _as_local_date(value: str) -> str:
 
 def _filing(service: Service | None, attributes: dict[str, str]) -> open311.Filing:
     date_fields = {f.name for f in service.fields if f.type == "date"} if service else set()
+    pc = precheck_rules.PREFIX
     answers = {
         k: _as_local_date(v) if k in date_fields else v
         for k, v in attributes.items()
-        if not k.startswith(MATERIAL_PREFIX) and k != COMPETENT_OFFICE
+        if not k.startswith((MATERIAL_PREFIX, pc)) and k != COMPETENT_OFFICE
     }
+    answered = {k.removeprefix(pc): v for k, v in attributes.items() if k.startswith(pc)}
     licences = {
         k.removeprefix(MATERIAL_PREFIX): v.strip()
         for k, v in attributes.items()
@@ -418,6 +440,7 @@ def _filing(service: Service | None, attributes: dict[str, str]) -> open311.Fili
         competent_office=attributes.get(COMPETENT_OFFICE, "").strip()[:32] or None,
         phone=form.get("phone", "").strip()[:32] or None,
         operator=form.get("operator", "").strip()[:64] or None,
+        precheck=answered or None,
     )
 
 
@@ -428,6 +451,10 @@ def _error_name(key: str, decided_apart: bool) -> str:
         return f"attribute[{key.removeprefix('fields.')}]"
     if key.startswith("materials."):
         return f"attribute[{MATERIAL_PREFIX}{key.removeprefix('materials.')}]"
+    if key.startswith("precheck."):
+        return f"attribute[{precheck_rules.PREFIX}{key.removeprefix('precheck.')}]"
+    if key == "precheck":
+        return f"attribute[{precheck_rules.PREFIX}…]"
     return {
         "service": "service_code",
         "receiving_office": "address_id",
