@@ -189,3 +189,33 @@ def test_household_transfer_asks_for_the_proof_of_its_reason_only():
     assert graduate.situation_code == "7"
     assert not any(graduate.applies(m) for m in ("marriage_certificate", "employment_proof"))
     assert graduate.applies("household_register")
+
+
+def test_conditions_say_which_answers_bring_a_material_or_field():
+    questions = precheck.canonical(
+        [
+            {
+                "code": "sealed",
+                "text_zh": "已封存？",
+                "text_en": "Sealed?",
+                "choices": [
+                    {"value": "yes", "label_zh": "是", "label_en": "Yes"},
+                    {
+                        "value": "no",
+                        "label_zh": "否",
+                        "label_en": "No",
+                        "materials": ["statement"],
+                        "fields": ["reason"],
+                        "require": ["statement"],
+                    },
+                ],
+            }
+        ]
+    )
+    assert isinstance(questions, list)
+    found = precheck.conditions(questions)
+    assert set(found) == {"statement", "reason"}
+    [(question, choice, required)] = found["statement"]
+    assert (str(question), str(choice), choice.en, required) == ("已封存？", "否", "No", True)
+    assert found["reason"][0][2] is False
+    assert precheck.conditions([]) == {}

@@ -103,3 +103,13 @@ def test_staff_are_not_offered_links_that_refuse_them(app):
         assert "工作人员账号不能在线申请" in page
     visitor = app.test_client().get("/services/hf-retirement-withdrawal").get_data(as_text=True)
     assert "/services/hf-retirement-withdrawal/apply" in visitor
+
+
+def test_a_material_the_pre_check_decides_says_when_it_is_needed(client):
+    html = client.get("/services/hf-transfer").get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td[^>]*>\s*2\s*</td>.*?</tr>", html, re.S).group(0)
+    assert "原账户封存说明" in row
+    assert "视情形" in row and "可选" not in row
+    assert "否，原单位已注销或无法联系" in row
+    english = client.get("/services/hf-transfer?lang=en").get_data(as_text=True)
+    assert "Depends" in english and 'Required if you answer "No, ' in english.replace("&#34;", '"')

@@ -291,6 +291,20 @@ def preset(outcome: Outcome) -> dict[str, str]:
     return out
 
 
+def conditions(
+    questions: Sequence[Mapping[str, Any]],
+) -> dict[str, list[tuple[Named, Named, bool]]]:
+    """For each conditional material or field: (question, answer, required with it) for every
+    answer that brings it in, in question order; for the public service page."""
+    out: dict[str, list[tuple[Named, Named, bool]]] = {}
+    for q in questions:
+        for c in q["choices"]:
+            for name in (*c["materials"], *c["fields"]):
+                entry = (_q(q), Named(c["label_zh"], c["label_en"]), name in c["require"])
+                out.setdefault(name, []).append(entry)
+    return out
+
+
 def answered(
     questions: Sequence[Mapping[str, Any]], answers: Mapping[str, str]
 ) -> list[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:

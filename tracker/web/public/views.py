@@ -7,8 +7,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
+from ...domain import precheck
 from ...domain.errors import DomainError
 from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
+from ...domain.text import N_, Text
 from ...extensions import limiter
 from ...services import lookups, notice_keys, notice_pdf, notices, queries, search
 from .. import wallclock
@@ -95,8 +97,25 @@ def service(code: str) -> str:
             }
         )
     return render_template(
-        "public/service.html", service=svc, department=departments[svc.department_code], roles=roles
+        "public/service.html",
+        service=svc,
+        department=departments[svc.department_code],
+        roles=roles,
+        conditions=_conditions(svc),
     )
+
+
+def _conditions(svc: Any) -> dict[str, list[Text]]:
+    """For each material or field the guided pre-check decides: when it is asked for."""
+    return {
+        name: [
+            N_("“%(question)s”回答“%(answer)s”时须提交", question=q, answer=a)
+            if required
+            else N_("“%(question)s”回答“%(answer)s”时可提交", question=q, answer=a)
+            for q, a, required in found
+        ]
+        for name, found in precheck.conditions(svc.precheck or []).items()
+    }
 
 
 @bp.get("/healthz")
