@@ -74,13 +74,27 @@ if TYPE_CHECKING:
 
 
 def _next_serial(session: Session, scope: str) -> int:
-    """Atomically take the next tracking serial for ``scope`` (one statement on both engines)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """Atomically take the next tracking serial for ``scope`` (one statement on both engines).
+
+    On PostgreSQL the serial is taken in a short transaction of its own and committed at once,
+    so the province's one row per day is locked for that statement only, not until the
+    submission commits (which made every submission of a province wait for the one before it:
+    docs/performance.md). A submission that then fails leaves a gap in the day's numbering;
+    numbers stay unique and valid. SQLite runs one writer at a time anyway (``BEGIN
+    IMMEDIATE``): there the serial stays in the submission's transaction, with no extra commit.
+    """
+    bind = session.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
     stmt = insert(TrackingSequence).values(scope=scope, last=1)
     upsert = stmt.on_conflict_do_update(
         index_elements=[TrackingSequence.scope],
         set_={"last": TrackingSequence.last + 1},
     ).returning(TrackingSequence.last)
+    if postgres:
+        engine = bind.engine if isinstance(bind, sa.engine.Connection) else bind
+        with engine.begin() as own:
+            return int(own.execute(upsert).scalar_one())
     return int(session.execute(upsert).scalar_one())
 
 

@@ -128,7 +128,14 @@ def record(
     session: Session, event: CaseEvent, case: Case, metrics: Mapping[str, int] | None = None
 ) -> None:
     """Add one event's counters (called by the case services before they commit);
-    ``metrics`` when the caller has them from ``domain.effects`` already."""
+    ``metrics`` when the caller has them from ``domain.effects`` already.
+
+    The counts are gathered on the session and written by ``_write_pending`` as the
+    transaction's last statements, just before it commits (in a fixed order of their keys):
+    the hot rows (a province's and everything's figures of the day) are then locked only for
+    the commit, not from the event's write on, so concurrent moves and submissions do not queue
+    behind each other on PostgreSQL (docs/performance.md). They still commit with the event or
+    not at all."""
     if metrics is None:
         pauses = (
             session.scalars(sa.select(ClockPause).where(ClockPause.case_id == case.id)).all()
@@ -138,18 +145,40 @@ def record(
         metrics = _metrics(event, case, pauses)
     if metrics:
         day, office_id = local_date(event.at), _office(event, case)
-        _upsert(
-            session, Counter({(day, office_id, case.service_id, m): n for m, n in metrics.items()})
-        )
-        _add(
-            session,
-            AreaRollup,
-            [
-                {"area": area, "subset": subset, "metric": m, "day": day, "count": n}
-                for area, subset in areas_of(session, office_id, case.service_id)
-                for m, n in metrics.items()
-            ],
-        )
+        fine, areas = session.info.setdefault(_PENDING, (Counter(), Counter()))
+        for m, n in metrics.items():
+            fine[(day, office_id, case.service_id, m)] += n
+        for area, subset in areas_of(session, office_id, case.service_id):
+            for m, n in metrics.items():
+                areas[(area, subset, m, day)] += n
+
+
+_PENDING = "rollup_pending"
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Write the counters ``record`` gathered in this transaction, sorted by key (every
+    transaction takes the rows in the same order: no deadlock between two of them)."""
+    pending: tuple[Counter[Key], Counter[AreaKey]] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    fine, areas = pending
+    _upsert(session, Counter(dict(sorted(fine.items()))))
+    _add(
+        session,
+        AreaRollup,
+        [
+            {"area": area, "subset": subset, "metric": m, "day": day, "count": n}
+            for (area, subset, m, day), n in sorted(areas.items())
+        ],
+    )
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous: object) -> None:
+    """A rolled-back transaction's counters go with it."""
+    session.info.pop(_PENDING, None)
 
 
 # The area grain as SQL over the fine grain (SQLite and PostgreSQL alike). ``lineage`` pairs
