@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -409,3 +410,84 @@ __all__ = [
     "file_bundle",
     "withdraw_bundle",
 ]
+
+
+# ---- the combined form's parts -------------------------------------------------------------
+
+
+@dataclass
+class BundleMaterial:
+    """A material of the bundle, asked once for every service that needs it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    note_zh: str
+    note_en: str
+    required: bool
+    e_licence: bool
+    services: list[Service]
+
+
+def materials_of(bundle: Bundle, outcomes: Mapping[str, Any] | None = None) -> list[BundleMaterial]:
+    """The bundle's materials once each, in the order the services list them: required if
+    any service that needs it requires it, citable by e-licence if every one allows it.
+    ``outcomes``: each service's pre-check outcome (None: every material, as the catalogue
+    lists it)."""
+    found: dict[str, BundleMaterial] = {}
+    for service in bundle.services:
+        outcome = (outcomes or {}).get(service.code)
+        for m in filing.applicable_materials(service, outcome):
+            row = found.get(m.code)
+            if row is None:
+                found[m.code] = BundleMaterial(
+                    m.code,
+                    m.name_zh,
+                    m.name_en,
+                    m.note_zh or "",
+                    m.note_en or "",
+                    m.required,
+                    m.e_licence,
+                    [service],
+                )
+            else:
+                row.required = row.required or m.required
+                row.e_licence = row.e_licence and m.e_licence
+                row.services.append(service)
+    return list(found.values())
+
+
+class FormField:
+    """A service's form field as the combined form names it (``name``); the rest is the
+    catalogue's field, so the shared field renderer draws it like the single form does."""
+
+    def __init__(self, row: Any, name: str, required: bool | None = None) -> None:
+        self._row = row
+        self.name = name
+        self.field_name = row.name
+        self.required = row.required if required is None else required
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._row, attr)
+
+
+def fields_of(
+    bundle: Bundle, outcomes: Mapping[str, Any]
+) -> tuple[list[FormField], dict[str, list[FormField]]]:
+    """(the fields asked once, each service's own fields by code) that apply with the answers."""
+    shared = shared_fields(bundle)
+    once: dict[str, FormField] = {}
+    own: dict[str, list[FormField]] = {}
+    for service in bundle.services:
+        own[service.code] = []
+        for f in filing.applicable_fields(service, outcomes.get(service.code)):
+            if f.name in shared:
+                if f.name in once:
+                    once[f.name].required = once[f.name].required or f.required
+                else:
+                    once[f.name] = FormField(f, f.name)
+            else:
+                own[service.code].append(
+                    FormField(f, rules.form_name(service.code, f.name, shared))
+                )
+    return list(once.values()), own
