@@ -364,10 +364,7 @@ class World:
             "admin.services_edit",
         ):
             values["code"] = self.any_service().code
-        if page.endpoint in ("public.bundle", "citizen.bundle_apply"):
-            values["code"] = "retirement"
-        if page.endpoint == "citizen.bundle_application":
-            values["number"] = self.bundle_application()
+        values.update(self.bundle_values(page.endpoint))
         if page.endpoint == "supervisor.region":
             values["code"] = page.variant
         if page.endpoint == "supervisor.office":
@@ -439,6 +436,13 @@ class World:
 
     def demo_citizen(self) -> User:
         return self.one(User.phone == "13900000001")
+
+    def bundle_values(self, endpoint: str) -> dict[str, str]:
+        if endpoint in ("public.bundle", "citizen.bundle_apply"):
+            return {"code": "retirement"}
+        if endpoint == "citizen.bundle_application":
+            return {"number": self.bundle_application()}
+        return {}
 
     def bundle_application(self) -> str:
         """The number of a 跨省迁居一件事 the demo citizen filed (made on first use)."""
