@@ -129,6 +129,9 @@ def test_a_service_not_offered_in_the_region_is_said_first_and_nothing_is_writte
     before = _counts()
     refused = client.post(APPLY, query_string=STEP, data=_form())
     assert refused.status_code == 422 and _counts() == before
+    html = refused.get_data(as_text=True)
+    assert "基本养老保险关系转移接续在渝北区没有受理部门" in html
+    assert 'value="中国建设银行"' in html  # what was typed is kept
 
 
 def test_a_bad_field_refuses_everything_and_keeps_what_was_typed(client, app):

@@ -86,6 +86,10 @@ def bundle_apply(code: str) -> str | Response:
         values.setdefault(REGION, current_user.home_region_code or "")
         return _step_page(bundle, values, {}, 200)
     region, outcomes, given, step_errors = _read_step(bundle, source)
+    if request.method == "POST" and "region" not in step_errors:
+        # A service that stopped being offered in the region since the form was drawn: the
+        # filing refuses it below, and the form comes back with everything typed.
+        step_errors = {k: v for k, v in step_errors.items() if rules.PRECHECK in k}
     if step_errors:
         # Said before the form: a service not offered in the region, an answer missing or
         # one that stops here; nothing is written.
