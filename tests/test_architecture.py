@@ -306,7 +306,21 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
             username="admin.matrix",
         ),
     }
+    from tracker.models import BundleApplication
+    from tracker.services import bundles
+
+    with write_transaction() as session:  # a bundle application of the citizen (一件事)
+        session.add(
+            BundleApplication(
+                number="YJ261102000001",
+                applicant_id=applicant.id,
+                bundle_id=bundles.bundle_by_code("retirement").id,  # type: ignore[union-attr]
+                region_code="500112",
+                created_at=NOW,
+            )
+        )
     samples = {
+        "number": "YJ261102000001",
         "code": AHDT,
         "tracking_number": case.tracking_number,
         "attachment_id": attachment.id,
@@ -327,6 +341,8 @@ def _matrix_world(app: Flask, folder: Path) -> tuple[dict[str, Any], dict[str, A
 # A region code or an office code, not a service.
 SAMPLE_OVERRIDES = {
     "supervisor.region": {"code": "510000"},
+    "public.bundle": {"code": "retirement"},
+    "citizen.bundle_apply": {"code": "retirement"},
     **{f"admin.regions_{e}": {"code": "510000"} for e in ("edit", "active", "delete")},
     **{f"admin.offices_{e}": {"code": CD_HF} for e in ("edit", "active", "delete")},
 }

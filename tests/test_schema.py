@@ -39,3 +39,21 @@ def test_enums_are_stored_by_value(app):
             sa.text("UPDATE cases SET status = 'RECEIVED' WHERE id = :i"), {"i": case.id}
         )
     db.session.rollback()
+
+
+def test_the_open_case_triggers_survive_the_bundles_migration(app):
+    """Adding cases.bundle_application_id must not recreate ``cases`` (a batch alter on SQLite
+    would, and drop the open-case triggers that keep the queue counts)."""
+    import sqlalchemy as sa
+
+    with db.engine.connect() as conn:
+        triggers = set(
+            conn.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        )
+        columns = {row[1] for row in conn.execute(sa.text("PRAGMA table_info(cases)"))}
+    assert {
+        "trg_cases_open_days_insert",
+        "trg_cases_open_days_update",
+        "trg_cases_open_days_delete",
+    } <= triggers
+    assert "bundle_application_id" in columns

@@ -165,6 +165,7 @@ NOT_GET = {
     "clerk.delivery",
     "citizen.rate",
     "citizen.withdraw",
+    "citizen.bundle_withdraw",
     "clerk.act",
     "clerk.assign",
     "clerk.bulk",
@@ -197,7 +198,23 @@ NOT_GET = {
 }
 
 # Pages that only a refused form shows: the errors a person reads.
+_RETIREMENT_STEP = "&".join(
+    f"{k}={v}"
+    for k, v in {
+        "region": "500112",
+        "hf-retirement-withdrawal.pc_retired": "yes",
+        "hf-retirement-withdrawal.pc_applicant_self": "yes",
+        "hf-retirement-withdrawal.pc_retired_here": "yes",
+        "mi-offsite-registration.pc_filing_type": "resettled_retiree",
+        "mi-offsite-registration.pc_paid_already": "no",
+    }.items()
+)
+
 FORM_ANSWERS = [
+    # 一件事一次办: the combined form after its first step; a region with no office refused
+    Page(CITIZEN, "citizen.bundle_apply", _RETIREMENT_STEP),
+    Page(CITIZEN, "citizen.bundle_apply", "region=510000", status=422),
+    Page(CITIZEN, "citizen.bundle_apply", "bad-field", "POST", {"region": "500112"}, 422),
     Page(
         ANONYMOUS, "auth.login", "wrong-password", "POST", {"login": "13900000001", "password": "x"}
     ),
@@ -347,6 +364,7 @@ class World:
             "admin.services_edit",
         ):
             values["code"] = self.any_service().code
+        values.update(self.bundle_values(page.endpoint))
         if page.endpoint == "supervisor.region":
             values["code"] = page.variant
         if page.endpoint == "supervisor.office":
@@ -418,6 +436,83 @@ class World:
 
     def demo_citizen(self) -> User:
         return self.one(User.phone == "13900000001")
+
+    def bundle_values(self, endpoint: str) -> dict[str, str]:
+        if endpoint in ("public.bundle", "citizen.bundle_apply"):
+            return {"code": "retirement"}
+        if endpoint == "citizen.bundle_application":
+            return {"number": self.bundle_application()}
+        return {}
+
+    def bundle_application(self) -> str:
+        """The number of a 跨省迁居一件事 the demo citizen filed (made on first use)."""
+        from tracker.models import BundleApplication
+        from tracker.services import bundles
+        from tracker.services.filing import Application
+
+        owner = self.demo_citizen()
+        found = db.session.scalars(
+            sa.select(BundleApplication.number).where(BundleApplication.applicant_id == owner.id)
+        ).first()
+        if found is not None:
+            return found
+        phone = owner.phone or ""
+        psb, mi, card = (
+            "psb-household-transfer",
+            "mi-offsite-registration",
+            "hrss-ss-card-replacement",
+        )
+        parts = {
+            psb: Application(
+                psb,
+                "",
+                answers={
+                    "origin_region": "510100",
+                    "origin_address": "成都市武侯区人民南路四段1号",
+                    "destination_region": "500112",
+                    "destination_address": "重庆市渝北区金开大道88号",
+                    "reason": "graduate",
+                    "accompanying_count": "0",
+                    "relation_to_householder": "本人",
+                    "phone": phone,
+                },
+                precheck={"reason": "graduate"},
+            ),
+            mi: Application(
+                mi,
+                "510100-mi",
+                answers={
+                    "insured_region": "510100",
+                    "treatment_region": "500112",
+                    "filing_type": "temporary",
+                    "start_date": "2026-11-25",
+                    "phone": phone,
+                },
+                precheck={"filing_type": "temporary", "paid_already": "no"},
+            ),
+            card: Application(
+                card,
+                "510100-hrss",
+                answers={
+                    "issuing_region": "510100",
+                    "reason": "lost",
+                    "delivery_method": "counter",
+                    "phone": phone,
+                },
+            ),
+        }
+        filed = bundles.file_bundle(
+            applicant=owner,
+            filed=bundles.BundleFiling(
+                "relocation",
+                "500112",
+                parts,
+                licences={"id_card": "EL-500112-0001", "household_register": "HK-510100-0001"},
+            ),
+            now=NOW,
+            folder=Path(self.app.config["UPLOAD_FOLDER"]),
+        )
+        return filed.number
 
     def saved_material(self) -> WalletItem:
         """An e-licence number the demo citizen keeps in 我的材料 (made on first use)."""

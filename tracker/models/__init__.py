@@ -3,6 +3,7 @@
 from .api_idempotency import ApiIdempotencyKey
 from .api_token import ApiToken
 from .audit import AuditEntry
+from .bundle import Bundle, BundleApplication, BundleService
 from .case import (
     NO_DEADLINE,
     Attachment,
@@ -38,6 +39,9 @@ from .wallet import WalletItem
 from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "Bundle",
+    "BundleApplication",
+    "BundleService",
     "WalletItem",
     "PhoneCode",
     "Notice",

@@ -14,6 +14,7 @@ from ..domain.service_spec import FormField, FormMaterial, form_fields, form_mat
 from ..domain.states import OPEN_STATES, CaseStatus, HandlingMode, Role, SubTaskStatus
 from ..extensions import db
 from ._types import SealedJSON, UTCDateTime, enum_column, utcnow
+from .bundle import BundleApplication
 from .catalogue import Office, Service, ServiceField, ServiceMaterial, ServiceVersion
 from .user import User
 
@@ -113,9 +114,14 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     # family: sealed like the form) and their situation code (情形编码, SXQXBM); NULL: none.
     precheck: Mapped[dict[str, str] | None] = mapped_column(SealedJSON("cases.precheck"))
     situation_code: Mapped[str | None] = mapped_column(sa.String(16))
+    # 一件事一次办: the bundle application this case was filed with (NULL: filed alone).
+    bundle_application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bundle_applications.id"), index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship()
+    bundle_application: Mapped[BundleApplication | None] = relationship(back_populates="cases")
     filed_version: Mapped[ServiceVersion | None] = relationship(
         primaryjoin="and_(foreign(Case.service_id) == ServiceVersion.service_id, "
         "foreign(Case.service_version) == ServiceVersion.version)",

@@ -123,6 +123,38 @@ def submit_case(
     ``licences`` cites e-licence numbers for materials that allow it. The caller discards the
     files if this raises.
     """
+    check_submission(applicant, service, receiving_office, competent_office)
+    with write_transaction() as session:
+        if idempotency_key:
+            existing = session.scalars(
+                sa.select(Case).where(
+                    Case.applicant_id == applicant.id, Case.idempotency_key == idempotency_key
+                )
+            ).one_or_none()
+            if existing is not None:
+                return existing
+        return insert_case(
+            session,
+            applicant=applicant,
+            service=service,
+            receiving_office=receiving_office,
+            competent_office=competent_office,
+            form_data=form_data,
+            now=now,
+            idempotency_key=idempotency_key,
+            ip=ip,
+            files=files,
+            licences=licences,
+            via=via,
+            precheck=precheck,
+            situation_code=situation_code,
+        )
+
+
+def check_submission(
+    applicant: User, service: Service, receiving_office: Office, competent_office: Office
+) -> None:
+    """Raise DomainError if this applicant cannot file this service with these offices."""
     if applicant.role is not Role.CITIZEN or applicant.phone is None:
         raise DomainError(N_("只有实名注册的申请人可以提交申请"), code="not_applicant")
     if not service.active:
@@ -139,61 +171,75 @@ def submit_case(
             competent_office.id, competent_office.department_code, competent_office.region_code
         ),
     )
-    with write_transaction() as session:
-        if idempotency_key:
-            existing = session.scalars(
-                sa.select(Case).where(
-                    Case.applicant_id == applicant.id, Case.idempotency_key == idempotency_key
-                )
-            ).one_or_none()
-            if existing is not None:
-                return existing
-        today = local_date(now)
-        province2 = receiving_office.region_code[:2]
-        serial = _next_serial(session, f"{province2}{today:%y%m%d}")
-        case = Case(
-            tracking_number=make_tracking_number(province2, today, serial),
-            service_id=service.id,
-            applicant_id=applicant.id,
-            receiving_office_id=receiving_office.id,
-            competent_office_id=competent_office.id,
-            custody_office_id=receiving_office.id,
-            status=CaseStatus.RECEIVED,
-            version=1,
-            mode=service.mode,
-            promised_days=service.promised_days,
-            service_version=service.version,
-            submitted_at=now,
-            received_on=today,
-            applicant_phone_last4=phone_last4(applicant.phone),
-            idempotency_key=idempotency_key,
-            form_data=dict(form_data),
-            precheck=dict(precheck) if precheck is not None else None,
-            situation_code=situation_code or None,
-            updated_at=now,
-            act_by=act_by(CaseStatus.RECEIVED, False, today, None, None, get_calendar()),
-        )
-        case.service = service
-        session.add(case)
-        session.flush()
-        attach_materials(session, case, applicant, now, files, licences or {})
-        record_event(
-            session,
-            case,
-            Action.SUBMIT,
-            applicant,
-            None,
-            now,
-            ip=ip,
-            payload={
-                "receiving_office": receiving_office.code,
-                "competent_office": competent_office.code,
-                "materials": sorted({code for code, _ in files} | set(licences or {})),
-            },
-        )
-        _notify(session, case, Action.SUBMIT, None, now)
-        if via:
-            audit_via(session, case, Action.SUBMIT, applicant, now, ip, via)
+
+
+def insert_case(
+    session: Session,
+    *,
+    applicant: User,
+    service: Service,
+    receiving_office: Office,
+    competent_office: Office,
+    form_data: Mapping[str, Any],
+    now: datetime,
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+    files: Sequence[tuple[str, StoredFile]] = (),
+    licences: Mapping[str, str] | None = None,
+    via: Mapping[str, Any] | None = None,
+    precheck: Mapping[str, str] | None = None,
+    situation_code: str | None = None,
+    bundle_application_id: int | None = None,
+) -> Case:
+    """Write one checked case (``check_submission``) with its materials, event and notice,
+    inside the caller's write transaction: a bundle writes all its cases in one."""
+    today = local_date(now)
+    province2 = receiving_office.region_code[:2]
+    serial = _next_serial(session, f"{province2}{today:%y%m%d}")
+    case = Case(
+        tracking_number=make_tracking_number(province2, today, serial),
+        service_id=service.id,
+        applicant_id=applicant.id,
+        receiving_office_id=receiving_office.id,
+        competent_office_id=competent_office.id,
+        custody_office_id=receiving_office.id,
+        status=CaseStatus.RECEIVED,
+        version=1,
+        mode=service.mode,
+        promised_days=service.promised_days,
+        service_version=service.version,
+        submitted_at=now,
+        received_on=today,
+        applicant_phone_last4=phone_last4(applicant.phone or ""),  # check_submission: set
+        idempotency_key=idempotency_key,
+        form_data=dict(form_data),
+        precheck=dict(precheck) if precheck is not None else None,
+        situation_code=situation_code or None,
+        bundle_application_id=bundle_application_id,
+        updated_at=now,
+        act_by=act_by(CaseStatus.RECEIVED, False, today, None, None, get_calendar()),
+    )
+    case.service = service
+    session.add(case)
+    session.flush()
+    attach_materials(session, case, applicant, now, files, licences or {})
+    record_event(
+        session,
+        case,
+        Action.SUBMIT,
+        applicant,
+        None,
+        now,
+        ip=ip,
+        payload={
+            "receiving_office": receiving_office.code,
+            "competent_office": competent_office.code,
+            "materials": sorted({code for code, _ in files} | set(licences or {})),
+        },
+    )
+    _notify(session, case, Action.SUBMIT, None, now)
+    if via:
+        audit_via(session, case, Action.SUBMIT, applicant, now, ip, via)
     return case
 
 

@@ -22,6 +22,8 @@ from ..domain.errors import DomainError
 from ..domain.states import HandlingMode
 from ..extensions import db
 from ..models import (
+    Bundle,
+    BundleService,
     Department,
     Office,
     Region,
@@ -55,11 +57,12 @@ class LoadReport:
     departments: int = 0
     offices: int = 0
     services: int = 0
+    bundles: int = 0
 
     def __str__(self) -> str:
         return (
             f"regions {self.regions}, departments {self.departments}, "
-            f"offices {self.offices}, services {self.services}"
+            f"offices {self.offices}, services {self.services}, bundles {self.bundles}"
         )
 
 
@@ -175,7 +178,8 @@ def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
         ["code", "region_code", "department", "name_zh", "name_en", "address", "phone"],
     )
     services = _read_services(folder / "services.json")
-    if not (regions or departments or offices or services):
+    bundles = _read_services(folder / "bundles.json")
+    if not (regions or departments or offices or services or bundles):
         raise CatalogueError(f"{folder}: no catalogue files found")
 
     report = LoadReport()
@@ -225,7 +229,42 @@ def load_catalogue(directory: Path | str = DEFAULT_DIR) -> LoadReport:
         for s in services:
             _check_service(s, dept_codes)
         report.services = _load_services(session, services)
+        report.bundles = _load_bundles(session, bundles)
     return report
+
+
+_BUNDLE_TEXTS = ("name_zh", "name_en", "summary_zh", "summary_en")
+
+
+def _load_bundles(session: Any, bundles: list[dict[str, Any]]) -> int:
+    """Upsert the bundles (一件事) of ``bundles.json``: each names two or more services of the
+    catalogue, in the order their sections appear on the combined form."""
+    services = {s.code: s for s in session.scalars(sa.select(Service))}
+    existing = {b.code: b for b in session.scalars(sa.select(Bundle))}
+    for b in bundles:
+        where = f"bundles.json {b.get('code')!r}"
+        missing = [k for k in ("code", *_BUNDLE_TEXTS) if not str(b.get(k) or "").strip()]
+        if missing:
+            raise CatalogueError(f"{where}: missing {', '.join(missing)}")
+        codes = b.get("services")
+        if not isinstance(codes, list) or len(codes) < 2 or len(set(codes)) != len(codes):
+            raise CatalogueError(f"{where}: services must list two or more different services")
+        unknown = [c for c in codes if c not in services]
+        if unknown:
+            raise CatalogueError(f"{where}: unknown services {', '.join(unknown)}")
+        bundle = existing.get(b["code"]) or Bundle(code=b["code"])
+        for key in _BUNDLE_TEXTS:
+            setattr(bundle, key, b[key])
+        bundle.active = bool(b.get("active", True))
+        bundle.members = _sync(
+            bundle.members,
+            BundleService,
+            "service_id",
+            [{"position": i, "service_id": services[code].id} for i, code in enumerate(codes)],
+        )
+        session.add(bundle)
+    session.flush()
+    return len(bundles)
 
 
 def _load_services(session: Any, services: list[dict[str, Any]]) -> int:

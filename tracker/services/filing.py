@@ -172,21 +172,35 @@ def offices_for(
     return receiving, competent
 
 
-def file_application(
-    *,
-    applicant: User,
-    application: Application,
-    now: datetime,
-    files: Sequence[tuple[str, StoredFile]] = (),
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-    via: Mapping[str, Any] | None = None,
-) -> Case:
-    """File one case, or raise :class:`FilingRefused` with every problem found. The caller
-    discards ``files`` if this raises."""
+@dataclass(frozen=True)
+class Checked:
+    """An application that passed every check: what ``cases.submit_case`` needs."""
+
+    service: Service
+    receiving: Office
+    competent: Office
+    clean: dict[str, Any]
+    outcome: precheck.Outcome | None
+    licences: dict[str, str]
+
+    @property
+    def answers(self) -> dict[str, str] | None:
+        return dict(self.outcome.answers) if self.outcome is not None else None
+
+    @property
+    def situation_code(self) -> str | None:
+        return self.outcome.situation_code if self.outcome is not None else None
+
+
+def check_application(
+    application: Application, material_codes: set[str], now: datetime
+) -> tuple[Checked | None, dict[str, str]]:
+    """Every check of filing, nothing written: (the checked application, {}) or (None,
+    errors keyed as :class:`FilingRefused` names them). ``material_codes``: the materials
+    files come with."""
     service = service_by_code(application.service_code)
     if service is None:
-        raise FilingRefused({"service": "没有这个事项"})
+        return None, {"service": "没有这个事项"}
     errors: dict[str, str] = {}
     outcome, precheck_errors = read_precheck(service, application.precheck)
     errors.update({f"precheck.{k}": v for k, v in precheck_errors.items()})
@@ -206,34 +220,52 @@ def file_application(
     )
     known = {m.code for m in applicable_materials(service, outcome)}
     every = {m.code for m in service.materials}
-    for code in [*(c for c, _ in files), *application.licences]:
+    for code in [*material_codes, *application.licences]:
         if code not in every:
             errors[f"materials.{code}"] = "该事项没有这项材料"
         elif code not in known:
             errors[f"materials.{code}"] = N_("按您在情形引导中的回答，不需要提交这项材料")
     problems = material_problems(
-        material_specs(service, outcome), {code for code, _ in files}, application.licences
+        material_specs(service, outcome), set(material_codes), application.licences
     )
     errors.update({f"materials.{k}": v for k, v in problems.items()})
     receiving, competent = offices_for(
         service, application.competent_office, application.receiving_office, errors
     )
     if errors or receiving is None or competent is None:
+        return None, errors
+    return Checked(service, receiving, competent, clean, outcome, dict(application.licences)), {}
+
+
+def file_application(
+    *,
+    applicant: User,
+    application: Application,
+    now: datetime,
+    files: Sequence[tuple[str, StoredFile]] = (),
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+    via: Mapping[str, Any] | None = None,
+) -> Case:
+    """File one case, or raise :class:`FilingRefused` with every problem found. The caller
+    discards ``files`` if this raises."""
+    checked, errors = check_application(application, {code for code, _ in files}, now)
+    if checked is None:
         raise FilingRefused(errors)
     return cases.submit_case(
         applicant=applicant,
-        service=service,
-        receiving_office=receiving,
-        competent_office=competent,
-        form_data=clean,
+        service=checked.service,
+        receiving_office=checked.receiving,
+        competent_office=checked.competent,
+        form_data=checked.clean,
         now=now,
         idempotency_key=idempotency_key,
         ip=ip,
         files=list(files),
-        licences=dict(application.licences),
+        licences=checked.licences,
         via=via,
-        precheck=outcome.answers if outcome is not None else None,
-        situation_code=outcome.situation_code if outcome is not None else None,
+        precheck=checked.answers,
+        situation_code=checked.situation_code,
     )
 
 

@@ -35,8 +35,8 @@ from ...domain.rectification import replied
 from ...domain.states import CaseStatus, HandlingMode, Role
 from ...domain.workflow import Action
 from ...models import Case, Office, Region, Service
+from ...services import bundles, filing, lookups, notices, queries, uploads, wallet
 from ...services import cases as case_ops
-from ...services import filing, lookups, notices, queries, uploads, wallet
 from ...services.calendar import local_date
 from ...services.uploads import StoredFile, UploadLimits
 from .. import loc, say, wallclock
@@ -341,8 +341,11 @@ def cases() -> str:
     rows, total = queries.applicant_cases(current_user, page_no)
     today = local_date(wallclock.now())
     risk = current_app.config["AT_RISK_WORKING_DAYS"]
+    applications = bundles.applications_of(current_user) if page_no == 1 else []
     return render_template(
         "citizen/cases.html",
+        applications=applications,
+        combined={a.id: bundles.combined(a) for a in applications},
         rows=[(c, queries.case_clock(c, today, risk)) for c in rows],
         total=total,
         page=page_no,

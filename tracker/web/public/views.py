@@ -12,7 +12,7 @@ from ...domain.errors import DomainError
 from ...domain.identifiers import normalize_tracking_number, parse_tracking_number
 from ...domain.text import N_, Text
 from ...extensions import limiter
-from ...services import lookups, notice_keys, notice_pdf, notices, queries, search
+from ...services import bundles, lookups, notice_keys, notice_pdf, notices, queries, search
 from .. import wallclock
 from ..fields import errors_of
 from ..notice_files import key_settings, verify_base
@@ -103,6 +103,33 @@ def service(code: str) -> str:
         roles=roles,
         conditions=_conditions(svc),
     )
+
+
+@bp.get("/bundles")
+def bundle_list() -> str:
+    return render_template("public/bundles.html", bundles=bundles.listed())
+
+
+@bp.get("/bundles/<code>")
+def bundle(code: str) -> str:
+    found = bundles.bundle_by_code(code)
+    if found is None:
+        abort(404)
+    return render_template(
+        "public/bundle.html",
+        bundle=found,
+        materials=bundles.materials_of(found),
+        conditions=_bundle_conditions(found.services),
+    )
+
+
+def _bundle_conditions(services: list[Any]) -> dict[str, list[Text]]:
+    """Each material's pre-check conditions, from every service of the bundle that has it."""
+    merged: dict[str, list[Text]] = {}
+    for svc in services:
+        for code, whens in _conditions(svc).items():
+            merged.setdefault(code, []).extend(whens)
+    return merged
 
 
 def _conditions(svc: Any) -> dict[str, list[Text]]:
