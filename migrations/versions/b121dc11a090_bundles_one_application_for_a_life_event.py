@@ -1,7 +1,7 @@
 """bundles: one application for a life event
 
 Revision ID: b121dc11a090
-Revises: a7c3e91f0b24
+Revises: c4f1a8e2d9b7
 Create Date: 2026-12-02 05:16:34.927955
 
 """
@@ -22,7 +22,7 @@ def _open_case_triggers():
 
 # revision identifiers, used by Alembic.
 revision = 'b121dc11a090'
-down_revision = 'a7c3e91f0b24'
+down_revision = 'c4f1a8e2d9b7'
 branch_labels = None
 depends_on = None
 
