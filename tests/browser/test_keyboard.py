@@ -191,11 +191,12 @@ def select_by_keys(page, label: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"could not select {label!r} by arrow keys")
 
 
-def fill_apply_form(page, office: str, upload: Path) -> None:  # type: ignore[no-untyped-def]
+def fill_apply_form(page, office: str, upload: Path, *, declare: bool = True) -> None:  # type: ignore[no-untyped-def]
     """Tab through the apply form as a person would, from its first control to 提交申请:
     type into each empty required box, choose the office by arrow keys, pick the first
     option of other required lists, upload ``upload`` for the ID card through the file
-    chooser, tick the declaration with Space; then press Enter on the submit button."""
+    chooser, tick the declaration with Space (unless ``declare`` is false); then press Enter
+    on the submit button."""
     done: set[str] = set()
     for _ in range(120):
         stop = press(page, "Tab")
@@ -230,7 +231,7 @@ def fill_apply_form(page, office: str, upload: Path) -> None:  # type: ignore[no
                 page.keyboard.press("Space")
             chooser.value.set_files(str(upload))
             assert page.evaluate("() => document.activeElement.files.length") == 1
-        elif stop["id"] == "declaration":
+        elif stop["id"] == "declaration" and declare:
             assert press(page, "Space")["checked"]
     raise AssertionError("the apply form's submit button was never reached")
 
@@ -285,8 +286,21 @@ def test_a_citizen_applies_and_a_clerk_accepts_with_the_keyboard_only(
     tab_to(page, named("确认情形，填写申请", "button"))
     enter_and_wait(page)
 
-    # The form, top to bottom, with the keyboard; then the receipt, then the case page.
-    fill_apply_form(page, lead.name_zh, scan)
+    # The form, top to bottom, with the keyboard, but the declaration forgotten: the page
+    # comes back with its errors, focus on their summary, and nothing typed or uploaded lost.
+    fill_apply_form(page, lead.name_zh, scan, declare=False)
+    assert page.get_by_role("heading", name="请修改以下内容后再提交").is_visible()
+    summary = focused(page)
+    assert "error-summary" in summary["described"], summary
+    assert page.get_by_text("已上传：身份证.pdf").is_visible()
+    assert page.locator("#competent option:checked").inner_text() == (lead.name_zh)
+    declaration = tab_to(page, lambda s: s["id"] == "declaration")
+    assert not declaration["checked"]
+    assert press(page, "Space")["checked"]
+    tab_to(page, named("提交申请", "button"), max_steps=3)
+    enter_and_wait(page)
+
+    # The receipt, then the case page.
     assert page.url.endswith("/receipt"), (page.url, page.inner_text("main")[:800])
     number = page.locator(".receipt-number .tracking").inner_text().strip()
     tab_to(page, named("查看办件", "link", exact=True))
@@ -316,7 +330,20 @@ def test_a_citizen_applies_and_a_clerk_accepts_with_the_keyboard_only(
         tab_to(desk, named(number, "link", exact=True), max_steps=120)
         enter_and_wait(desk)
         assert desk.url.endswith(f"/clerk/cases/{number}"), desk.url
-        tab_to(desk, named("受理", "button", exact=True), max_steps=120)
+        # A move with fields is a <details>: Enter opens it, its fields come next in the Tab
+        # order, Enter on its summary closes it again.
+        tab_to(desk, named("不予受理", "button", exact=True), max_steps=120)
+        assert not desk.evaluate("() => document.activeElement.parentElement.open")
+        press(desk, "Enter")
+        assert desk.evaluate("() => document.activeElement.parentElement.open")
+        inside = press(desk, "Tab")
+        assert desk.evaluate(
+            "() => !!document.activeElement.closest('details.clerk-action[open]')"
+        ), inside
+        assert press(desk, "Shift+Tab")["name"] == "不予受理"
+        press(desk, "Enter")
+        assert not desk.evaluate("() => document.activeElement.parentElement.open")
+        tab_to(desk, named("受理", "button", exact=True), max_steps=120, key="Shift+Tab")
         enter_and_wait(desk, "Space")
         assert desk.get_by_text("已完成：受理").is_visible(), desk.inner_text("main")[:800]
         badges = (
