@@ -37,7 +37,7 @@ _FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body || el === document.documentElement) {
     return {tag: 'body', role: 'none', name: '', visible: false, indicator: false,
-            described: 'body', rect: [], href: '', inForm: null};
+            described: 'body', rect: [], href: '', inForm: null, inFooter: false};
   }
   const text = s => (s || '').replace(/\\s+/g, ' ').trim();
   const tag = el.tagName.toLowerCase();
@@ -74,12 +74,13 @@ _FOCUSED = """() => {
     && parseFloat(cs.opacity) > 0 && r.bottom > 0 && r.right > 0
     && r.left < window.innerWidth && r.top < window.innerHeight;
   const form = el.closest('form');
+  const inFooter = !!el.closest('footer');
   return {
     tag, type, role, name: text(name), id: el.id || '', elName: el.getAttribute('name') || '',
     value: el.value === undefined ? null : el.value,
     checked: el.checked === undefined ? null : el.checked,
     required: !!el.required, inForm: form ? (form.className || '') : null,
-    href: el.getAttribute('href') || '',
+    href: el.getAttribute('href') || '', inFooter,
     indicator: outline || shadow, visible,
     described: `${role} "${text(name).slice(0, 60)}" <${tag}${el.id ? '#' + el.id : ''}`
       + `${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}>`,
@@ -381,10 +382,16 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("role", list(PAGES))
-def test_every_tab_stop_of_the_main_pages_shows_its_focus(page, role: str):
-    """Tab once round each page: the skip link comes first and moves focus to main, every stop
-    is visible and shows focus, and Tab gets out again (no trap)."""
+@pytest.mark.parametrize(
+    ("role", "width"), [(role, 1280) for role in PAGES] + [("anonymous", 360), ("citizen", 360)]
+)
+def test_every_tab_stop_of_the_main_pages_shows_its_focus(page, role: str, width: int):
+    """Tab once round each page, at desktop width and on a phone: the skip link comes first and
+    moves focus to main, every stop is visible and shows focus (a menu folded away on a phone
+    must not leave its links in the Tab order), Tab reaches the footer and gets out again (no
+    trap); then the same with every <details> of the page open, so that what they hold is
+    walked too."""
+    page.set_viewport_size({"width": width, "height": 800})
     applicant = citizen()
     case = submit("hf-transfer", applicant, "500112-hf", "500112-hf", now=NOW)
     user = {
@@ -409,6 +416,13 @@ def test_every_tab_stop_of_the_main_pages_shows_its_focus(page, role: str):
             report.append(f"{path}: the first Tab stop is not the skip link: {stops[:1]}")
         if len(stops) >= 199:
             report.append(f"{path}: Tab never came round (a focus trap?)")
+        elif not stops[-1]["inFooter"]:
+            report.append(f"{path}: Tab stopped before the footer, at {stops[-1]['described']}")
+        if page.evaluate(
+            "() => { const shut = document.querySelectorAll('details:not([open])');"
+            " shut.forEach(d => { d.open = true; }); return shut.length; }"
+        ):
+            walk_tab_stops(page)
         page.goto(page.base + path.format(number=case.tracking_number))
         press(page, "Tab")
         page.keyboard.press("Enter")
