@@ -193,12 +193,8 @@ def select_by_keys(page, label: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def fill_apply_form(page, office: str, upload: Path, *, declare: bool = True) -> None:  # type: ignore[no-untyped-def]
-    """Tab through the apply form as a person would, from its first control to 提交申请:
-    type into each empty required box, narrow the office list by typing the office's city
-    in its filter box and choose the office by arrow keys, pick the first
-    option of other required lists, upload ``upload`` for the ID card through the file
-    chooser, tick the declaration with Space (unless ``declare`` is false); then press Enter
-    on the submit button."""
+    """Tab through the apply form as a person would, from its first control to 提交申请,
+    answering each control on the way (``answer``); then press Enter on the submit button."""
     done: set[str] = set()
     for _ in range(120):
         stop = press(page, "Tab")
@@ -208,38 +204,40 @@ def fill_apply_form(page, office: str, upload: Path, *, declare: bool = True) ->
         if stop["role"] == "button" and "提交申请" in stop["name"]:
             enter_and_wait(page)
             return
-        if key in done:
-            continue  # the segments of a date box are Tab stops of one element
-        done.add(key)
-        if stop["id"] == "competent-filter":
-            page.keyboard.type(office[:2])  # the city: 成都, 重庆
-            chosen = page.locator("#competent option:checked").inner_text()
-            assert chosen.startswith(office[:2]), chosen  # the list follows what is typed
-        elif stop["id"] == "competent":
-            select_by_keys(page, office)
-        elif stop["role"] == "combobox" and stop["required"] and not stop["value"]:
-            press(page, "ArrowDown")
-            assert focused(page)["value"], "ArrowDown chose nothing"
-        elif stop["type"] == "date" and not stop["value"]:
-            page.keyboard.type("20261001")
-            assert focused(page)["value"] == "2026-10-01", focused(page)
-        elif (
-            stop["role"] == "textbox"
-            and stop["required"]
-            and not stop["value"]
-            and not stop["elName"].startswith("licence_")
-        ):
-            page.keyboard.type({"tel": "13812345678", "number": "3"}.get(stop["type"], "测试内容1"))
-        elif stop["role"] == "radio" and stop["required"] and not stop["checked"]:
-            assert press(page, "Space")["checked"]
-        elif stop["role"] == "file" and stop["elName"] == "file_id_card":
-            with page.expect_file_chooser() as chooser:
-                page.keyboard.press("Space")
-            chooser.value.set_files(str(upload))
-            assert page.evaluate("() => document.activeElement.files.length") == 1
-        elif stop["id"] == "declaration" and declare:
-            assert press(page, "Space")["checked"]
+        if key not in done:  # the segments of a date box are Tab stops of one element
+            done.add(key)
+            answer(page, stop, office, upload, declare=declare)
     raise AssertionError("the apply form's submit button was never reached")
+
+
+def answer(page, stop: Stop, office: str, upload: Path, *, declare: bool) -> None:  # type: ignore[no-untyped-def]
+    """Type into an empty required box; narrow the office list by typing the office's city in
+    its filter box, then choose the office by arrow keys; pick the first option of other
+    required lists; upload ``upload`` for the ID card through the file chooser opened with
+    Space; tick the declaration with Space (unless ``declare`` is false)."""
+    empty_required = stop["required"] and not stop["value"]
+    if stop["id"] == "competent-filter":
+        page.keyboard.type(office[:2])  # the city: 成都, 重庆
+        chosen = page.locator("#competent option:checked").inner_text()
+        assert chosen.startswith(office[:2]), chosen  # the list follows what is typed
+    elif stop["id"] == "competent":
+        select_by_keys(page, office)
+    elif stop["role"] == "combobox" and empty_required:
+        assert press(page, "ArrowDown")["value"], "ArrowDown chose nothing"
+    elif stop["type"] == "date" and not stop["value"]:
+        page.keyboard.type("20261001")
+        assert focused(page)["value"] == "2026-10-01", focused(page)
+    elif stop["role"] == "textbox" and empty_required:
+        page.keyboard.type({"tel": "13812345678", "number": "3"}.get(stop["type"], "测试内容1"))
+    elif stop["role"] == "radio" and stop["required"] and not stop["checked"]:
+        assert press(page, "Space")["checked"]
+    elif stop["role"] == "file" and stop["elName"] == "file_id_card":
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Space")
+        chooser.value.set_files(str(upload))
+        assert page.evaluate("() => document.activeElement.files.length") == 1
+    elif stop["id"] == "declaration" and declare:
+        assert press(page, "Space")["checked"]
 
 
 def test_a_citizen_applies_and_a_clerk_accepts_with_the_keyboard_only(
