@@ -156,6 +156,22 @@ def walk_tab_stops(page, max_steps: int = 200) -> list[Stop]:  # type: ignore[no
     return stops
 
 
+# Things that look clickable (a pointer cursor) but that no key reaches: neither a control,
+# nor a label of one, nor inside one, nor given a tabindex.
+_MOUSE_ONLY = """() => Array.from(document.querySelectorAll('body *')).filter(el => {
+  if (getComputedStyle(el).cursor !== 'pointer') { return false; }
+  if (el.parentElement && getComputedStyle(el.parentElement).cursor === 'pointer') { return false; }
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) { return false; }
+  return !el.closest('a[href], button, summary, label, input, select, textarea, [tabindex]');
+}).map(el => `<${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : ''}> "${(el.innerText || '').trim().slice(0, 40)}"`)"""
+
+
+def mouse_only(page) -> list[str]:  # type: ignore[no-untyped-def]
+    found: list[str] = page.evaluate(_MOUSE_ONLY)
+    return found
+
+
 def enter_and_wait(page, key: str = "Enter") -> None:  # type: ignore[no-untyped-def]
     with page.expect_navigation():
         page.keyboard.press(key)
@@ -393,8 +409,8 @@ def test_every_tab_stop_of_the_main_pages_shows_its_focus(page, role: str, width
     """Tab once round each page, at desktop width and on a phone: the skip link comes first and
     moves focus to main, every stop is visible and shows focus (a menu folded away on a phone
     must not leave its links in the Tab order), Tab reaches the footer and gets out again (no
-    trap); then the same with every <details> of the page open, so that what they hold is
-    walked too."""
+    trap), and nothing that looks clickable is out of the keyboard's reach; then the same
+    with every <details> of the page open, so that what they hold is walked too."""
     page.set_viewport_size({"width": width, "height": 800})
     applicant = citizen()
     case = submit("hf-transfer", applicant, "500112-hf", "500112-hf", now=NOW)
@@ -416,6 +432,7 @@ def test_every_tab_stop_of_the_main_pages_shows_its_focus(page, role: str, width
     for path in PAGES[role]:
         page.goto(page.base + path.format(number=case.tracking_number))
         stops = walk_tab_stops(page)
+        report += [f"{path}: looks clickable, no key reaches it: {m}" for m in mouse_only(page)]
         if not stops or stops[0]["href"] != "#main":
             report.append(f"{path}: the first Tab stop is not the skip link: {stops[:1]}")
         if len(stops) >= 199:
