@@ -271,6 +271,10 @@ def test_a_citizen_applies_and_a_clerk_accepts_with_the_keyboard_only(
     accepting = clerk("510100-hf")
     db.session.commit()
     page.focus_problems = []
+    # Playwright turns on the interception of file choosers without waiting for the browser
+    # (fire and forget) when a listener first subscribes: turned on now, long before the
+    # Space that opens the chooser, not in a race with it inside expect_file_chooser.
+    page.on("filechooser", lambda chooser: None)
 
     # The home page: the skip link is the first Tab stop, shows itself, and moves focus to main.
     page.goto(page.base + "/")
