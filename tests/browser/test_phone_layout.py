@@ -60,11 +60,11 @@ STICKING_OUT = """() => [...document.querySelectorAll('body *')].filter(e => {
 
 # Buttons, selects, fields and links of the staff pages' toolbars lower than 44 px.
 TOOLBARS = (
-    ".clerk-tabs, .clerk-filters, .clerk-pager, .clerk-bulk, .sv-tabs, .sv-filters, .sv-presets, "
-    ".admin-menu, .pager, .form-actions, .lang-switch, .account"
+    ".clerk-tabs, .clerk-filters, .clerk-pager, .clerk-bulk-bar, .sv-tabs, .sv-filters, .sv-presets, "
+    ".admin-menu, .pager, .form-actions, .lang-switch, .account, .clerk-head-links"
 )
 SMALL_TARGETS = f"""() => [...document.querySelectorAll(
-    '{TOOLBARS}'.split(', ').map(t => t + ' :is(a, button, select, input:not([type=hidden]), summary)').join(', ')
+    '{TOOLBARS}'.split(', ').map(t => t + ' :is(a, button, select, input:not([type=hidden], [type=radio], [type=checkbox]), summary)').join(', ')
 )].filter(e => {{
     const r = e.getBoundingClientRect();
     return r.width > 0 && r.height < 44 && !e.closest('.visually-hidden');
