@@ -58,6 +58,20 @@ STICKING_OUT = """() => [...document.querySelectorAll('body *')].filter(e => {
 }).slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + e.className + ': ' + e.textContent.trim().slice(0, 40))"""
 
 
+# Buttons, selects, fields and links of the staff pages' toolbars lower than 44 px.
+TOOLBARS = (
+    ".clerk-tabs, .clerk-filters, .clerk-pager, .clerk-bulk-bar, .sv-tabs, .sv-filters, .sv-presets, "
+    ".admin-menu, .pager, .form-actions, .lang-switch, .account, .clerk-head-links"
+)
+SMALL_TARGETS = f"""() => [...document.querySelectorAll(
+    '{TOOLBARS}'.split(', ').map(t => t + ' :is(a, button, select, input:not([type=hidden], [type=radio], [type=checkbox]), summary)').join(', ')
+)].filter(e => {{
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height < 44 && !e.closest('.visually-hidden');
+}}).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().height)
+        + 'px: ' + (e.textContent || e.name || '').trim().slice(0, 20))"""
+
+
 @pytest.fixture(scope="module")
 def template_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return seeded_copy(template_db, tmp_path_factory, today=TODAY, cases=120, seed=5)
@@ -107,11 +121,25 @@ def check_fits(page, path: str) -> None:  # type: ignore[no-untyped-def]
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], (path, width, page.evaluate(STICKING_OUT))
     assert page.evaluate(INNER_SCROLLERS) == [], path
-    # Every entry of the main menu is on the screen, none hidden in a sideways scroll.
+    # The main menu is folded behind its button; opened, every entry is on the screen, none
+    # hidden in a sideways scroll.
+    toggle = page.locator("nav.site-nav .nav-toggle")
+    assert toggle.is_visible(), path
+    assert on_screen(toggle) and toggle.bounding_box()["height"] >= 44, path  # type: ignore[index]
+    toggle.click()
     for link in page.locator("nav.site-nav a").all():
-        box = link.bounding_box()
-        assert box is not None and box["x"] >= 0, (path, link.inner_text())
-        assert box["x"] + box["width"] <= PHONE["width"], (path, link.inner_text())
+        assert link.is_visible() and on_screen(link), (path, link.inner_text())
+        assert link.bounding_box()["height"] >= 44, (path, link.inner_text())  # type: ignore[index]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    toggle.click()
+    # Touch targets of the toolbars (filters, tabs, presets, pagers) are finger-sized.
+    small = page.evaluate(SMALL_TARGETS)
+    assert small == [], (path, small)
+
+
+def on_screen(locator) -> bool:  # type: ignore[no-untyped-def]
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -136,6 +164,8 @@ def test_the_citizens_messages_are_in_view_with_their_count(phone, lang: str, la
     sign_in(phone, "13900000001")
     choose(phone, lang)
     messages = phone.locator("nav.site-nav a[href='/notifications']")
+    # Shown beside the folded menu's button, not behind it.
+    assert phone.locator("nav.site-nav .nav-toggle").get_attribute("aria-expanded") == "false"
     assert messages.is_visible()
     assert label in messages.inner_text()
     box = messages.bounding_box()
@@ -145,3 +175,60 @@ def test_the_citizens_messages_are_in_view_with_their_count(phone, lang: str, la
     assert count.is_visible() and int(count.inner_text().split()[0]) > 0
     messages.click()
     phone.wait_for_url("**/notifications")
+
+
+@pytest.mark.parametrize(("lang", "label"), [("zh", "菜单"), ("en", "Menu")])
+def test_the_menu_button_opens_and_closes_the_menu(phone, lang: str, label: str) -> None:
+    phone.goto(phone.base + "/")
+    sign_in(phone, "clerk.cd.hf")
+    choose(phone, lang)
+    toggle = phone.locator("nav.site-nav .nav-toggle")
+    assert toggle.inner_text().strip() == label
+    controlled = phone.locator("#" + str(toggle.get_attribute("aria-controls")))
+    workbench = controlled.locator("a[href='/clerk/']")
+    assert toggle.get_attribute("aria-expanded") == "false" and not workbench.is_visible()
+    # With the keyboard: Enter opens, Tab reaches the entries, Escape closes and the focus is
+    # back on the button.
+    toggle.focus()
+    phone.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true" and workbench.is_visible()
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.closest('#site-menu') !== null")
+    phone.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false" and not workbench.is_visible()
+    assert phone.evaluate("document.activeElement.classList.contains('nav-toggle')")
+    # A click opens it, an entry leads to its page.
+    toggle.click()
+    workbench.click()
+    phone.wait_for_url("**/clerk/")
+    # On a wide screen there is no button: the menu is always open.
+    phone.set_viewport_size({"width": 1280, "height": 800})
+    assert not toggle.is_visible() and workbench.is_visible()
+
+
+def test_without_javascript_the_menu_wraps_and_shows_every_entry(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    assert not page.locator("nav.site-nav .nav-toggle").is_visible()
+    for link in page.locator("nav.site-nav a").all():
+        assert link.is_visible() and on_screen(link), link.inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_dashboards_charts_reflow_on_a_phone(phone, lang: str) -> None:
+    phone.goto(phone.base + "/")
+    sign_in(phone, "sup.all")
+    choose(phone, lang)
+    for path in ("/supervisor/", "/supervisor/clock", "/supervisor/ratings"):
+        phone.goto(phone.base + path)
+        charts = phone.locator("main figure svg, main .sv-chart-scroll svg")
+        assert charts.count(), path
+        for chart in charts.all():
+            box = chart.bounding_box()
+            assert box is not None and box["x"] >= 0, path
+            assert box["x"] + box["width"] <= PHONE["width"], (path, box)
+            # Each chart has a text alternative: its name, or a table of its figures beside it.
+            named = chart.get_attribute("aria-label") or chart.get_attribute("aria-labelledby")
+            assert named or chart.get_attribute("role") == "img", path

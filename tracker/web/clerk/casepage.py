@@ -266,8 +266,10 @@ def act(tracking_number: str) -> tuple[str, int] | Response:
         )
     except DomainError as exc:
         _discard(result)
+        # A missing reason is said beside the reason box (the summary links to it).
+        key = "reason" if exc.code == "reason_required" else "_action"
         return _render_case(
-            case_or_404(tracking_number), status=422, errors={"_action": exc.message}, posted=posted
+            case_or_404(tracking_number), status=422, errors={key: exc.message}, posted=posted
         )
     except BaseException:
         _discard(result)
