@@ -57,7 +57,9 @@ def seed_demo_command(cases: int, seed: int, today: str | None, if_empty: bool) 
         raise click.ClickException(
             "load the catalogue first: flask --app wsgi tracker load-catalogue"
         )
-    report = seed_demo(today=_today(today), cases=cases, seed=seed)
+    # the real time: nothing the demo makes is dated after it (--today pretends a day, 18:00)
+    when = {"today": _today(today)} if today else {"now": datetime.now(UTC)}
+    report = seed_demo(**when, cases=cases, seed=seed)  # type: ignore[arg-type]
     click.echo(f"demo data: {report}")
 
 
@@ -71,6 +73,9 @@ def demo_logins_command() -> None:
         "  citizens    13900000001 … 13900000010  (13900000001 lives in 渝北区, insured in 成都)\n"
         "  clerks      clerk.cd.<kind>, clerk.cq.<kind>  kinds: mi hf hrss psb traffic amr dpf\n"
         "              e.g. clerk.cd.hf 成都住房公积金管理中心, clerk.cq.hf 重庆市住房公积金管理中心\n"
+        "              and clerk.<office code> for every office (region code-kind), e.g.\n"
+        "              clerk.510100-hf 成都住房公积金管理中心, clerk.510700-hrss (绵阳),\n"
+        "              clerk.500103-mi (渝中区); office codes: tracker/catalogue/data/offices.csv\n"
         "  supervisors sup.sc (四川), sup.cq (重庆), sup.all (all regions)\n"
         "  admin       admin"
     )

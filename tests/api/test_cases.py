@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from tests.api.conftest import CD_HF, CD_MI, CQ_HF, MI, bearer, mi_body, token_for
@@ -349,3 +350,63 @@ def test_a_claim_left_by_a_dead_request_is_released_after_a_while(app, post_case
     assert answer.status_code == 201 and _count_cases() == 1
     again = post_case(secret, body, key="orphan")
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+
+
+# ---- office fields (issue #16 item 3): office codes, refused by name ------------------------
+
+HF_TRANSFER_ANSWERS = {
+    "transfer_out_region": "510100",
+    "transfer_out_centre": "510100-hf",
+    "original_employer": "成都市锦江区某贸易有限公司",
+    "original_account": "510100123456789",
+    "transfer_in_account": "500112987654321",
+    "current_employer": "重庆市渝北区某科技有限公司",
+    "phone": "13800000000",
+}
+
+
+def _hf_transfer(**answers: str) -> dict:
+    return {
+        "service": "hf-transfer",
+        "competent_office": CQ_HF,
+        "answers": {**HF_TRANSFER_ANSWERS, **answers},
+        "licences": {"id_card": "EL-123456"},
+    }
+
+
+def test_an_office_field_takes_an_office_code(app, client, post_case):
+    secret = token_for(user=citizen())
+    answer = post_case(secret, _hf_transfer())
+    assert answer.status_code == 201, answer.get_json()
+    case = db.session.scalars(sa.select(Case)).one()
+    assert case.form_data["transfer_out_centre"] == "510100-hf"
+    field = next(
+        f
+        for f in client.get("/api/v1/services/hf-transfer", headers=bearer(secret)).get_json()[
+            "fields"
+        ]
+        if f["name"] == "transfer_out_centre"
+    )
+    assert (field["type"], field["department"], field["region_field"]) == (
+        "office",
+        "hf",
+        "transfer_out_region",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("成都住房公积金管理中心", "没有这个经办机构"),
+        ("510100-mi", "不办理此类业务"),
+        ("500112-hf", "所选的地区"),
+    ],
+)
+def test_an_office_field_refuses_text_another_department_and_another_place(
+    app, post_case, value, says
+):
+    answer = post_case(token_for(user=citizen()), _hf_transfer(transfer_out_centre=value))
+    assert answer.status_code == 422
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert says in answer.get_json()["fields"]["fields.transfer_out_centre"]
+    assert db.session.scalar(sa.select(sa.func.count(Case.id))) == 0

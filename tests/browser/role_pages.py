@@ -29,6 +29,9 @@ LOGINS: dict[str, str | None] = {
 # suffix added to that link).
 FOLLOW: dict[str, tuple[str, str, str]] = {
     "public.service": ("/services", "/services/", ""),
+    "public.bundle": ("/bundles", "/bundles/", ""),
+    "citizen.bundle_apply": ("/bundles", "/bundles/", "/apply"),
+    "citizen.bundle_application": ("/cases", "/applications/", ""),
     "citizen.case": ("/cases", "/cases/", ""),
     "citizen.receipt": ("/cases", "/cases/", "/receipt"),
     "citizen.apply": ("/services", "/services/", "/apply"),
@@ -45,8 +48,9 @@ FOLLOW: dict[str, tuple[str, str, str]] = {
 }
 
 # Pages that exist only when the data has one (the demo clerk's office may have no
-# rectification item): checked when reached, said in the report when not.
-NEEDS_DATA = {"clerk.rectification"}
+# rectification item; the demo data files no 一件事 bundle): checked when reached, said in
+# the report when not.
+NEEDS_DATA = {"clerk.rectification", "citizen.bundle_application"}
 
 # GET endpoints that are not HTML pages of their own, or are checked under another role.
 LEFT_OUT: dict[str, str] = {

@@ -92,7 +92,8 @@ def test_hf_transfer_pre_check_reduces_the_form_and_files(page, app, tmp_path):
     for name, value in typed.items():
         control = page.locator(f"form.apply-form [name={name}]")
         if control.evaluate("e => e.tagName") == "SELECT":  # an office list, not free text
-            control.select_option(index=1)
+            assert control.input_value() == "510100-hf"  # it followed the place chosen
+            control.select_option(label=value)
         else:
             control.fill(value)
     page.locator("input[name=file_id_card]").set_input_files(str(scan))

@@ -92,3 +92,98 @@ def test_unknown_keys_are_never_stored():
 def test_optional_blank_fields_are_left_out():
     clean, errors = check(start="", people="  ", amount="")
     assert errors == {} and not {"start", "people", "amount"} & set(clean)
+
+
+# ---- office fields (issue #16 item 3): a field that names an office chooses from the catalogue
+
+
+def _office_fields():
+    from tracker.domain.forms import OfficeChoice
+
+    offices = {
+        "510100-hf": OfficeChoice("510100-hf", "hf", frozenset({"510100", "510000"})),
+        "500112-hf": OfficeChoice("500112-hf", "hf", frozenset({"500112", "500000"})),
+        "510100-mi": OfficeChoice("510100-mi", "mi", frozenset({"510100", "510000"})),
+    }
+    return [
+        FieldSpec("out_region", "转出地", "region", required=True),
+        FieldSpec(
+            "out_centre",
+            "转出地公积金中心",
+            "office",
+            required=True,
+            department="hf",
+            region_field="out_region",
+            offices=offices,
+        ),
+        FieldSpec("any_centre", "公积金中心", "office", department="hf", offices=offices),
+    ]
+
+
+def _office_check(**answers: str) -> tuple[dict, dict]:
+    regions = {"510100", "500112"}
+    return validate_answers(_office_fields(), answers, today=TODAY, regions=regions)
+
+
+def test_an_office_field_stores_the_office_code():
+    clean, errors = _office_check(
+        out_region="510100", out_centre=" 510100-hf ", any_centre="500112-hf"
+    )
+    assert errors == {}
+    assert clean == {"out_region": "510100", "out_centre": "510100-hf", "any_centre": "500112-hf"}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("成都住房公积金管理中心", "没有这个经办机构"),  # free text
+        ("999999-hf", "没有这个经办机构"),  # an unknown code
+        ("510100-mi", "不办理此类业务"),  # an office of another department
+        ("500112-hf", "不在“转出地”所选的地区"),  # outside the region chosen
+    ],
+)
+def test_an_office_field_refuses_what_is_not_an_office_of_its_kind_and_place(value, message):
+    clean, errors = _office_check(out_region="510100", out_centre=value)
+    assert message in str(errors["out_centre"])
+    assert "out_centre" not in clean
+    assert clean["out_region"] == "510100"
+
+
+def test_an_office_field_without_its_region_answer_is_checked_only_by_kind():
+    clean, errors = _office_check(out_region="", out_centre="500112-hf")
+    assert set(errors) == {"out_region"}  # the missing region is named, the office is fine
+    assert clean["out_centre"] == "500112-hf"
+
+
+def test_a_service_document_s_office_field_names_its_department_and_a_region_field():
+    from tracker.domain.service_spec import canonical, form_fields, problems
+
+    doc = canonical(
+        {
+            "code": "x-office",
+            "name_zh": "测试",
+            "name_en": "Test",
+            "department": "hf",
+            "mode": "fully_online",
+            "statutory_days": 5,
+            "promised_days": 5,
+            "offices": {"receiving": "competent", "competent_department": "hf"},
+            "form_fields": [
+                {"name": "place", "label_zh": "缴存地", "type": "region", "required": True},
+                {"name": "kind", "label_zh": "类型", "type": "text"},
+                {
+                    "name": "centre",
+                    "label_zh": "缴存地中心",
+                    "type": "office",
+                    "department": "hf",
+                    "region_field": "place",
+                },
+            ],
+        }
+    )
+    assert problems(doc, {"hf"}) == {}
+    (_, _, centre) = form_fields(doc)
+    assert (centre.department_code, centre.region_field) == ("hf", "place")
+    doc["form_fields"][2].update(department="nope", region_field="kind")
+    wrong = problems(doc, {"hf"})
+    assert set(wrong) == {"form_fields.2.department", "form_fields.2.region_field"}

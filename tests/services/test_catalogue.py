@@ -125,6 +125,45 @@ def test_a_required_material_s_help_never_says_it_need_not_be_uploaded():
                 assert m.get("note_en"), (svc["code"], m["code"], "a help text without English")
 
 
+def test_help_texts_agree_with_the_required_flags_of_materials_and_fields():
+    """Issue #16 item 3, for fields too and in both languages: a required material or field
+    never says it is not needed; one whose help says when it applies ("…时填写", "if …") is
+    made conditional by the guided pre-check (its questions name it), so "required" means
+    "required when it applies"."""
+    import json
+    from pathlib import Path
+
+    data = json.loads(
+        (Path(__file__).parents[2] / "tracker/catalogue/data/services.json").read_text("utf-8")
+    )
+    not_needed = ("无需", "免于", "不用", "不需", "可不", "选填")
+    not_needed_en = ("not needed", "need not", "no need", "optional", "not required")
+    conditional = ("时填写", "时提交", "的提交", "时交回")
+    conditional_en = ("if ", "when ")
+    checked = 0
+    for svc in data if isinstance(data, list) else data["services"]:
+        decided = {
+            name
+            for q in svc.get("precheck") or []
+            for c in q["choices"]
+            for name in [*c.get("materials", []), *c.get("fields", [])]
+        }
+        items = [(m["code"], m, "note") for m in svc.get("materials", [])] + [
+            (f["name"], f, "help") for f in svc.get("form_fields", [])
+        ]
+        for key, item, text in items:
+            zh, en = item.get(f"{text}_zh") or "", (item.get(f"{text}_en") or "").lower()
+            if not item.get("required") or not (zh or en):
+                continue
+            checked += 1
+            where = (svc["code"], key, zh, en)
+            assert not any(w in zh for w in not_needed), where
+            assert not any(w in en for w in not_needed_en), where
+            if any(w in zh for w in conditional) or any(en.startswith(w) for w in conditional_en):
+                assert key in decided, where
+    assert checked > 10
+
+
 def test_every_catalogue_text_has_its_english_and_it_is_loaded(app):
     """Issue #14 item 1: the catalogue's legal basis, result and field help texts carry
     English (``*_en`` beside each ``*_zh``), and loading the catalogue stores it."""

@@ -857,3 +857,52 @@ def test_a_pre_check_answer_that_contradicts_the_form_or_is_missing_is_422(clien
     assert any(d.startswith("attribute[pc_weather]: ") for _, d in errors_in(response, fmt))
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2  # none filed
+
+
+# ---- office fields (issue #16 item 3) ----------------------------------------------------------
+
+HF_TRANSFER = {
+    "service_code": "hf-transfer",
+    "address_id": "500112-hf",
+    "attribute[transfer_out_region]": "510100",
+    "attribute[transfer_out_centre]": "510100-hf",
+    "attribute[original_employer]": "成都市锦江区某贸易有限公司",
+    "attribute[original_account]": "510100123456789",
+    "attribute[transfer_in_account]": "500112987654321",
+    "attribute[current_employer]": "重庆市渝北区某科技有限公司",
+    "attribute[phone]": "13800000000",
+    "attribute[material.id_card]": "EL-123456",
+}
+
+
+def test_an_office_field_lists_its_offices_and_takes_a_code(client, world):
+    definition = as_json(client.get(f"{V2}/services/hf-transfer.json"))
+    centre = next(a for a in definition["attributes"] if a["code"] == "transfer_out_centre")
+    assert centre["datatype"] == "singlevaluelist"
+    keys = {v["key"] for v in centre["values"]}
+    assert {"510100-hf", "500112-hf"} <= keys and not any(k.endswith("-mi") for k in keys)
+    filed = client.post(f"{V2}/requests.json", data={"api_key": world["alice_key"], **HF_TRANSFER})
+    assert filed.status_code == 201, filed.get_data(as_text=True)
+    tn = as_json(filed)[0]["service_request_id"]
+    case = db.session.scalars(sa.select(Case).where(Case.tracking_number == tn)).one()
+    assert case.form_data["transfer_out_centre"] == "510100-hf"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("value", ["成都住房公积金管理中心", "510100-mi", "500112-hf"])
+def test_an_office_field_refuses_text_another_department_and_another_place(
+    client, world, fmt, value
+):
+    before = db.session.scalar(sa.select(sa.func.count(Case.id)))
+    refused = client.post(
+        f"{V2}/requests.{fmt}",
+        data={
+            "api_key": world["alice_key"],
+            **HF_TRANSFER,
+            "attribute[transfer_out_centre]": value,
+        },
+    )
+    assert refused.status_code == 422
+    [(code, description)] = errors_in(refused, fmt)
+    assert code == 422 and "attribute[transfer_out_centre]" in description
+    assert db.session.scalar(sa.select(sa.func.count(Case.id))) == before

@@ -33,6 +33,21 @@ class FieldSpec:
     min_value: int | None = None
     max_value: int | None = None
     choices: Sequence[str] = field(default_factory=tuple)
+    # ``office`` fields: the department whose offices it lists, the region field it follows
+    # (None: any region), and every active office of the catalogue by code.
+    department: str | None = None
+    region_field: str | None = None
+    offices: Mapping[str, OfficeChoice] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OfficeChoice:
+    """An office an ``office`` field may name: its department and the regions it is in (its
+    own region, the regions above it and the regions below it)."""
+
+    code: str
+    department: str
+    regions: frozenset[str]
 
 
 def _has_control(text: str, allow_newlines: bool) -> bool:
@@ -109,6 +124,35 @@ def _region(value: str, regions: Collection[str]) -> str:
     return value
 
 
+def _office(spec: FieldSpec, value: str) -> str:
+    office = spec.offices.get(value)
+    if office is None:
+        raise DomainError(N_("没有这个经办机构，请从列表中选择"))
+    if office.department != spec.department:
+        raise DomainError(N_("该机构不办理此类业务，请从列表中选择"))
+    return office.code
+
+
+def _office_outside(
+    fields: Sequence[FieldSpec], clean: Mapping[str, Any], errors: Mapping[str, str]
+) -> dict[str, str]:
+    """Office answers outside the region their region field says, keyed by field name."""
+    labels = {f.name: f.label for f in fields}
+    found: dict[str, str] = {}
+    for spec in fields:
+        if spec.type != "office" or spec.name not in clean or not spec.region_field:
+            continue
+        region = clean.get(spec.region_field)
+        if region is None or spec.region_field in errors:
+            continue  # no region chosen (or a wrong one, named beside its own field)
+        if region not in spec.offices[clean[spec.name]].regions:
+            found[spec.name] = N_(
+                "所选机构不在“%(region)s”所选的地区，请重新选择",
+                region=labels.get(spec.region_field, spec.region_field),
+            )
+    return found
+
+
 def _check(spec: FieldSpec, raw: str, today: date, regions: Collection[str]) -> Any:
     """One answer checked and normalised by its field's type (a refusal says what is wrong)."""
     if spec.type in ("text", "textarea"):
@@ -122,6 +166,7 @@ def _check(spec: FieldSpec, raw: str, today: date, regions: Collection[str]) -> 
         "phone": lambda: normalize_mobile(value),
         "resident_id": lambda: validate_resident_id(value, today),
         "region": lambda: _region(value, regions),
+        "office": lambda: _office(spec, value),
     }
     if spec.type not in checks:
         raise DomainError(f"未知的字段类型 {spec.type}")
@@ -145,7 +190,8 @@ def validate_answers(
     """Clean values for the defined fields, and an error per faulty field.
 
     Keys that are not defined fields are ignored (never stored). An empty optional field is
-    left out of the clean values.
+    left out of the clean values. An ``office`` answer is an office code of the field's
+    department, inside the region its region field names (when that field has an answer).
     """
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -162,6 +208,9 @@ def validate_answers(
             clean[spec.name] = _check(spec, value, today, regions)
         except DomainError as exc:
             errors[spec.name] = exc.message
+    for name, message in _office_outside(fields, clean, errors).items():
+        errors[name] = message
+        del clean[name]
     return clean, errors
 
 

@@ -26,6 +26,7 @@ FIELD_TYPES = (
     "phone",
     "resident_id",
     "region",
+    "office",
 )
 RECEIVING = ("any", "competent")
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -87,6 +88,10 @@ def canonical(raw: Mapping[str, Any]) -> dict[str, Any]:
             ]
         field["help_zh"] = _text(f.get("help_zh"))
         field["help_en"] = _text(f.get("help_en"))
+        if field["type"] == "office":
+            # the department whose offices it lists; the region field it follows ("": any)
+            field["department"] = _text(f.get("department"))
+            field["region_field"] = _text(f.get("region_field"))
         fields.append(field)
     return {
         "code": _text(raw.get("code")),
@@ -150,6 +155,21 @@ def _days(value: Any, key: str, errors: dict[str, Text]) -> int | None:
     return value
 
 
+def _office_field_problems(
+    i: int,
+    f: Mapping[str, Any],
+    types: Mapping[str, str],
+    departments: Collection[str],
+    errors: dict[str, Text],
+) -> None:
+    where = f"form_fields.{i}"
+    if f.get("department") not in departments:
+        errors[f"{where}.department"] = N_("请选择该字段列出哪个部门的经办机构")
+    region = f.get("region_field") or ""
+    if region and types.get(region) != "region":
+        errors[f"{where}.region_field"] = N_("所跟随的字段须是本表单的行政区划字段")
+
+
 def _field_problems(i: int, f: Mapping[str, Any], errors: dict[str, Text]) -> None:
     where = f"form_fields.{i}"
     if not NAME.match(f["name"]):
@@ -203,7 +223,7 @@ def _office_problems(
     return errors
 
 
-def _list_problems(spec: Mapping[str, Any]) -> dict[str, Text]:
+def _list_problems(spec: Mapping[str, Any], departments: Collection[str]) -> dict[str, Text]:
     errors: dict[str, Text] = {}
     codes: set[str] = set()
     for i, m in enumerate(spec["materials"]):
@@ -220,6 +240,10 @@ def _list_problems(spec: Mapping[str, Any]) -> dict[str, Text]:
         if f["name"] in names and f"form_fields.{i}.name" not in errors:
             errors[f"form_fields.{i}.name"] = N_("字段名不能重复")
         names.add(f["name"])
+    types = {f["name"]: f["type"] for f in spec["form_fields"]}
+    for i, f in enumerate(spec["form_fields"]):
+        if f["type"] == "office":
+            _office_field_problems(i, f, types, departments, errors)
     return errors
 
 
@@ -247,7 +271,7 @@ def problems(spec: Mapping[str, Any], departments: Collection[str]) -> dict[str,
             "承诺时限不能超过法定时限（%(days)s 个工作日）", days=statutory
         )
     errors.update(_office_problems(spec, mode, departments))
-    errors.update(_list_problems(spec))
+    errors.update(_list_problems(spec, departments))
     errors.update(
         _precheck.problems(
             spec.get("precheck") or [],
@@ -276,6 +300,8 @@ class FormField:
     choices: list[dict[str, Any]] | None
     help_zh: str
     help_en: str
+    department_code: str | None = None  # ``office`` fields: whose offices
+    region_field: str | None = None  # ``office`` fields: the region field it follows
 
 
 @dataclass(frozen=True)
@@ -305,6 +331,8 @@ def form_fields(spec: Mapping[str, Any]) -> list[FormField]:
             choices=f.get("choices"),
             help_zh=f.get("help_zh", ""),
             help_en=f.get("help_en", ""),
+            department_code=f.get("department") or None,
+            region_field=f.get("region_field") or None,
         )
         for f in spec.get("form_fields") or []
     ]

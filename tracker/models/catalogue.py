@@ -136,7 +136,7 @@ class ServiceField(db.Model):  # type: ignore[name-defined,misc]
         sa.UniqueConstraint("service_id", "name", name="uq_service_fields_name"),
         sa.CheckConstraint(
             "type IN ('text', 'textarea', 'select', 'date', 'integer', 'money', 'phone', "
-            "'resident_id', 'region')",
+            "'resident_id', 'region', 'office')",
             name="type",
         ),
     )
@@ -155,6 +155,10 @@ class ServiceField(db.Model):  # type: ignore[name-defined,misc]
     choices: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     help_zh: Mapped[str] = mapped_column(sa.Text, default="")
     help_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # ``office`` fields: the department whose offices the field lists, and the region field
+    # of the same form it follows (None: any region).
+    department_code: Mapped[str | None] = mapped_column(sa.String(16))
+    region_field: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class ServiceCooperation(db.Model):  # type: ignore[name-defined,misc]

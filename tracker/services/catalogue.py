@@ -44,6 +44,7 @@ FIELD_TYPES = {
     "phone",
     "resident_id",
     "region",
+    "office",
 }
 
 
@@ -143,6 +144,11 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
             "and joint handling needs at least one"
         )
     _check_aliases(s.get("aliases", []), where)
+    _check_fields(s, departments, where)
+    _check_precheck(s, where)
+
+
+def _check_fields(s: dict[str, Any], departments: set[str], where: str) -> None:
     names = set()
     for f in s["form_fields"]:
         if f["type"] not in FIELD_TYPES:
@@ -152,7 +158,21 @@ def _check_service(s: dict[str, Any], departments: set[str]) -> None:
         if f["name"] in names:
             raise CatalogueError(f"{where}: field {f['name']} appears twice")
         names.add(f["name"])
-    _check_precheck(s, where)
+        if f["type"] == "office":
+            _check_office_field(s, f, departments, where)
+
+
+def _check_office_field(
+    s: dict[str, Any], f: dict[str, Any], departments: set[str], where: str
+) -> None:
+    if f.get("department") not in departments:
+        raise CatalogueError(f"{where}: office field {f['name']} needs a known department")
+    region = f.get("region_field")
+    types = {g["name"]: g["type"] for g in s["form_fields"]}
+    if region and types.get(region) != "region":
+        raise CatalogueError(
+            f"{where}: office field {f['name']} follows {region!r}, not a region field"
+        )
 
 
 def _check_precheck(s: dict[str, Any], where: str) -> None:
@@ -368,6 +388,8 @@ def _replace_children(service: Service, s: dict[str, Any]) -> None:
                 "choices": f.get("choices"),
                 "help_zh": f.get("help_zh", ""),
                 "help_en": f.get("help_en", ""),
+                "department_code": f.get("department") or None,
+                "region_field": f.get("region_field") or None,
             }
             for i, f in enumerate(s["form_fields"])
         ],

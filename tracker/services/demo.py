@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from ..database import write_transaction
 from ..domain.errors import DomainError
 from ..domain.identifiers import iso7064_mod11_2
 from ..domain.ratings import SCORES, is_bad
@@ -21,9 +22,11 @@ from ..domain.states import CaseStatus, DeliveryMethod, HandlingMode, Role, is_c
 from ..domain.workflow import Action
 from ..extensions import db
 from ..models import Case, Office, Service, User
+from ..passwords import hash_password
 from . import cases as case_ops
 from .accounts import create_user
-from .calendar import SHANGHAI
+from .calendar import SHANGHAI, local_date
+from .demo_answers import answers_for, reasons_for
 
 DEMO_PASSWORD = "Tongban-Demo-2026"  # noqa: S105 (published demo password, PRODUCT.md)
 PLACES = {"cd": "510100", "cq": "500112"}  # 成都市, 渝北区
@@ -122,6 +125,7 @@ def seed_accounts(now: datetime) -> int:
                     office=office,
                 )
                 made += 1
+    made += _office_clerks(now, existing)
     for username, name, scope in SUPERVISORS:
         if username not in existing:
             create_user(
@@ -145,6 +149,34 @@ def seed_accounts(now: datetime) -> int:
     return made
 
 
+def _office_clerks(now: datetime, existing: set[str | None]) -> int:
+    """``clerk.<office code>`` for every active office (every office a demo citizen can
+    choose), beside the documented ``clerk.<place>.<kind>`` logins. One transaction and one
+    password hash for all of them: the demo password is published, and 400 separate scrypt
+    hashes would make seeding half a minute slower."""
+    offices = db.session.scalars(sa.select(Office).where(Office.active).order_by(Office.code))
+    password_hash = hash_password(DEMO_PASSWORD)
+    made = 0
+    with write_transaction() as session:
+        for office in offices:
+            username = f"clerk.{office.code}"
+            if username in existing:
+                continue
+            session.add(
+                User(
+                    role=Role.CLERK,
+                    username=username,
+                    real_name=f"{office.name_zh} 窗口",
+                    password_hash=password_hash,
+                    office_id=office.id,
+                    created_at=now,
+                    password_changed_at=now,
+                )
+            )
+            made += 1
+    return made
+
+
 def _weighted(rng: random.Random, table: dict[CaseStatus, int]) -> CaseStatus:
     return rng.choices(list(table), weights=list(table.values()))[0]
 
@@ -159,6 +191,11 @@ Step = tuple[Action, User | None, dict[str, object]]
 
 
 DEMO_LATENESS = ("workload", "coordination", "verification")
+LATENESS_NOTES = {
+    "workload": "近期申请集中，窗口积压",
+    "coordination": "等待另一地部门回复",
+    "verification": "跨省核实信息耗时较长",
+}
 
 
 class _Runner:
@@ -181,7 +218,7 @@ class _Runner:
                 raise
             # not drawn from rng: the demo's random sequence stays what it was
             code = DEMO_LATENESS[case.id % len(DEMO_LATENESS)]
-            late = {"lateness_code": code, "lateness_note": "演示数据"}
+            late = {"lateness_code": code, "lateness_note": LATENESS_NOTES[code]}
             payload = {**dict(kw.pop("payload", None) or {}), **late}  # type: ignore[call-overload]
             case_op = case_ops.act(case.id, action, actor, at, payload=payload, **kw)  # type: ignore[arg-type]
         case.status = case_op.status
@@ -220,31 +257,28 @@ class _Runner:
         steps: list[Step] = []
         if case.mode is HandlingMode.ACCEPT_HERE_DECIDE_THERE:
             steps += [*checks, (Action.FORWARD, receiving, {})]
-        steps += self._supplement(target, competent, applicant)
+        steps += self._supplement(case, target, competent, applicant)
         if target is CaseStatus.NOT_ACCEPTED:
-            steps.append(
-                (
-                    Action.REJECT,
-                    competent,
-                    {"reason": "申请事项不属于本部门职权范围，请向户籍所在地部门申请"},
-                )
-            )
+            steps.append((Action.REJECT, competent, {"reason": reasons_for(case).reject}))
         elif target not in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED):
             steps.append((Action.ACCEPT, competent, {}))
             steps += self._after_acceptance(case, target, competent, applicant)
         return steps
 
-    def _supplement(self, target: CaseStatus, competent: User, applicant: User) -> list[Step]:
+    def _supplement(
+        self, case: Case, target: CaseStatus, competent: User, applicant: User
+    ) -> list[Step]:
         """A request for supplement (always on the way to those states, sometimes otherwise)."""
         wanted = target in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.SUPPLEMENTED)
         if not wanted and self.rng.random() >= 0.15:
             return []
-        items = [{"material": "id_card", "note": "身份证复印件不清晰，请重新上传"}]
+        words = reasons_for(case)
+        items = [{"material": words.supplement_material, "note": words.supplement_note}]
         steps: list[Step] = [
             (
                 Action.REQUEST_SUPPLEMENT,
                 competent,
-                {"reason": "材料不清晰，一次性告知补正", "payload": {"items": items}},
+                {"reason": words.supplement, "payload": {"items": items}},
             )
         ]
         if target is not CaseStatus.SUPPLEMENT_REQUESTED:
@@ -292,7 +326,7 @@ class _Runner:
         if target in (CaseStatus.SPECIAL_PROCEDURE, CaseStatus.SPECIAL_PROCEDURE_ENDED) or (
             rng.random() < 0.05
         ):
-            steps.append((Action.START_SPECIAL, clerk, {"reason": "需组织现场核查"}))
+            steps.append((Action.START_SPECIAL, clerk, {"reason": reasons_for(case).special}))
             if target is not CaseStatus.SPECIAL_PROCEDURE:
                 steps.append((Action.END_SPECIAL, clerk, {}))
         if target in (
@@ -306,26 +340,34 @@ class _Runner:
                     (
                         Action.REQUEST_EXTENSION,
                         clerk,
-                        {"reason": "需跨省核对缴存记录", "payload": {"days": days}},
+                        {"reason": reasons_for(case).extension, "payload": {"days": days}},
                     )
                 )
             return steps
+        words = reasons_for(case)
         decision = {
             CaseStatus.APPROVED: (Action.APPROVE, None),
-            CaseStatus.APPROVED_TOLERATED: (
-                Action.APPROVE_TOLERATED,
-                "缺少的户口簿复印件可在领取时补交",
-            ),
-            CaseStatus.REFUSED: (Action.REFUSE, "账户信息与转出地记录不一致，经核实不符合条件"),
+            CaseStatus.APPROVED_TOLERATED: (Action.APPROVE_TOLERATED, words.tolerated),
+            CaseStatus.REFUSED: (Action.REFUSE, words.refuse),
         }
         action, reason = decision[target]
         steps.append((action, clerk, {"reason": reason} if reason else {}))
         return steps
 
     def cooperating_offices(self, case: Case) -> list[int]:
+        """The office the applicant named for each role (the transfer-out centre), else the
+        role's office in the other demo place."""
         lead_region = case.receiving_office.region_code
         other = PLACES["cq"] if lead_region == PLACES["cd"] else PLACES["cd"]
-        codes = [f"{other}-{role.department_code}" for role in case.service.cooperations]
+        named = {
+            f.department_code: str(case.form_data.get(f.name))
+            for f in case.form_fields
+            if f.type == "office" and case.form_data.get(f.name)
+        }
+        codes = [
+            named.get(role.department_code) or f"{other}-{role.department_code}"
+            for role in case.service.cooperations
+        ]
         ids = {
             o.code: o.id
             for o in db.session.scalars(sa.select(Office).where(Office.code.in_(codes)))
@@ -350,26 +392,42 @@ class _Runner:
                 if at >= self.now:
                     return False
                 reason = {
-                    Action.SUBTASK_NEGOTIATE: "转出地账户余额与联系函不符，请核对",
+                    Action.SUBTASK_NEGOTIATE: reasons_for(fresh).negotiate,
                     Action.SUBTASK_RESUME: "已核对一致",
                 }.get(move)
                 case_ops.act_on_subtask(task.id, move, cooperating, at, reason=reason)
         return True
 
 
-def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60) -> SeedReport:
-    """Demo accounts plus ``cases`` cases submitted over the ``days`` before ``today``."""
-    now = datetime.combine(today, time(18, 0), SHANGHAI).astimezone(UTC)
+def seed_demo(
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    cases: int = 400,
+    seed: int = 2026,
+    days: int = 60,
+) -> SeedReport:
+    """Demo accounts plus ``cases`` cases submitted over the ``days`` before today, every move
+    dated before ``now`` (the real time, for the CLI). Given only ``today`` (a pretended day,
+    for tests): ``now`` is 18:00 that day in Beijing."""
+    if now is None:
+        if today is None:
+            raise ValueError("seed_demo needs today or now")
+        now = datetime.combine(today, time(18, 0), SHANGHAI).astimezone(UTC)
+    today = local_date(now)
     report = SeedReport(users=seed_accounts(now - timedelta(days=days + 1)))
     rng = random.Random(seed)
     citizens = list(
         db.session.scalars(sa.select(User).where(User.role == Role.CITIZEN).order_by(User.phone))
     )
-    clerks = {
-        u.office_id: u
-        for u in db.session.scalars(sa.select(User).where(User.role == Role.CLERK))
-        if u.office_id is not None
-    }
+    # the documented clerk.<place>.<kind> logins work their offices' demo cases; the
+    # clerk.<office code> accounts the other offices'
+    clerks: dict[int, User] = {}
+    for u in db.session.scalars(
+        sa.select(User).where(User.role == Role.CLERK).order_by(User.id.desc())
+    ):
+        if u.office_id is not None:
+            clerks[u.office_id] = u
     services = list(db.session.scalars(sa.select(Service).order_by(Service.code)))
     offices = {
         o.code: o
@@ -404,7 +462,9 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
             service=service,
             receiving_office=receiving,
             competent_office=competent,
-            form_data=demo_form_data(service, rng),
+            form_data=demo_form_data(
+                service, rng, applicant=applicant, day=day, lead=here, n=n, seed=seed
+            ),
             now=submitted,
             idempotency_key=f"demo-{seed}-{n}",
             # Demo applicants cite e-licences (电子证照) where a service allows it.
@@ -426,8 +486,23 @@ def seed_demo(*, today: date, cases: int = 400, seed: int = 2026, days: int = 60
     return report
 
 
-def demo_form_data(service: Service, rng: random.Random) -> dict[str, object]:
-    """Plausible answers for a service's form fields, by type."""
+def demo_form_data(
+    service: Service,
+    rng: random.Random,
+    *,
+    applicant: User | None = None,
+    day: date | None = None,
+    lead: str = "cq",
+    n: int = 0,
+    seed: int = 0,
+) -> dict[str, object]:
+    """Plausible answers for a service's form fields, as a person would give them: names,
+    employers, accounts and addresses drawn from ``demo_answers``, the applicant's own phone,
+    the office of the region answered in an office field, dates before the filing ``day``.
+
+    ``rng`` (the seeder's sequence) is drawn from exactly as before for choices, numbers and
+    regions, so the demo's cases and states stay what they were; everything else comes from a
+    generator of its own (``seed`` and ``n``)."""
     data: dict[str, object] = {}
     for f in service.fields:
         if f.type == "select" and f.choices:
@@ -436,14 +511,14 @@ def demo_form_data(service: Service, rng: random.Random) -> dict[str, object]:
             data[f.name] = rng.randint(f.min_value or 0, min(f.max_value or 5, 5))
         elif f.type == "money":
             data[f.name] = str(rng.randint(100, 20000))
-        elif f.type == "date":
-            data[f.name] = "2026-10-08"
-        elif f.type == "phone":
-            data[f.name] = "13900000001"
         elif f.type == "region":
             data[f.name] = rng.choice(list(PLACES.values()))
-        elif f.type == "resident_id":
-            data[f.name] = demo_resident_id("510104", "19900722", 107)
-        else:
-            data[f.name] = f"{f.label_zh}（演示）"[: f.max_length or 100]
-    return data
+    own = random.Random(f"{seed}:{n}:{service.code}")
+    return answers_for(
+        service,
+        data,
+        own,
+        applicant=applicant,
+        day=day or date(2026, 10, 8),
+        other_place=PLACES["cd" if lead == "cq" else "cq"],
+    )

@@ -16,8 +16,14 @@ import sqlalchemy as sa
 
 from ..domain import precheck
 from ..domain.errors import DomainError
-from ..domain.forms import FieldSpec, MaterialSpec, material_problems, validate_answers
-from ..domain.office_order import grouped_offices
+from ..domain.forms import (
+    FieldSpec,
+    MaterialSpec,
+    OfficeChoice,
+    material_problems,
+    validate_answers,
+)
+from ..domain.office_order import grouped_offices, likely_office, region_chain
 from ..domain.states import HandlingMode
 from ..domain.text import N_, Named, Text
 from ..extensions import db
@@ -86,7 +92,28 @@ def applicable_materials(service: Service, outcome: precheck.Outcome | None = No
     return _applicable(service.materials, "code", outcome)
 
 
+def office_choices() -> dict[str, OfficeChoice]:
+    """Every active office by code, with the regions it is in (for ``office`` fields)."""
+    parents = {code: r.parent_code for code, r in lookups.regions().items()}
+    below: dict[str, set[str]] = {}
+    for code in parents:
+        for above in region_chain(code, parents):
+            below.setdefault(above, set()).add(code)
+    return {
+        code: OfficeChoice(
+            code,
+            department,
+            frozenset([*region_chain(region, parents), *below.get(region, ())]),
+        )
+        for code, department, region in db.session.execute(
+            sa.select(Office.code, Office.department_code, Office.region_code).where(Office.active)
+        )
+    }
+
+
 def field_specs(service: Service, outcome: precheck.Outcome | None = None) -> list[FieldSpec]:
+    fields = applicable_fields(service, outcome)
+    offices = office_choices() if any(f.type == "office" for f in fields) else {}
     return [
         FieldSpec(
             f.name,
@@ -97,8 +124,11 @@ def field_specs(service: Service, outcome: precheck.Outcome | None = None) -> li
             f.min_value,
             f.max_value,
             tuple(c["value"] for c in (f.choices or ())),
+            department=f.department_code,
+            region_field=f.region_field,
+            offices=offices if f.type == "office" else {},
         )
-        for f in applicable_fields(service, outcome)
+        for f in fields
     ]
 
 
@@ -280,7 +310,37 @@ def office_groups(
 
 
 def prefill(service: Service, applicant: User) -> dict[str, str]:
-    """What the account already says, for a new form: the phone in every phone field."""
-    return {
+    """What the account already says, for a new form: the phone in every phone field; in an
+    office field (and its empty region field) the office of the applicant's registered region
+    (or its city), as the apply page's office lists preselect it — except in a joint service,
+    where the office the applicant names is the other side's (the transfer-out centre), which
+    their registered region does not tell."""
+    shown = {
         f.name: applicant.phone for f in service.fields if f.type == "phone" and applicant.phone
     }
+    if service.mode is HandlingMode.JOINT or not applicant.home_region_code:
+        return shown
+    parents = {code: r.parent_code for code, r in lookups.regions().items()}
+    for f in service.fields:
+        if f.type != "office" or not f.department_code:
+            continue
+        offices = _active_offices(f.department_code)
+        likely = likely_office(
+            offices, lambda o: o.region_code, applicant.home_region_code, parents
+        )
+        if likely is None:
+            continue
+        shown[f.name] = likely.code
+        if f.region_field and f.region_field not in shown:
+            shown[f.region_field] = likely.region_code
+    return shown
+
+
+def _active_offices(department_code: str) -> list[Office]:
+    return list(
+        db.session.scalars(
+            sa.select(Office)
+            .where(Office.department_code == department_code, Office.active)
+            .order_by(Office.region_code)
+        )
+    )

@@ -112,6 +112,11 @@ def snapshot_of(service: Service) -> dict[str, Any]:
                     "choices": f.choices,
                     "help_zh": f.help_zh,
                     "help_en": f.help_en,
+                    **(
+                        {"department": f.department_code, "region_field": f.region_field or ""}
+                        if f.type == "office"
+                        else {}
+                    ),
                 }
                 for f in service.fields
             ],

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 
 from ..domain.notices import NoticeKind, RejectGround
@@ -98,7 +98,51 @@ def answer(value: Any, field: Any) -> str:
         for choice in field.choices or ():
             if choice.get("value") == value:
                 return loc(choice, "label")
+    if field.type == "office":
+        return office_answer(value)
     return str(value)
+
+
+def office_answer(value: Any) -> str:
+    """An ``office`` field's stored code as its office's name in the page's language, with the
+    code (a case filed before the field named offices keeps the text typed then)."""
+    from ..services.lookups import office_by_code
+
+    found = office_by_code(str(value)) if value else None
+    return f"{loc(found, 'name')} ({found.code})" if found is not None else str(value or "")
+
+
+def office_field_groups(f: Any) -> list[tuple[str, list[Any]]]:
+    """An ``office`` field's choices as the apply page groups them: [(group label, [Office])],
+    the offices of the applicant's registered region first, then province by province (the
+    applicant's own province first), a city's offices under "province · city" where a city has
+    offices of its own districts."""
+    from ..domain.office_order import LIKELY, grouped_offices, region_chain
+    from ..services.lookups import regions as all_regions
+    from ..services.queries import offices_of
+
+    regions = all_regions()
+    parents = {code: r.parent_code for code, r in regions.items()}
+    home = getattr(current_user, "home_region_code", None)
+    offices = offices_of(f.department_code or "")
+    groups, _ = grouped_offices(offices, lambda o: o.region_code, home, parents)
+    shown: list[tuple[str, list[Any]]] = []
+    for key, listed in groups:
+        if key == LIKELY:
+            shown.append((gettext("您户籍所在地"), listed))
+            continue
+        by_city: dict[str, list[Any]] = {}
+        for o in listed:
+            chain = region_chain(o.region_code, parents)
+            by_city.setdefault(chain[-2] if len(chain) >= 3 else chain[-1], []).append(o)
+        for city, members in by_city.items():
+            province = region_chain(city, parents)[-1]
+            label = loc(regions[province], "name") if province in regions else province
+            if city != province:
+                city_name = loc(regions[city], "name") if city in regions else city
+                label = gettext("%(province)s · %(city)s", province=label, city=city_name)
+            shown.append((label, members))
+    return shown
 
 
 def office_name(key: int | str | None, name_zh: str | None = None) -> str:
@@ -207,6 +251,7 @@ def register_template_helpers(app: Flask) -> None:
         loc=loc,
         get_locale=lambda: _babel()[0],
         office_name=office_name,
+        office_field_groups=office_field_groups,
         coop_role=coop_role,
         memo=memo,
     )

@@ -232,3 +232,37 @@ def test_the_pre_check_box_is_edited_and_its_errors_shown_beside_it(app, client)
     saved = client.post(f"/admin/services/{CODE}", data=_form() | {"precheck": fewer})
     assert saved.status_code == 302
     assert sv.draft(CODE).snapshot["precheck"] == questions[:1]
+
+
+def test_an_office_field_is_edited_previewed_and_its_errors_shown_beside_it(app, client):
+    """Issue #16 item 3: the editor's office fields name a department and the region field
+    they follow; the preview lists that department's offices; bad ones are refused beside the
+    row. A published office field keeps its department and region field."""
+    _signed_in(app, client)
+    n = len(service(CODE).fields)
+    new = {
+        f"f-{n}-name": "insuring_agency",
+        f"f-{n}-label_zh": "参保地医保经办机构",
+        f"f-{n}-type": "office",
+        f"f-{n}-department": "mi",
+        f"f-{n}-region_field": "insured_region",
+    }
+    page = client.post(f"/admin/services/{CODE}", data=_form() | new | {"action": "preview"})
+    assert page.status_code == 200
+    preview = page.get_data(as_text=True).split('id="preview-title"', 1)[1]
+    assert 'data-follows="f-insured_region"' in preview and 'value="510100-mi"' in preview
+
+    wrong = new | {f"f-{n}-department": "", f"f-{n}-region_field": "phone"}
+    page = client.post(f"/admin/services/{CODE}", data=_form() | wrong | {"action": "save"})
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    for key in ("department", "region_field"):
+        assert f'id="form_fields-{n}-{key}-error"' in text
+
+    saved = client.post(f"/admin/services/{CODE}", data=_form() | new | {"action": "save"})
+    assert saved.status_code in (302, 303)
+    fields = {f["name"]: f for f in sv.draft(CODE).snapshot["form_fields"]}
+    assert (fields["insuring_agency"]["department"], fields["insuring_agency"]["region_field"]) == (
+        "mi",
+        "insured_region",
+    )

@@ -50,6 +50,8 @@ FIELD_KEYS = (
     "max",
     "help_zh",
     "help_en",
+    "department",  # office fields
+    "region_field",  # office fields
 )
 COOP_KEYS = ("department", "role_zh", "role_en", "task_zh", "task_en", "limit_days")
 SCALARS = (

@@ -48,6 +48,8 @@ def _field(f: Any) -> dict[str, Any]:
             }
             for c in (f.choices or ())
         ],
+        "department": f.department_code if f.type == "office" else None,
+        "region_field": (f.region_field or None) if f.type == "office" else None,
     }
 
 

@@ -66,6 +66,10 @@ class FormField(Out):
     min_value: int | None = None
     max_value: int | None = None
     choices: list[Choice] = []
+    # ``office`` fields: the answer is the code of an active office of this department (the
+    # Open311 service definition lists them), in the region the ``region_field`` answer names
+    department: str | None = None
+    region_field: str | None = None
 
 
 class Material(Out):

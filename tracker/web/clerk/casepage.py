@@ -25,7 +25,7 @@ from ...services import lookups, notices, queries, uploads
 from ...services import office as office_ops
 from ...services.calendar import get_calendar, local_date
 from ...services.uploads import UploadLimits
-from .. import action_label, loc, say, wallclock
+from .. import action_label, loc, office_answer, say, wallclock
 from ..downloads import send_attachment
 from ..notice_files import send_notice
 from . import forms
@@ -73,6 +73,8 @@ def _shown_answer(f: Any, value: Any) -> str:
     if f.type == "region" and shown:
         region = lookups.region(shown)
         return f"{loc(region, 'name')} ({shown})" if region else shown
+    if f.type == "office" and shown:
+        return office_answer(shown)  # the office's name in the page's language, and its code
     if f.type == "resident_id" and shown:
         return mask_resident_id(shown)  # never in full on a page (SECURITY.md)
     if f.type == "phone" and shown:
@@ -105,9 +107,21 @@ def _cooperation_offices(case: Case, actions: list[OfferedMove]) -> list[Any]:
                 (province, [o for o in offices if o.id != office_id()])
                 for province, offices in queries.offices_by_province(role.department_code)
             ],
+            _named_office(case, role.department_code),
         )
         for role in case.service.cooperations
     ]
+
+
+def _named_office(case: Case, department_code: str) -> int | None:
+    """The office the applicant named in an ``office`` field of this department (the
+    transfer-out centre, say): the contact letter's addressee to preselect."""
+    for f in case.form_fields:
+        if f.type == "office" and f.department_code == department_code:
+            found = lookups.office_by_code(str(case.form_data.get(f.name) or ""))
+            if found is not None and found.active and found.id != office_id():
+                return found.id
+    return None
 
 
 def _render_case(

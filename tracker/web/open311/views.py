@@ -16,7 +16,7 @@ from ...domain.identifiers import mask_resident_id
 from ...domain.states import CLOSED_STATES, STATUS_TABLE, CaseStatus, HandlingMode
 from ...domain.workflow import Action
 from ...models import ApiToken, Case, CaseEvent, Service, ServiceField
-from ...services import lookups, open311
+from ...services import lookups, open311, queries
 from ...services.api_tokens import OperatorRefused, TokenScope
 from ...services.calendar import SHANGHAI
 from ...services.case_access import case_for
@@ -37,6 +37,7 @@ DATATYPES = {
     "textarea": "text",
     "select": "singlevaluelist",
     "region": "singlevaluelist",
+    "office": "singlevaluelist",
     "date": "datetime",
     "integer": "number",
     "money": "number",
@@ -125,6 +126,8 @@ def _datatype_description(f: ServiceField) -> str | None:
         parts.append(_("18 位居民身份证号码"))
     elif f.type == "region":
         parts.append(_("行政区划代码（GB/T 2260）"))
+    elif f.type == "office":
+        parts.append(_("经办机构代码（见 values），须在所选地区"))
     if f.max_length:
         parts.append(_("最多 %(n)d 个字", n=f.max_length))
     if f.min_value is not None:
@@ -139,6 +142,11 @@ def _values(f: ServiceField) -> list[dict[str, str]] | None:
         return [{"key": c["value"], "name": loc(c, "label")} for c in f.choices or ()]
     if f.type == "region":
         return [{"key": code, "name": loc(r, "name")} for code, r in lookups.regions().items()]
+    if f.type == "office":
+        return [
+            {"key": o.code, "name": loc(o, "name")}
+            for o in queries.offices_of(f.department_code or "")
+        ]
     return None
 
 
