@@ -33,7 +33,7 @@ def _retirement(**over: object) -> BundleFiling:
             "510100-hf",  # the depositing centre decides
             answers={
                 "depositing_region": "510100",
-                "depositing_centre": "成都住房公积金管理中心",
+                "depositing_centre": "510100-hf",
                 "account_number": "5101000123456",
                 "retirement_date": "2026-10-01",
                 "bank_name": "中国建设银行",
@@ -47,7 +47,7 @@ def _retirement(**over: object) -> BundleFiling:
             "",
             answers={
                 "transfer_out_region": "510100",
-                "transfer_out_agency": "成都市社会保险事业管理局",
+                "transfer_out_agency": "510100-hrss",
                 "scheme": "enterprise",
                 "current_employer": "重庆某某科技有限公司",
                 "phone": PHONE,

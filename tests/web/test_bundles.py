@@ -36,13 +36,13 @@ def _form() -> dict[str, object]:
         f"{MI}.competent": "510100-mi",
         "phone": "13900000001",
         f"{HF}.depositing_region": "510100",
-        f"{HF}.depositing_centre": "成都住房公积金管理中心",
+        f"{HF}.depositing_centre": "510100-hf",
         f"{HF}.account_number": "5101000123456",
         f"{HF}.retirement_date": "2026-10-01",
         f"{HF}.bank_name": "中国建设银行",
         f"{HF}.bank_account": "6217000012345678",
         f"{HRSS}.transfer_out_region": "510100",
-        f"{HRSS}.transfer_out_agency": "成都市社会保险事业管理局",
+        f"{HRSS}.transfer_out_agency": "510100-hrss",
         f"{HRSS}.scheme": "enterprise",
         f"{HRSS}.current_employer": "重庆某某科技有限公司",
         f"{MI}.insured_region": "510100",
@@ -84,7 +84,7 @@ def test_the_form_asks_region_and_prechecks_first_then_shared_fields_once(client
     assert f'name="{HF}.depositing_centre"' in form and f'name="{HRSS}.scheme"' in form
     assert len(re.findall(r'name="file_id_card"', form)) == 1
     # joint: the region's agency receives; the others choose the deciding office
-    assert "重庆市渝北区社会保险事务中心" in form or "500112-hrss" not in form
+    assert "受理并办理：<strong>重庆市渝北区人力资源和社会保障局</strong>" in form
     assert f'name="{HF}.competent"' in form and f'name="{HRSS}.competent"' not in form
 
 
@@ -143,7 +143,8 @@ def test_a_bad_field_refuses_everything_and_keeps_what_was_typed(client, app):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and _counts() == before
     assert "所有事项都没有提交" in html
-    assert 'value="中国建设银行"' in html and 'value="成都市社会保险事业管理局"' in html
+    assert 'value="中国建设银行"' in html
+    assert re.search(r'<option value="510100-hrss"[^>]*\bselected', html)  # the office chosen
     assert "已上传：银行卡.pdf" in html  # the file is kept, not asked again
 
 

@@ -62,7 +62,8 @@ def matrix_table(loads: list[dash.ClerkLoad], shown: list[date]) -> Table:
     table = Table(
         key="daily_matrix",
         title=_("最近 %(n)s 天每人每日办结", n=len(shown)),
-        cols=[Col(_("经办人员"), nowrap=True)] + [Col(day(d, MONTH_DAY), True) for d in shown],
+        # The username may break at its hyphen (clerk.510100-traffic): the days keep the width.
+        cols=[Col(_("经办人员"))] + [Col(day(d, MONTH_DAY), True) for d in shown],
         empty=_("没有经办人员"),
     )
     for load in loads:
