@@ -240,6 +240,11 @@ CHECK_APART = """() => [...document.querySelectorAll('main .field-check')].filte
     if (!box || !label) return false;
     return label.getBoundingClientRect().top >= box.getBoundingClientRect().bottom;
 }).map(f => f.textContent.trim().slice(0, 30))"""
+# A required mark (*) alone at the start of a line, cut from the question it belongs to.
+LONE_MARKS = """() => [...document.querySelectorAll('main .req')].filter(r => {
+    const box = r.getBoundingClientRect(), parent = r.parentElement.getBoundingClientRect();
+    return box.width > 0 && box.left - parent.left < 8;
+}).map(r => r.parentElement.textContent.trim().slice(0, 30))"""
 BROKEN_BUTTONS = """() => [...document.querySelectorAll('main button')].filter(b => {
     const r = b.getBoundingClientRect(), s = getComputedStyle(b);
     const line = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.5;
@@ -249,16 +254,17 @@ BROKEN_BUTTONS = """() => [...document.querySelectorAll('main button')].filter(b
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_checkboxes_stay_beside_their_labels_and_short_buttons_on_one_line(
+def test_checkboxes_and_marks_stay_beside_their_labels_and_short_buttons_on_one_line(
     phone, lang: str
 ) -> None:
     """Issue 14's look at every page: at 360 px the apply form's declaration box stood alone
-    above its text; on the clerk's case page the 分派 button broke into two lines beside the
+    above its text and a pre-check question's * went to a line of its own; on the clerk's case page the 分派 button broke into two lines beside the
     colleague list (at 1280 px too)."""
     phone.goto(phone.base + "/")
     sign_in(phone, "13900000001")
     choose(phone, lang)
     phone.goto(phone.base + "/services/hf-transfer/apply")
+    assert phone.evaluate(LONE_MARKS) == []
     for name in phone.eval_on_selector_all(
         "main input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
     ):
