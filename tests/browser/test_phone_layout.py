@@ -232,3 +232,54 @@ def test_the_dashboards_charts_reflow_on_a_phone(phone, lang: str) -> None:
             # Each chart has a text alternative: its name, or a table of its figures beside it.
             named = chart.get_attribute("aria-label") or chart.get_attribute("aria-labelledby")
             assert named or chart.get_attribute("role") == "img", path
+
+
+# A checkbox whose label does not start on its line, a button whose word breaks over lines.
+CHECK_APART = """() => [...document.querySelectorAll('main .field-check')].filter(f => {
+    const box = f.querySelector('input[type=checkbox]'), label = f.querySelector('label');
+    if (!box || !label) return false;
+    return label.getBoundingClientRect().top >= box.getBoundingClientRect().bottom;
+}).map(f => f.textContent.trim().slice(0, 30))"""
+# A required mark (*) alone at the start of a line, cut from the question it belongs to.
+LONE_MARKS = """() => [...document.querySelectorAll('main .req')].filter(r => {
+    const box = r.getBoundingClientRect(), parent = r.parentElement.getBoundingClientRect();
+    return box.width > 0 && box.left - parent.left < 8;
+}).map(r => r.parentElement.textContent.trim().slice(0, 30))"""
+BROKEN_BUTTONS = """() => [...document.querySelectorAll('main button')].filter(b => {
+    const r = b.getBoundingClientRect(), s = getComputedStyle(b);
+    const line = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.5;
+    return r.width > 0 && b.textContent.trim().length <= 4
+        && r.height - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom) > line * 1.5;
+}).map(b => b.textContent.trim())"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_checkboxes_and_marks_stay_beside_their_labels_and_short_buttons_on_one_line(
+    phone, lang: str
+) -> None:
+    """Issue 14's look at every page: at 360 px the apply form's declaration box stood alone
+    above its text and a pre-check question's * went to a line of its own; on the clerk's case page the 分派 button broke into two lines beside the
+    colleague list (at 1280 px too)."""
+    phone.goto(phone.base + "/")
+    sign_in(phone, "13900000001")
+    choose(phone, lang)
+    phone.goto(phone.base + "/services/hf-transfer/apply")
+    assert phone.evaluate(LONE_MARKS) == []
+    for name in phone.eval_on_selector_all(
+        "main input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
+    ):
+        phone.locator(f"input[name='{name}']").first.check()
+    phone.locator("main form button[type=submit]").last.click()
+    phone.wait_for_load_state()
+    assert phone.locator("#declaration").count() == 1
+    assert phone.evaluate(CHECK_APART) == []
+    phone.context.clear_cookies()
+    sign_in(phone, "clerk.cd.hf")
+    choose(phone, lang)
+    phone.goto(phone.base + "/clerk/")
+    case = first_link(phone, "/clerk/cases/")
+    for width in (360, 1280):
+        phone.set_viewport_size({"width": width, "height": 800})
+        phone.goto(phone.base + case)
+        assert phone.locator("#assignee").count() == 1, case
+        assert phone.evaluate(BROKEN_BUTTONS) == [], (width, case)

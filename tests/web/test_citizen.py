@@ -181,6 +181,22 @@ def test_notifications_list_and_mark_read(client, two_citizens):
     )
 
 
+def test_the_notifications_page_says_when_it_shows_only_the_latest(client):
+    """The page lists the latest 100; the demo citizen had 458 and the page did not say that the
+    older ones were left out (issue 14's look at every page)."""
+    owner = citizen()
+    with db.session.begin_nested():
+        for i in range(103):
+            db.session.add(Notification(user_id=owner.id, title="消息", body=f"第{i}条"))
+    db.session.commit()
+    login_as(client, owner)
+    html = client.get("/notifications").get_data(as_text=True)
+    assert html.count('class="notice ') == 100
+    assert "显示最近 100 条，共 103 条" in html
+    html = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert "Showing the latest 100 of 103" in html
+
+
 # ---- the timeline in plain language -------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from tracker.domain import throughput as tp
 from tracker.services import dashboard as dash
 from tracker.web.supervisor.forms import ExtensionDecisionForm, FilterForm, Filters
-from tracker.web.supervisor.reports import clock, overview, ratings
+from tracker.web.supervisor.reports import clock, overview, ratings, workload
 from tracker.web.supervisor.reports.common import Links
 from tracker.web.supervisor.tables import Link
 
@@ -161,3 +161,28 @@ def test_clock_service_rows_show_paused_days_per_completed_case(app):
     row = table.rows[0]
     assert row[1:4] == [4, 3, 1] and str(row[4]) == "75.0%" and str(row[-1]) == "1.50"
     assert table.foot is not None and table.foot[0] == "合计"
+
+
+def test_workload_lists_clerks_with_work_and_notes_the_idle_ones(app):
+    """The demo has a clerk for every office (400 and more): the workload page listed them all,
+    868 rows and 330 000 px on a phone (issue 14's look at every page). A clerk with nothing
+    open and nothing completed in the range is left out and counted under the table, as the
+    overview's breakdown does for regions without cases."""
+    busy = dash.ClerkLoad(1, "clerk.cd.hf", "张", 1, 2, {TODAY: 3})
+    open_only = dash.ClerkLoad(2, "clerk.zg.hf", "李", 2, 1, {})
+    idle = [dash.ClerkLoad(10 + i, f"clerk.{i}", "王", 1, 0, {}) for i in range(3)]
+    loads = [busy, *idle, open_only]
+    with app.test_request_context("/"):
+        table = workload.clerks_table(SCOPE, loads, key="workload", title="经办人员工作量")
+        matrix = workload.matrix_table(loads, [TODAY])
+    assert [row[0] for row in table.rows] == ["clerk.cd.hf", "clerk.zg.hf"]
+    assert table.note == "另有 3 名经办人员此刻没有在办、区间内也没有办结，未列出。"
+    assert table.foot is not None and table.foot[3:5] == [3, 3]
+    assert [row[0] for row in matrix.rows] == ["clerk.cd.hf", "clerk.zg.hf"]
+
+
+def test_the_idle_clerks_note_is_in_english_too(app):
+    idle = [dash.ClerkLoad(10 + i, f"clerk.{i}", "王", 1, 0, {}) for i in range(3)]
+    with app.test_request_context("/?lang=en"):
+        table = workload.clerks_table(SCOPE, idle, key="workload", title="")
+    assert table.rows == [] and table.note.startswith("3 more clerks")

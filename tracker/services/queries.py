@@ -213,6 +213,15 @@ def tracked_case(tracking_number: str, phone_last4: str) -> Case | None:
     ).one_or_none()
 
 
+def notification_count(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id)
+        )
+        or 0
+    )
+
+
 def unread_count(user: User) -> int:
     return (
         db.session.scalar(

@@ -572,7 +572,11 @@ def delete_material(material_id: int) -> str | Response:
 
 @bp.get("/notifications")
 def notifications() -> str:
-    return render_template("citizen/notifications.html", items=queries.notifications(current_user))
+    return render_template(
+        "citizen/notifications.html",
+        items=queries.notifications(current_user),
+        total=queries.notification_count(current_user),
+    )
 
 
 @bp.post("/notifications/read")

@@ -14,6 +14,17 @@ from ..tables import Col, Num, Table
 from .common import Links, name, office_cell
 
 
+def _with_work(loads: list[dash.ClerkLoad]) -> tuple[list[dash.ClerkLoad], str]:
+    """The clerks with something open now or completed in the range, and a note counting the
+    others (an office's every clerk is in the scope: hundreds of idle rows otherwise)."""
+    listed = [x for x in loads if x.open_cases or x.completed]
+    idle = len(loads) - len(listed)
+    note = (
+        _("另有 %(n)s 名经办人员此刻没有在办、区间内也没有办结，未列出。", n=idle) if idle else ""
+    )
+    return listed, note
+
+
 def clerks_table(scope: dash.Scope, loads: list[dash.ClerkLoad], *, key: str, title: str) -> Table:
     table = Table(
         key=key,
@@ -30,7 +41,8 @@ def clerks_table(scope: dash.Scope, loads: list[dash.ClerkLoad], *, key: str, ti
         ],
         empty=_("没有经办人员"),
     )
-    for load in loads:
+    listed, table.note = _with_work(loads)
+    for load in listed:
         days = len(load.completions)
         table.rows.append(
             [
@@ -44,13 +56,13 @@ def clerks_table(scope: dash.Scope, loads: list[dash.ClerkLoad], *, key: str, ti
                 max(load.completions.values(), default=0),
             ]
         )
-    if loads:
+    if listed:
         table.foot = [
             _("合计"),
             "",
             "",
-            sum(x.open_cases for x in loads),
-            sum(x.completed for x in loads),
+            sum(x.open_cases for x in listed),
+            sum(x.completed for x in listed),
             "",
             "",
             "",
@@ -66,7 +78,8 @@ def matrix_table(loads: list[dash.ClerkLoad], shown: list[date]) -> Table:
         cols=[Col(_("经办人员"))] + [Col(day(d, MONTH_DAY), True) for d in shown],
         empty=_("没有经办人员"),
     )
-    for load in loads:
+    listed, table.note = _with_work(loads)
+    for load in listed:
         table.rows.append([load.username] + [load.completions.get(d, 0) for d in shown])
     return table
 
