@@ -27,6 +27,7 @@ from ...extensions import csrf, limiter
 from ...models import ApiToken
 from ...services import api_tokens
 from .. import wallclock
+from ..conditional import revalidate
 from .problems import ApiProblem, from_http, from_problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -107,6 +108,9 @@ def _guard() -> None:
         raise _unauthorized(_("访问令牌无效、已过期或已吊销"))
     g.api_token = token
     _check_body()
+
+
+bp.after_request(revalidate)
 
 
 @bp.after_request

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from ...extensions import csrf, limiter
 from ...services import api_tokens
 from .. import wallclock
+from ..conditional import revalidate
 from . import render
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -85,6 +86,9 @@ def _guard() -> None:
         raise Open311Error(401, _("API 密钥无效、已过期或已吊销"))
     g.open311_token = token
     g.personal_data = True  # Cache-Control: no-store on every keyed answer
+
+
+bp.after_request(revalidate)
 
 
 @bp.errorhandler(Open311Error)
