@@ -34,7 +34,7 @@ import random
 import time as clock_time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -127,6 +127,19 @@ class _Service:
         )
 
 
+class _Timer:
+    """``with report.timed("phase"):`` adds the block's wall time to that phase."""
+
+    def __init__(self, phases: Counter[str], phase: str) -> None:
+        self.phases, self.phase = phases, phase
+
+    def __enter__(self) -> None:
+        self.started = clock_time.perf_counter()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.phases[self.phase] += clock_time.perf_counter() - self.started
+
+
 @dataclass
 class BulkReport:
     cases: int = 0
@@ -135,6 +148,19 @@ class BulkReport:
     cpu_seconds: float = 0.0  # this process's CPU time (SQLite's work included, not a server's)
     templates: int = 0  # distinct histories replayed through the domain
     database_bytes: int | None = None
+    # Wall seconds per phase (what a shortfall is explained by): the statements by the table
+    # they write, the replays, Python's per-case work, index rebuilds, statistics.
+    phases: Counter[str] = field(default_factory=Counter)
+
+    def timed(self, phase: str) -> _Timer:
+        return _Timer(self.phases, phase)
+
+    def phase_table(self) -> str:
+        total = sum(self.phases.values()) or 1.0
+        return "\n".join(
+            f"  {name:32} {sec:8.2f} s {sec / total:6.1%}"
+            for name, sec in self.phases.most_common()
+        )
 
     @property
     def rate(self) -> float:
@@ -190,8 +216,9 @@ SQLITE_CACHE_KIB = -262_144
 class _Writer:
     """executemany on SQLite, COPY on PostgreSQL; values already in the column order."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, report: BulkReport) -> None:
         """Its own raw connection: batches commit on their own, apart from the ORM session."""
+        self.report = report
         self.dialect = engine.dialect.name
         self.pooled = engine.raw_connection()
         self.raw: Any = self.pooled.dbapi_connection
@@ -207,7 +234,8 @@ class _Writer:
             self.raw.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
-        self.raw.commit() if self.dialect == "postgresql" else self.raw.execute("COMMIT")
+        with self.report.timed("commits"):
+            self.raw.commit() if self.dialect == "postgresql" else self.raw.execute("COMMIT")
 
     def close(self) -> None:
         if self.dialect == "sqlite":
@@ -218,10 +246,11 @@ class _Writer:
                 raise RuntimeError(f"bulk load broke {len(problems)} foreign keys: {problems[:3]}")
         self.pooled.close()
 
-    def execute(self, statement: str) -> None:
-        cursor = self.raw.cursor()
-        cursor.execute(statement)
-        cursor.close()
+    def execute(self, statement: str, phase: str = "work tables") -> None:
+        with self.report.timed(phase):
+            cursor = self.raw.cursor()
+            cursor.execute(statement)
+            cursor.close()
 
     def insert(
         self,
@@ -233,6 +262,16 @@ class _Writer:
         """``temporal``: positions of date/datetime values (SQLite stores them as text)."""
         if not rows:
             return
+        with self.report.timed(f"{table} rows in"):
+            self._insert(table, columns, rows, temporal)
+
+    def _insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        temporal: Sequence[int],
+    ) -> None:
         cursor = self.raw.cursor()
         if self.dialect == "postgresql":
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608
@@ -418,12 +457,16 @@ def generate(
     The report's time covers everything: indexes rebuilt and statistics gathered included."""
     started, cpu = clock_time.perf_counter(), clock_time.process_time()
     dropped = _drop_secondary_indexes_if_empty()
+    report = BulkReport()
     try:
-        report = _generate(cases=cases, seed=seed, today=today, batch=batch, citizens=citizens)
+        _generate(report, cases=cases, seed=seed, today=today, batch=batch, citizens=citizens)
     finally:
         db.session.rollback()
         for index in dropped:  # rebuilt in one sorted pass: far cheaper than per-row upkeep
-            index.create(db.session.connection())
+            with report.timed(f"index {index.name}"):
+                index.create(db.session.connection())
+        statistics = report.timed("VACUUM ANALYZE / ANALYZE")
+        statistics.__enter__()
         if db.engine.dialect.name == "postgresql":
             db.session.commit()
             # VACUUM as well: until the visibility map is set (autovacuum would, later),
@@ -434,14 +477,15 @@ def generate(
         else:
             db.session.execute(sa.text("ANALYZE"))
             db.session.commit()
+        statistics.__exit__()
     report.seconds = clock_time.perf_counter() - started
     report.cpu_seconds = clock_time.process_time() - cpu
     return report
 
 
 def _generate(
-    *, cases: int, seed: int, today: date, batch: int, citizens: int | None
-) -> BulkReport:
+    report: BulkReport, *, cases: int, seed: int, today: date, batch: int, citizens: int | None
+) -> None:
     rng = random.Random(seed)
     now = datetime.combine(today, time(8, 0), SHANGHAI).astimezone(UTC)
     services = {s.code: s for s in db.session.scalars(sa.select(Service))}
@@ -462,7 +506,6 @@ def _generate(
     days = [first_day + timedelta(days=i) for i in range(180)]
     day_weights = [[1.35, 1.1, 1.0, 1.0, 0.95, 0.15, 0.1][d.weekday()] for d in days]
 
-    report = BulkReport()
     case_id = db.session.scalar(sa.select(sa.func.max(Case.id))) or 0
     event_id = db.session.scalar(sa.text("SELECT max(id) FROM case_events")) or 0
     first_user = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
@@ -470,10 +513,11 @@ def _generate(
         {s.scope: s.last for s in db.session.scalars(sa.select(TrackingSequence))}
     )
     db.session.commit()
-    writer = _Writer(db.engine)
+    writer = _Writer(db.engine, report)
     try:
         writer.begin()
-        people = _citizens(writer, first_user, citizens or max(100, cases // 20), rng, now)
+        with report.timed("citizens"):
+            people = _citizens(writer, first_user, citizens or max(100, cases // 20), rng, now)
         writer.commit()
         done = _batches(
             writer,
@@ -498,12 +542,15 @@ def _generate(
             ),
         )
     finally:
-        writer.close()
-    _rectifications_and_sequences(serials)
+        with report.timed("foreign key check"):
+            writer.close()
+    with report.timed("rectifications, sequences"):
+        _rectifications_and_sequences(serials)
     if db.engine.dialect.name == "sqlite":
         db.session.execute(sa.text(f"PRAGMA cache_size={SQLITE_CACHE_KIB}"))
-    derive_areas(db.session)  # the area grain, summed from the fine counters just written
-    db.session.commit()
+    with report.timed("area_rollups derived"):
+        derive_areas(db.session)  # the area grain, summed from the fine counters just written
+        db.session.commit()
     if writer.dialect == "postgresql":
         for table in ("cases", "case_events", "users"):
             db.session.execute(
@@ -514,11 +561,11 @@ def _generate(
             )
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
-        problems = db.session.execute(sa.text("PRAGMA foreign_key_check")).fetchall()
+        with report.timed("foreign key check"):
+            problems = db.session.execute(sa.text("PRAGMA foreign_key_check")).fetchall()
         if problems:
             raise RuntimeError(f"bulk load broke {len(problems)} foreign keys: {problems[:3]}")
     report.cases = done
-    return report
 
 
 @dataclass
@@ -672,6 +719,11 @@ def _office_of(side: str) -> str:
     return f"CASE {side} WHEN 'r' THEN s.receiving ELSE s.competent END"
 
 
+def _phase_of(statement: str) -> str:
+    words = statement.split(None, 3)
+    return f"{words[2]} from templates" if words[0] == "INSERT" else "work tables"
+
+
 def _batch_sql(dialect: str) -> tuple[str, ...]:
     """What one batch of staged cases becomes (the work tables' constants, no input)."""
     licence = (
@@ -725,12 +777,15 @@ class _Templates:
             c: [] for c in (TPL_CASE_COLS, TPL_EVENT_COLS, TPL_PAUSE_COLS, TPL_METRIC_COLS)
         }
         self.events = 0  # events of the templates made (for the report: not the cases')
+        self.replay_seconds = 0.0
 
     def get(self, rng: random.Random, svc: _Service, day: date, target: CaseStatus) -> _Tpl:
         key = (svc.id, day, target, rng.randrange(TEMPLATES_PER_KEY))
         tpl = self.by_key.get(key)
         if tpl is None:
+            started = clock_time.perf_counter()
             tpl = self.by_key[key] = self._make(len(self.by_key) + 1, rng, svc, day, target)
+            self.replay_seconds += clock_time.perf_counter() - started
         return tpl
 
     def flush(self, writer: _Writer) -> None:
@@ -880,6 +935,7 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
         n = min(plan.batch, plan.cases - done)
         stage: list[tuple[Any, ...]] = []
         t_rows: list[tuple[Any, ...]] = []
+        loop_started, replays_before = clock_time.perf_counter(), templates.replay_seconds
         days = choices(plan.days, weights=plan.day_weights, k=n)
         services = choices(svc_list, cum_weights=svc_cum, k=n)
         for day, svc in zip(days, services, strict=True):
@@ -931,10 +987,15 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
                             done_at,
                         )
                     )
+        replayed = templates.replay_seconds - replays_before
+        report.phases["histories replayed (domain)"] += replayed
+        report.phases["per-case Python (ids, offices, numbers)"] += (
+            clock_time.perf_counter() - loop_started - replayed
+        )
         templates.flush(writer)
         writer.insert("bench_stage", STAGE_COLS, stage)
         for statement in statements:
-            writer.execute(statement)
+            writer.execute(statement, _phase_of(statement))
         writer.insert("subtasks", SUBTASK_COLS, t_rows, TEMPORAL[SUBTASK_COLS])
         writer.commit()
         done += n
@@ -1133,6 +1194,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             path = Path(uri.database)
             report.database_bytes = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     print(f"generated: {report}")
+    print("where the time went (wall):")
+    print(report.phase_table())
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ with app.app_context():
         report = {{"text": str(made), "cases": made.cases, "seconds": round(made.seconds, 2),
                   "cpu_seconds": round(made.cpu_seconds, 2), "cases_per_s": round(made.rate),
                   "cpu_us_per_case": round(made.cpu_seconds / made.cases * 1e6, 1),
-                  "histories_replayed": made.templates}}
+                  "histories_replayed": made.templates,
+                  "phases_s": {{k: round(v, 2) for k, v in made.phases.most_common()}}}}
     open_sql = "status IN ('accepted','processing','received','special_procedure'," \\
                "'special_procedure_ended','supplement_requested','supplemented')"
     # The queue's office: the busiest one when the dataset is new; on later runs the one the
