@@ -176,7 +176,7 @@ def timeline(case: Case) -> list[CaseEvent]:
         db.session.scalars(
             sa.select(CaseEvent)
             .where(CaseEvent.case_id == case.id)
-            .options(selectinload(CaseEvent.office))
+            .options(joinedload(CaseEvent.office))
             .order_by(CaseEvent.id)
         )
     )
