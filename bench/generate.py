@@ -692,6 +692,8 @@ CREATE_WORK_TABLES = (
     "CREATE TEMP TABLE bench_stage AS SELECT c.id, c.tracking_number, 0 AS tpl, c.service_id, "
     "c.applicant_id, c.receiving_office_id AS receiving, c.competent_office_id AS competent, "
     "c.applicant_phone_last4 AS last4, c.id AS event_base FROM cases c WHERE 1 = 0",
+    "CREATE TEMP TABLE bench_roll AS SELECT s.tpl, s.service_id, s.receiving, s.competent "
+    "FROM bench_stage s WHERE 1 = 0",
     "CREATE TEMP TABLE bench_licences AS SELECT s.id AS service_id, m.code "
     "FROM services s, service_materials m WHERE 1 = 0",
     "CREATE INDEX bench_tpl_i ON bench_tpl (tpl)",
@@ -707,6 +709,7 @@ DROP_WORK_TABLES = tuple(
         "bench_tpl_pauses",
         "bench_tpl_metrics",
         "bench_stage",
+        "bench_roll",
         "bench_licences",
     )
 )
@@ -748,12 +751,21 @@ def _batch_sql(dialect: str) -> tuple[str, ...]:
         f"INSERT INTO attachments ({', '.join(ATTACH_COLS)}) SELECT s.id, l.code, {licence}, "  # nosec B608
         "s.applicant_id, t.submitted_at FROM bench_stage s JOIN bench_tpl t ON t.tpl = s.tpl "
         "JOIN bench_licences l ON l.service_id = s.service_id",
-        "INSERT INTO daily_rollups (day, office_id, service_id, metric, count) "  # nosec B608
-        f"SELECT m.day, {_office_of('m.side')}, s.service_id, m.metric, sum(m.amount) "
-        "FROM bench_stage s JOIN bench_tpl_metrics m ON m.tpl = s.tpl WHERE 1 = 1 "
-        f"GROUP BY m.day, {_office_of('m.side')}, s.service_id, m.metric" + _UPSERT_TAIL,
+        "INSERT INTO bench_roll (tpl, service_id, receiving, competent) "
+        "SELECT tpl, service_id, receiving, competent FROM bench_stage",
         "DELETE FROM bench_stage",
     )
+
+
+# The daily counters of every case at once, after the last batch: one GROUP BY (its output in
+# the table's key order) instead of an upsert per batch into a growing table (16 s of 162 at
+# 1M on SQLite, 45 s of 238 on PostgreSQL, measured 2026-12-02).
+DAILY_ROLLUPS_SQL = (
+    "INSERT INTO daily_rollups (day, office_id, service_id, metric, count) "  # nosec B608
+    f"SELECT m.day, {_office_of('m.side')}, s.service_id, m.metric, sum(m.amount) "
+    "FROM bench_roll s JOIN bench_tpl_metrics m ON m.tpl = s.tpl WHERE 1 = 1 "
+    f"GROUP BY m.day, {_office_of('m.side')}, s.service_id, m.metric" + _UPSERT_TAIL
+)
 
 
 @dataclass(frozen=True)
@@ -996,6 +1008,9 @@ def _batches(writer: _Writer, plan: _Plan) -> int:
         writer.insert("subtasks", SUBTASK_COLS, t_rows, TEMPORAL[SUBTASK_COLS])
         writer.commit()
         done += n
+    writer.begin()
+    writer.execute(DAILY_ROLLUPS_SQL, "daily_rollups summed once")
+    writer.commit()
     for statement in DROP_WORK_TABLES:
         writer.execute(statement)
     plan.report.templates = len(templates.by_key)
