@@ -9,15 +9,17 @@ move by move through the domain's ``effects`` (tracker/domain/effects.py), the f
 case services persist, so status, custody, acceptance, clock start, pauses, due date, act-by
 day and the daily counters are the services' own — cases with their version, events, clock
 pauses, sub-tasks, attachments cited as e-licences, ratings with rectification items, and the
-daily rollups (the fine grain per batch, the area grain summed from it in SQL at the end).
+daily rollups (the fine grain summed once after the last batch, the area grain summed from it
+in SQL at the end).
 
 Fast by sharing the replays: a history is drawn and replayed once per *template* — up to
 ``TEMPLATES_PER_KEY`` per (service, day received, end state) — with the offices as stand-ins,
 and every case that draws the template gets the same moves at the same times. Python then
 writes one short row of ids per case (``bench_stage``: id, tracking number, template,
 applicant, offices, first event id) by executemany on SQLite or COPY on PostgreSQL, and
-INSERT ... SELECT statements join it with the templates into the real tables, the daily
-counters included (summed per batch and upserted), one transaction per batch.
+INSERT ... SELECT statements join it with the templates into the real tables, one
+transaction per batch; the daily counters of all cases are summed in one GROUP BY at the end.
+The report ends with the wall seconds of each phase (where a shortfall comes from).
 Applicant notifications are not generated (they are not read by any benchmarked page).
 
 Spread: 180 days of history ending yesterday, weekday peaks (Monday highest), every service
