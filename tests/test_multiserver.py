@@ -208,16 +208,23 @@ class Cluster:
         path = self.folder / name
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def upstreams(self, marker: str) -> list[str]:
-        """The app server (port) nginx sent each request whose line holds ``marker`` to."""
+    def upstreams(self, marker: str, count: int = 1) -> list[str]:
+        """The app server (port) nginx sent each request whose line holds ``marker`` to.
+
+        nginx writes a request's log line after the response has left, so a client can hold
+        its answer before the line exists: wait (5 s at most) for ``count`` lines."""
         ports = {f"127.0.0.1:{p}": name for name, p in self.app_ports.items()}
-        found = []
-        for line in self.log("access.log").splitlines():
-            if marker in line:
-                hit = re.search(r"upstream=(\S+)", line)
-                if hit:
-                    found.append(ports.get(hit.group(1).split(",")[-1].strip(), hit.group(1)))
-        return found
+        deadline = time.monotonic() + 5
+        while True:
+            found = []
+            for line in self.log("access.log").splitlines():
+                if marker in line:
+                    hit = re.search(r"upstream=(\S+)", line)
+                    if hit:
+                        found.append(ports.get(hit.group(1).split(",")[-1].strip(), hit.group(1)))
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
 
     def kill(self, name: str) -> None:
         """SIGKILL a whole app server (its master and its workers), as a crash would."""
@@ -520,13 +527,13 @@ def test_a_session_started_on_one_server_works_on_the_other(cluster):
     for n in range(4):
         page = me.get(f"/account/password?probe=session-{n}")
         assert page.status == 200, (n, page.status, page.headers.get("location"))
-    served = cluster.upstreams("probe=session-")
+    served = cluster.upstreams("probe=session-", count=4)
     assert sorted(set(served)) == ["a", "b"], served
     # Signing out on one server ends the session on both.
     me.form("/logout", {"csrf_token": me.csrf("/account/password")})
     for n in range(2):
         assert me.get(f"/account/password?probe=out-{n}").status in (302, 303)
-    assert sorted(set(cluster.upstreams("probe=out-"))) == ["a", "b"]
+    assert sorted(set(cluster.upstreams("probe=out-", count=2))) == ["a", "b"]
 
 
 def test_the_login_limit_is_shared_by_both_servers_and_counts_the_real_client(cluster):
@@ -540,7 +547,7 @@ def test_the_login_limit_is_shared_by_both_servers_and_counts_the_real_client(cl
         statuses.append(attacker.form(f"/login?probe=limit-{n}", wrong, forged).status)
     # Six a minute: the seventh is the first 429, whichever server counted the first six.
     assert statuses == [200] * 6 + [429, 429], statuses
-    assert sorted(set(cluster.upstreams("probe=limit-"))) == ["a", "b"]
+    assert sorted(set(cluster.upstreams("probe=limit-", count=8))) == ["a", "b"]
     # Another client, same nginx: its own counter (the app sees the client, not the proxy).
     other = cluster.client("127.0.0.4")
     assert (
