@@ -467,19 +467,17 @@ def generate(
         for index in dropped:  # rebuilt in one sorted pass: far cheaper than per-row upkeep
             with report.timed(f"index {index.name}"):
                 index.create(db.session.connection())
-        statistics = report.timed("VACUUM ANALYZE / ANALYZE")
-        statistics.__enter__()
-        if db.engine.dialect.name == "postgresql":
-            db.session.commit()
-            # VACUUM as well: until the visibility map is set (autovacuum would, later),
-            # PostgreSQL cannot answer counts from an index alone (a queue's counts read
-            # 8,000 heap pages at 1M cases instead of 30 index pages). Outside a transaction.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("VACUUM (ANALYZE)"))
-        else:
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
-        statistics.__exit__()
+        with report.timed("VACUUM ANALYZE / ANALYZE"):
+            if db.engine.dialect.name == "postgresql":
+                db.session.commit()
+                # VACUUM as well: until the visibility map is set (autovacuum would, later),
+                # PostgreSQL cannot answer counts from an index alone (a queue's counts read
+                # 8,000 heap pages at 1M cases instead of 30 index pages). Outside a transaction.
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("VACUUM (ANALYZE)"))
+            else:
+                db.session.execute(sa.text("ANALYZE"))
+                db.session.commit()
     report.seconds = clock_time.perf_counter() - started
     report.cpu_seconds = clock_time.process_time() - cpu
     return report

@@ -50,6 +50,10 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 PASSWORD = "Bench-Tongban-2026!"
+# Who the act scenario works as, and the applicant its received cases were filed for
+# (bench/profile.py finds them by these).
+API_OPERATOR = "bench.api"
+API_APPLICANT_PHONE = "13700009999"
 SCENARIOS = ("ceiling", "track", "queue", "case", "dashboard", "submit", "act")
 # The write scenarios' service and office: fully online, so the receiving office decides and
 # a clerk of it is offered "accept" on every new case.
@@ -113,6 +117,8 @@ with app.app_context():
                       "api": api}}))
 """
     code = code.replace("from bench.generate import generate", API_PREPARE)
+    code = code.replace("@API_OPERATOR@", API_OPERATOR)
+    code = code.replace("@API_APPLICANT_PHONE@", API_APPLICANT_PHONE)
     out = subprocess.run(
         [PYTHON, "-c", code], cwd=ROOT, env=env, check=False, capture_output=True, text=True
     )
@@ -132,7 +138,7 @@ from tracker.services.queries import service_by_code
 def prepare_api(now, act_cases, service_code, office_code, password):
     svc = service_by_code(service_code)
     office = db.session.scalars(sa.select(Office).where(Office.code == office_code)).one()
-    phone = "13700009999"
+    phone = "@API_APPLICANT_PHONE@"
     person = db.session.scalars(sa.select(User).where(User.phone == phone)).one_or_none()
     if person is None:
         from tracker.services.demo import demo_resident_id
@@ -141,10 +147,10 @@ def prepare_api(now, act_cases, service_code, office_code, password):
                              resident_id=demo_resident_id("510104", "19900101", 999),
                              home_region_code="510100")
     operator = db.session.scalars(
-        sa.select(User).where(User.username == "bench.api")).one_or_none()
+        sa.select(User).where(User.username == "@API_OPERATOR@")).one_or_none()
     if operator is None:
         operator = create_user(role=Role.CLERK, real_name="压测接口经办", password=password,
-                               now=now, username="bench.api", office=office)
+                               now=now, username="@API_OPERATOR@", office=office)
     answers = {k: str(v) for k, v in demo_form_data(svc, random.Random(7)).items()}
     licences = {m.code: "EL-BENCH" for m in svc.materials if m.e_licence}
     numbers = []
@@ -159,7 +165,7 @@ def prepare_api(now, act_cases, service_code, office_code, password):
     body = {"service": service_code, "competent_office": office_code, "answers": answers,
             "licences": licences}
     return {"citizen_token": citizen_token.secret, "office_token": office_token.secret,
-            "operator": "bench.api", "submit_body": body, "act_numbers": numbers}
+            "operator": "@API_OPERATOR@", "submit_body": body, "act_numbers": numbers}
 """
 
 
